@@ -1,0 +1,54 @@
+"""The ``puente`` command: a thin layer over the library.
+
+Only this module prints and exits. Library errors (:class:`PipelineError`)
+become one line ``path:line: message`` on stderr and exit code 2; commands that
+find problems in translations exit 1; success is 0.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pipeline import __version__
+from pipeline.errors import PipelineError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+root_option = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Project folder (holds sources/, locales/, glossary/).",
+)
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn expected library errors into one line on stderr and exit code 2."""
+    try:
+        yield
+    except PipelineError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("interrupted: every file written is complete (old or new)", err=True)
+        sys.exit(130)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="puente")
+def main() -> None:
+    """Puente: publish news articles in English and Spanish.
+
+    Sources in sources/ (Markdown with YAML front matter, or HTML) are split
+    into translation units, drafted through the glossary and machine
+    translation, reviewed by translators in PO files under locales/, and built
+    into HTML pages in both languages with a manifest for the CMS.
+    """

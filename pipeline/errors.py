@@ -1,0 +1,42 @@
+"""The exceptions of Puente's library: one family, each message ``path:line: what``.
+
+The library never prints or exits; :mod:`pipeline.cli` turns these into a
+one-line message on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """A fatal problem with the project's input. ``str()`` is the whole message."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
+
+
+class SourceError(PipelineError):
+    """A source article cannot be read (bad front matter, bytes, language...)."""
+
+
+class CatalogError(PipelineError):
+    """A PO or POT file cannot be read or would be written wrong."""
+
+
+class GlossaryError(PipelineError):
+    """The termbase (TBX or CSV) is malformed, hostile or contradictory."""
+
+
+class ConfigError(PipelineError):
+    """``puente.toml`` is malformed or holds an invalid setting."""
+
+
+class EngineError(PipelineError):
+    """A machine-translation engine is missing or failed as a whole."""
+
+
+class BuildError(PipelineError):
+    """The build cannot proceed (another build holds the lock, output not writable)."""
