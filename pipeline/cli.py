@@ -52,3 +52,29 @@ def main() -> None:
     translation, reviewed by translators in PO files under locales/, and built
     into HTML pages in both languages with a manifest for the CMS.
     """
+
+
+@main.command()
+@root_option
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: build/]."
+)
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+def build(root: Path, out: Path | None, quiet: bool) -> None:
+    """Build the pages of every article and build/manifest.json.
+
+    Writes build/<lang>/<slug>.html for every article in sources/ and a
+    manifest for the CMS. Files whose content did not change are not
+    rewritten; every file is written atomically.
+    """
+    from pipeline.build import build_project
+    from pipeline.config import load_config
+
+    with reported_errors():
+        config = load_config(root)
+        report = build_project(config, output=out)
+    if not quiet:
+        click.echo(
+            f"{report.articles} articles: {len(report.pages_written)} pages written, "
+            f"{len(report.pages_unchanged)} unchanged"
+        )

@@ -1,0 +1,292 @@
+"""Rendering a :class:`~pipeline.model.Document` as an HTML5 page, with lxml.
+
+The same function renders a source document in its own language and a
+translated document (the source's tree with translated block texts and
+``meta.lang`` set to the target language). Text is always text: lxml escapes
+it, so nothing in a translation can become markup. Inline elements come from
+the placeholder definitions, which come from the source.
+
+The page template is an HTML5 file with an empty ``<article>`` element: the
+renderer fills ``<html lang>``, the head (title, metadata, hreflang
+alternates) and the article. The built-in template is
+``pipeline/templates/page.html``; a project overrides it with
+``templates/page.html`` under its root (the caller passes that path).
+
+Heading ids come from the *source* headings (:func:`heading_ids`), and the
+caller passes the same ids when rendering the translation, so anchors and the
+generated table of contents link the same targets in both languages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+
+from babel.dates import format_date
+from lxml import etree
+from lxml import html as lxml_html
+
+from pipeline.model import Block, Document, Element, Node, Placeholder, Verbatim, iter_blocks
+from pipeline.placeholders import Tag, split
+
+TOC_TITLES = {"en": "Contents", "es": "Contenido"}
+"""The only words Puente itself adds to a page: the heading of a generated table of contents."""
+
+
+def default_template() -> str:
+    """The built-in page template."""
+    return resources.files("pipeline").joinpath("templates/page.html").read_text("utf-8")
+
+
+def heading_ids(document: Document) -> list[str]:
+    """An id for each heading block of ``document``, in order: the source's own ``id``
+    attribute, or a slug of the heading text, made unique.
+
+    >>> from pipeline.model import Location, Meta
+    >>> loc = Location("sources/x.md", 1)
+    >>> doc = Document("sources/x.md", "md", Meta("x", "en", "T"), (
+    ...     Block("h2", "heading", "Key {1}Facts{/1}", loc, level=2),
+    ...     Block("h2", "heading", "Key Facts", loc, level=2)))
+    >>> heading_ids(doc)
+    ['key-facts', 'key-facts-2']
+    """
+    ids: list[str] = []
+    seen: set[str] = set()
+    for block in iter_blocks(document.body):
+        if block.kind != "heading":
+            continue
+        explicit = dict(block.attrs).get("id")
+        base = explicit or _slugify(split_text(block.text)) or "section"
+        candidate, n = base, 2
+        while candidate in seen:
+            candidate, n = f"{base}-{n}", n + 1
+        seen.add(candidate)
+        ids.append(candidate)
+    return ids
+
+
+def split_text(text: str) -> str:
+    return "".join(part for part in split(text) if isinstance(part, str))
+
+
+def _slugify(text: str) -> str:
+    spaced = re.sub(r"[\W_]+", " ", text)
+    ascii_text = unicodedata.normalize("NFKD", spaced).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80]
+
+
+def format_page_date(value: str, locale: str) -> str:
+    """The date part of an ISO date or datetime, written for ``locale``.
+
+    Babel's ``format_date`` ignores time zones, so the calendar date is taken
+    as the source gives it, never shifted to another zone.
+
+    >>> format_page_date("2026-01-16T21:19:00Z", "es_MX")
+    '16 de enero de 2026'
+    >>> format_page_date("2026-01-16", "en_US")
+    'January 16, 2026'
+    """
+    day = dt.date.fromisoformat(value[:10])
+    return str(format_date(day, format="long", locale=locale))
+
+
+def render_page(
+    document: Document,
+    *,
+    alternates: Mapping[str, str],
+    locale: str,
+    state: str | None = None,
+    template: Path | None = None,
+    ids: Sequence[str] | None = None,
+    generator: str = "Puente",
+) -> bytes:
+    """The complete HTML5 page of ``document`` (UTF-8 bytes).
+
+    ``alternates`` maps each language to the relative href of its page
+    (including this page's own language); ``state`` is the translation state
+    of a target page (reviewed, machine, mixed); ``ids`` are the heading ids
+    (default: :func:`heading_ids` of ``document``).
+    """
+    source = template.read_text("utf-8") if template is not None else default_template()
+    root = lxml_html.document_fromstring(source, parser=_parser())
+    meta = document.meta
+    root.set("lang", meta.lang)
+    head = root.find("head")
+    article = root.find(".//article")
+    if head is None or article is None:
+        raise ValueError("page template needs a <head> and an <article>")
+    _fill_head(head, document, alternates, state, generator)
+    heading_list = list(ids) if ids is not None else heading_ids(document)
+    _fill_article(article, document, locale, heading_list)
+    page: bytes = etree.tostring(root, encoding="utf-8", method="html", doctype="<!DOCTYPE html>")
+    return page + b"\n"
+
+
+def _parser() -> lxml_html.HTMLParser:
+    return lxml_html.HTMLParser(remove_comments=False, no_network=True, remove_blank_text=True)
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    element = etree.SubElement(parent, tag)
+    for key, value in attrs.items():
+        element.set(key.rstrip("_").replace("_", "-"), value)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _fill_head(
+    head: etree._Element,
+    document: Document,
+    alternates: Mapping[str, str],
+    state: str | None,
+    generator: str,
+) -> None:
+    meta = document.meta
+    if head.find("meta[@charset]") is None:
+        charset = etree.Element("meta", charset="utf-8")
+        head.insert(0, charset)
+    _sub(head, "title", meta.title)
+    if meta.description:
+        _sub(head, "meta", name="description", content=meta.description)
+    if meta.author:
+        _sub(head, "meta", name="author", content=meta.author)
+    if meta.date:
+        _sub(head, "meta", name="date", content=meta.date)
+    if state is not None:
+        _sub(head, "meta", name="translation-state", content=state)
+    _sub(head, "meta", name="generator", content=generator)
+    for lang in sorted(alternates):
+        _sub(head, "link", rel="alternate", hreflang=lang, href=alternates[lang])
+    for child in head:
+        child.tail = "\n"
+    head.text = "\n"
+
+
+def _fill_article(article: etree._Element, document: Document, locale: str, ids: Sequence[str]) -> None:
+    id_iter = iter(ids)
+    article.text = "\n"
+    for child in list(article):
+        article.remove(child)
+    _render_nodes(article, document.body, id_iter)
+    byline = _byline(document, locale)
+    if byline is not None:
+        first_h1 = article.find("h1")
+        position = list(article).index(first_h1) + 1 if first_h1 is not None else 0
+        article.insert(position, byline)
+        if document.meta.toc:
+            article.insert(position + 1, _toc(article, document.meta.lang))
+    elif document.meta.toc:
+        article.insert(0, _toc(article, document.meta.lang))
+
+
+def _byline(document: Document, locale: str) -> etree._Element | None:
+    meta = document.meta
+    if not meta.author and not meta.date:
+        return None
+    byline = etree.Element("p", {"class": "byline"})
+    byline.tail = "\n"
+    if meta.author:
+        _sub(byline, "span", meta.author, class_="author")
+    if meta.date:
+        if meta.author:
+            byline[-1].tail = " · "
+        _sub(byline, "time", format_page_date(meta.date, locale), datetime=meta.date)
+    return byline
+
+
+def _toc(article: etree._Element, lang: str) -> etree._Element:
+    nav = etree.Element("nav", {"class": "toc"})
+    nav.text = nav.tail = "\n"
+    _sub(nav, "h2", TOC_TITLES.get(lang, TOC_TITLES["en"])).tail = "\n"
+    ol = _sub(nav, "ol")
+    ol.text = ol.tail = "\n"
+    for heading in article.iter("h2", "h3"):
+        if heading.get("id") is None:
+            continue
+        item = _sub(ol, "li", **{"class": f"toc-{heading.tag}"})
+        item.tail = "\n"
+        _sub(item, "a", "".join(str(t) for t in heading.itertext()), href="#" + (heading.get("id") or ""))
+    return nav
+
+
+def _render_nodes(parent: etree._Element, nodes: Sequence[Node], ids: object) -> None:
+    for node in nodes:
+        if isinstance(node, Verbatim):
+            for fragment in lxml_html.fragments_fromstring(node.html, parser=_parser()):
+                if isinstance(fragment, str):
+                    _append_text(parent, fragment)
+                else:
+                    fragment.tail = "\n"
+                    parent.append(fragment)
+        elif isinstance(node, Element):
+            element = etree.SubElement(parent, node.tag, dict(node.attrs))
+            element.text = "\n"
+            element.tail = "\n"
+            _render_nodes(element, node.children, ids)
+        else:
+            _render_block(parent, node, ids)
+
+
+def _render_block(parent: etree._Element, block: Block, ids: object) -> None:
+    element = etree.SubElement(parent, block.tag, dict(block.attrs))
+    element.tail = "\n"
+    if block.attribute is not None:
+        element.set(block.attribute, block.text)
+    else:
+        fill_inline(element, block.text, block.placeholders)
+    if block.kind == "heading" and element.get("id") is None:
+        element.set("id", next(ids))  # type: ignore[call-overload]
+    if block.children:
+        _append_text(element, "\n")
+        _render_nodes(element, block.children, ids)
+
+
+def _append_text(element: etree._Element, text: str) -> None:
+    if len(element):
+        last = element[-1]
+        last.tail = (last.tail or "") + text
+    else:
+        element.text = (element.text or "") + text
+
+
+def fill_inline(element: etree._Element, text: str, placeholders: Sequence[Placeholder]) -> None:
+    """Append ``text`` (with placeholders) to ``element`` as text and inline elements.
+
+    Raises ValueError when a placeholder is unknown or unbalanced: callers
+    validate translations with :func:`pipeline.placeholders.problems` first.
+    """
+    defined = {placeholder.id: placeholder for placeholder in placeholders}
+    stack: list[tuple[int, etree._Element]] = [(0, element)]
+    for part in split(text):
+        current = stack[-1][1]
+        if not isinstance(part, Tag):
+            _append_text(current, part)
+            continue
+        placeholder = defined.get(part.id)
+        if placeholder is None:
+            raise ValueError(f"unknown placeholder {part}")
+        if part.form == "open" and placeholder.kind == "paired":
+            child = etree.SubElement(current, placeholder.tag, dict(placeholder.attrs))
+            stack.append((part.id, child))
+        elif part.form == "close" and placeholder.kind == "paired":
+            if stack[-1][0] != part.id:
+                raise ValueError(f"unbalanced placeholder {part}")
+            stack.pop()
+        elif part.form == "self" and placeholder.kind == "standalone":
+            etree.SubElement(current, placeholder.tag, dict(placeholder.attrs))
+        elif part.form == "self" and placeholder.kind == "protected":
+            for fragment in lxml_html.fragments_fromstring(placeholder.html, parser=_parser()):
+                if isinstance(fragment, str):
+                    _append_text(current, fragment)
+                else:
+                    fragment.tail = None
+                    current.append(fragment)
+        else:
+            raise ValueError(f"placeholder {part} used in the wrong form")
+    if len(stack) != 1:
+        raise ValueError(f"placeholder {{{stack[-1][0]}}} is never closed")

@@ -1,0 +1,569 @@
+"""Reading source articles into the one document model.
+
+Two formats, one :class:`~pipeline.model.Document`:
+
+* Markdown with YAML front matter (``title``, ``slug``, ``lang``, ``date``,
+  ``author``, ``description``, ``toc``), parsed with markdown-it-py
+  (CommonMark plus tables). The Markdown is rendered to HTML with every block
+  token tagged with its source line, then read by the same code as an HTML
+  source, so both formats give the same model by construction.
+* HTML, parsed with lxml: metadata from ``<html lang>``, ``<title>`` and
+  ``<meta name="slug|date|author|description">``; the body from ``<article>``
+  if there is one, else ``<body>``; the slug from the file name unless given.
+
+Inline elements become numbered placeholders (see :mod:`pipeline.placeholders`);
+elements marked ``translate="no"`` or ``class="notranslate"`` become protected
+placeholders inside their sentence (or :class:`~pipeline.model.Verbatim`
+blocks when they are blocks themselves). Scripts, styles and comments are
+dropped: they never reach a page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html as htmlmod
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from lxml import etree
+from lxml import html as lxml_html
+from markdown_it import MarkdownIt
+
+from pipeline.config import SUPPORTED_LANGUAGES, Config
+from pipeline.errors import SourceError
+from pipeline.model import (
+    Attrs,
+    Block,
+    BlockKind,
+    Document,
+    Element,
+    Format,
+    Location,
+    Meta,
+    Node,
+    Placeholder,
+    PlaceholderKind,
+    Verbatim,
+)
+from pipeline.placeholders import PLACEHOLDER_RE, format_tag
+
+SOURCE_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+LINE_ATTR = "data-puente-line"
+
+LEAF_KINDS: dict[str, BlockKind] = {
+    "h1": "heading",
+    "h2": "heading",
+    "h3": "heading",
+    "h4": "heading",
+    "h5": "heading",
+    "h6": "heading",
+    "p": "paragraph",
+    "li": "list_item",
+    "dt": "list_item",
+    "dd": "list_item",
+    "th": "table_header",
+    "td": "table_cell",
+    "caption": "caption",
+    "figcaption": "caption",
+}
+CONTAINERS = {
+    "ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr", "colgroup", "col", "blockquote",
+    "figure", "section", "div", "header", "footer", "aside", "nav", "main", "article", "details",
+    "summary", "address",
+}  # fmt: skip
+VERBATIM_TAGS = {"pre", "hr", "iframe", "video", "audio", "svg", "math", "object", "embed", "canvas"}
+DROPPED_TAGS = {"script", "style", "template", "noscript", "link", "meta", "base"}
+STANDALONE_TAGS = {"br", "wbr", "img"}
+PROTECTED_TAGS = {"code", "kbd", "samp", "var"}
+
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
+_WHITESPACE = re.compile(r"[ \t\n\r\f]+")
+_HTML_SPACE = " \t\n\r\f"
+
+
+def load_sources(config: Config) -> list[Document]:
+    """Every article in ``sources/``, sorted by slug; raise on any bad source or duplicate slug."""
+    paths = sorted(
+        path
+        for path in config.sources_dir.glob("*")
+        if path.is_file() and path.suffix.lower() in SOURCE_SUFFIXES
+    )
+    documents: dict[str, Document] = {}
+    for path in paths:
+        document = load_document(path, config.root)
+        first = documents.get(document.meta.slug)
+        if first is not None:
+            raise SourceError(
+                document.source,
+                _slug_line(document),
+                f"duplicate slug {document.meta.slug!r}: {first.source} has it already; "
+                "give one of them another slug",
+            )
+        documents[document.meta.slug] = document
+    return [documents[slug] for slug in sorted(documents)]
+
+
+def load_document(path: Path, root: Path) -> Document:
+    """Parse one source file (Markdown or HTML) into a :class:`Document`."""
+    relative = _relative(path, root)
+    fmt: Format = "md" if SOURCE_SUFFIXES.get(path.suffix.lower()) == "md" else "html"
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SourceError(
+            relative, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        ) from None
+    text = text.removeprefix("\ufeff")
+    if fmt == "md":
+        meta, body = _parse_markdown(text, relative, path.stem)
+    else:
+        meta, body = _parse_html(text, relative, path.stem)
+    document = Document(
+        source=relative, format=fmt, meta=meta, body=body, sha256=hashlib.sha256(raw).hexdigest()
+    )
+    if not any(block.text.strip() for block in document.blocks() if block.kind != "title"):
+        raise SourceError(relative, 1, "empty article: no text to publish or translate")
+    return document
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _slug_line(document: Document) -> int:
+    for key, value in document.meta.extra:
+        if key == "slug_line":
+            return int(value)
+    return 1
+
+
+# --- Markdown ---------------------------------------------------------------
+
+
+def _parse_markdown(text: str, relative: str, stem: str) -> tuple[Meta, tuple[Node, ...]]:
+    front, body_text, offset = _split_front_matter(text, relative)
+    tokens = _MARKDOWN.parse(body_text)
+    for token in tokens:
+        if token.map is None:
+            continue
+        line = str(token.map[0] + 1 + offset)
+        if token.nesting == 1:
+            token.attrSet(LINE_ATTR, line)
+        elif token.type == "html_block":
+            token.content = re.sub(
+                r"^(\s*<[A-Za-z][\w-]*)", rf'\1 {LINE_ATTR}="{line}"', token.content, count=1
+            )
+    rendered = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
+    root = _parse_fragment(f"<div>{rendered}</div>", relative)
+    meta = _markdown_meta(front, text, relative, stem)
+    return meta, _nodes(root, relative, offset + 1, in_quote=False)
+
+
+def _split_front_matter(text: str, relative: str) -> tuple[dict[str, Any], str, int]:
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        raise SourceError(relative, 1, "no YAML front matter: start the file with a '---' line")
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            break
+    else:
+        raise SourceError(relative, 1, "front matter is not closed: add a '---' line after it")
+    yaml_text = "\n".join(lines[1:index])
+    try:
+        front = yaml.safe_load(yaml_text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark is not None else 2
+        raise SourceError(relative, line, f"malformed front matter: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise SourceError(relative, 2, f"malformed front matter: {exc}") from None
+    if front is None:
+        front = {}
+    if not isinstance(front, dict):
+        raise SourceError(relative, 2, "malformed front matter: expected 'key: value' lines")
+    return front, "\n".join(lines[index + 1 :]), index + 1
+
+
+def _key_line(text: str, key: str) -> int:
+    match = re.search(rf"^{re.escape(key)}\s*:", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def _markdown_meta(front: dict[str, Any], text: str, relative: str, stem: str) -> Meta:
+    def scalar(key: str) -> str | None:
+        value = front.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.isoformat().replace("+00:00", "Z")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, (dict, list)):
+            raise SourceError(relative, _key_line(text, key), f"front matter {key!r} must be text")
+        return str(value)
+
+    title = scalar("title")
+    if not title:
+        raise SourceError(relative, 1, "front matter has no 'title'")
+    lang = scalar("lang")
+    if lang is None:
+        raise SourceError(relative, 1, "front matter has no 'lang' (en or es)")
+    return _meta(
+        relative,
+        stem,
+        slug=scalar("slug"),
+        slug_line=_key_line(text, "slug"),
+        lang=lang,
+        lang_line=_key_line(text, "lang"),
+        title=title,
+        title_line=_key_line(text, "title"),
+        date=scalar("date"),
+        date_line=_key_line(text, "date"),
+        author=scalar("author") or scalar("source"),
+        description=scalar("description"),
+        description_line=_key_line(text, "description"),
+        toc=bool(front.get("toc", False)),
+    )
+
+
+def _meta(
+    relative: str,
+    stem: str,
+    *,
+    slug: str | None,
+    slug_line: int,
+    lang: str,
+    lang_line: int,
+    title: str,
+    title_line: int,
+    date: str | None,
+    date_line: int,
+    author: str | None,
+    description: str | None,
+    description_line: int,
+    toc: bool,
+) -> Meta:
+    lang = lang.strip()
+    if lang not in SUPPORTED_LANGUAGES:
+        raise SourceError(relative, lang_line, f"unknown language {lang!r}: use one of en, es")
+    slug = slug.strip() if slug is not None else stem
+    if not SLUG_RE.match(slug) or len(slug) > 200:
+        raise SourceError(
+            relative,
+            slug_line,
+            f"unsafe slug {slug!r}: use lowercase letters, digits and hyphens only "
+            "(it names the output file)",
+        )
+    if date is not None:
+        date = date.strip()
+        try:
+            dt.datetime.fromisoformat(date.replace("Z", "+00:00"))
+        except ValueError:
+            raise SourceError(
+                relative, date_line, f"invalid date {date!r}: use ISO 8601, e.g. 2026-01-16"
+            ) from None
+    return Meta(
+        slug=slug,
+        lang=lang,
+        title=_collapse(title),
+        title_line=title_line,
+        date=date,
+        author=_collapse(author) if author else None,
+        description=_collapse(description) if description else None,
+        description_line=description_line,
+        toc=toc,
+        extra=(("slug_line", str(slug_line)),),
+    )
+
+
+# --- HTML -------------------------------------------------------------------
+
+
+def _parser() -> lxml_html.HTMLParser:
+    return lxml_html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True)
+
+
+def _parse_fragment(text: str, relative: str) -> etree._Element:
+    root: etree._Element = lxml_html.fragment_fromstring(text, parser=_parser())
+    return root
+
+
+def _parse_html(text: str, relative: str, stem: str) -> tuple[Meta, tuple[Node, ...]]:
+    if not text.strip():
+        raise SourceError(relative, 1, "empty article: no text to publish or translate")
+    root = lxml_html.document_fromstring(text.encode("utf-8"), parser=_parser())
+    html_el = root if root.tag == "html" else root.find(".//html")
+    lang_line = _sourceline(html_el) if html_el is not None else 1
+    lang = (html_el.get("lang") or "").split("-")[0].lower() if html_el is not None else ""
+    if not lang:
+        raise SourceError(relative, lang_line, 'no language: add lang="en" or lang="es" to <html>')
+    metas: dict[str, tuple[str, int]] = {}
+    for element in root.iter("meta"):
+        name = (element.get("name") or "").lower()
+        if name and element.get("content") is not None:
+            metas[name] = (element.get("content") or "", _sourceline(element))
+    title_el = root.find(".//title")
+    title = _collapse(_text(title_el)) if title_el is not None else ""
+    body = root.find(".//article")
+    if body is None:
+        body = root.find(".//body")
+    if not title and body is not None:
+        heading = body.find(".//h1")
+        title = _collapse(_text(heading)) if heading is not None else ""
+    if not title:
+        raise SourceError(relative, 1, "no title: add a <title> element")
+    meta = _meta(
+        relative,
+        stem,
+        slug=metas["slug"][0] if "slug" in metas else None,
+        slug_line=metas.get("slug", ("", 1))[1],
+        lang=lang,
+        lang_line=lang_line,
+        title=title,
+        title_line=_sourceline(title_el) if title_el is not None else 1,
+        date=metas["date"][0] if "date" in metas else None,
+        date_line=metas.get("date", ("", 1))[1],
+        author=metas.get("author", (None, 1))[0],
+        description=metas.get("description", (None, 1))[0],
+        description_line=metas.get("description", ("", 1))[1],
+        toc=metas.get("toc", ("", 1))[0].lower() in ("true", "yes", "1"),
+    )
+    nodes = _nodes(body, relative, 0, in_quote=False) if body is not None else ()
+    return meta, nodes
+
+
+def _line(element: etree._Element, offset: int, inherited: int) -> int:
+    marked = element.get(LINE_ATTR)
+    if marked is not None:
+        return int(marked)
+    if offset == 0:
+        return _sourceline(element, inherited)
+    return inherited
+
+
+def _sourceline(element: etree._Element, default: int = 1) -> int:
+    line = element.sourceline
+    return line if isinstance(line, int) else default
+
+
+def _text(element: etree._Element) -> str:
+    return "".join(str(text) for text in element.itertext())
+
+
+def _attrs(element: etree._Element) -> Attrs:
+    return tuple((str(k), str(v)) for k, v in element.attrib.items() if k != LINE_ATTR)
+
+
+def _is_protected(element: etree._Element) -> bool:
+    classes = (element.get("class") or "").split()
+    return (element.get("translate") or "").lower() == "no" or "notranslate" in classes
+
+
+def _is_blockish(element: etree._Element) -> bool:
+    tag = element.tag
+    return isinstance(tag, str) and (
+        tag in LEAF_KINDS or tag in CONTAINERS or tag in VERBATIM_TAGS or tag in ("p", "figure")
+    )
+
+
+def _serialize(element: etree._Element) -> str:
+    _strip_line_attrs(element)
+    return etree.tostring(element, encoding="unicode", method="html", with_tail=False)
+
+
+def _strip_line_attrs(element: etree._Element) -> None:
+    for item in element.iter():
+        if isinstance(item.tag, str) and LINE_ATTR in item.attrib:
+            del item.attrib[LINE_ATTR]
+
+
+def _nodes(
+    parent: etree._Element, relative: str, offset: int, *, in_quote: bool, line: int = 1
+) -> tuple[Node, ...]:
+    """Structural nodes for the children of ``parent`` (loose text becomes a paragraph)."""
+    nodes: list[Node] = []
+    loose: list[etree._Element | str] = []
+    parent_line = _line(parent, offset, line)
+
+    def flush_loose() -> None:
+        if loose and _collapse("".join(i if isinstance(i, str) else _text(i) for i in loose)):
+            text, placeholders = _inline_items(loose, relative, parent_line)
+            if text:
+                kind: BlockKind = "blockquote" if in_quote else "paragraph"
+                nodes.append(
+                    Block(
+                        tag="p",
+                        kind=kind,
+                        text=text,
+                        location=Location(relative, parent_line),
+                        placeholders=placeholders,
+                    )
+                )
+        loose.clear()
+
+    if parent.text:
+        loose.append(parent.text)
+    for child in parent:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in DROPPED_TAGS:
+            if child.tail:
+                loose.append(child.tail)
+            continue
+        if _is_blockish(child) or (tag == "img" and not loose_has_text(loose)):
+            flush_loose()
+            node = _node(child, relative, offset, in_quote=in_quote, line=parent_line)
+            if node is not None:
+                nodes.append(node)
+        else:
+            loose.append(child)
+        if child.tail:
+            loose.append(child.tail)
+    flush_loose()
+    return tuple(nodes)
+
+
+def loose_has_text(loose: list[etree._Element | str]) -> bool:
+    return any(isinstance(item, etree._Element) or item.strip() for item in loose)
+
+
+def _node(element: etree._Element, relative: str, offset: int, *, in_quote: bool, line: int) -> Node | None:
+    tag = str(element.tag)
+    here = _line(element, offset, line)
+    location = Location(relative, here)
+    if _is_protected(element) or tag in VERBATIM_TAGS:
+        return Verbatim(html=_serialize(element), location=location)
+    if tag == "img":
+        return Block(
+            tag="img",
+            kind="alt",
+            text=_collapse(element.get("alt") or ""),
+            location=location,
+            attrs=_attrs(element),
+            attribute="alt",
+        )
+    if tag in LEAF_KINDS or (tag in ("div", "blockquote") and not _has_block_child(element)):
+        return _leaf(element, relative, offset, in_quote=in_quote, line=here)
+    children = _nodes(element, relative, offset, in_quote=in_quote or tag == "blockquote", line=here)
+    return Element(tag=tag, attrs=_attrs(element), children=children, location=location)
+
+
+def _has_block_child(element: etree._Element) -> bool:
+    return any(_is_blockish(child) for child in element if isinstance(child.tag, str))
+
+
+def _leaf(element: etree._Element, relative: str, offset: int, *, in_quote: bool, line: int) -> Block:
+    tag = str(element.tag)
+    kind: BlockKind = LEAF_KINDS.get(tag, "paragraph")
+    if tag == "blockquote" or (in_quote and kind == "paragraph"):
+        kind = "blockquote"
+    items: list[etree._Element | str] = [element.text or ""]
+    children: tuple[Node, ...] = ()
+    for index, child in enumerate(element):
+        if isinstance(child.tag, str) and child.tag in DROPPED_TAGS:
+            items.append(child.tail or "")
+            continue
+        if _is_blockish(child) and not (tag in ("li", "dd") and child.tag == "p"):
+            rest = [c for c in list(element)[index:] if isinstance(c.tag, str)]
+            trailing = "".join((c.tail or "") for c in rest).strip()
+            if trailing or any(not _is_blockish(c) for c in rest):
+                raise SourceError(
+                    relative,
+                    _line(child, offset, line),
+                    f"<{tag}> mixes text after a <{child.tag}> block: wrap the text in its own <p>",
+                )
+            holder = lxml_html.Element("div")
+            for moved in rest:
+                holder.append(moved)
+            children = _nodes(holder, relative, offset, in_quote=in_quote, line=line)
+            break
+        if tag in ("li", "dd") and child.tag == "p":
+            # a loose list item's paragraphs belong to the item's text
+            items.append(" ")
+            items.extend(_contents(child))
+            items.append(" ")
+            items.append(child.tail or "")
+            continue
+        items.append(child)
+        items.append(child.tail or "")
+    text, placeholders = _inline_items(items, relative, line)
+    level = int(tag[1]) if kind == "heading" else 0
+    return Block(
+        tag=tag,
+        kind=kind,
+        text=text,
+        location=Location(relative, line),
+        attrs=_attrs(element),
+        placeholders=placeholders,
+        level=level,
+        children=children,
+    )
+
+
+def _contents(element: etree._Element) -> list[etree._Element | str]:
+    items: list[etree._Element | str] = [element.text or ""]
+    for child in element:
+        items.append(child)
+        items.append(child.tail or "")
+    return items
+
+
+def _inline_items(
+    items: list[etree._Element | str], relative: str, line: int
+) -> tuple[str, tuple[Placeholder, ...]]:
+    """Inline content as text with numbered placeholders, whitespace collapsed."""
+    placeholders: list[Placeholder] = []
+    parts: list[str] = []
+
+    def add(kind: PlaceholderKind, tag: str, attrs: Attrs, html: str = "", text: str = "") -> int:
+        number = len(placeholders) + 1
+        placeholders.append(Placeholder(number, kind, tag, attrs, html, text))
+        return number
+
+    def text_run(value: str) -> None:
+        pos = 0
+        for match in PLACEHOLDER_RE.finditer(value):
+            parts.append(value[pos : match.start()])
+            literal = match.group(0)
+            number = add("protected", "", (), htmlmod.escape(literal, quote=False), literal)
+            parts.append(format_tag("self", number))
+            pos = match.end()
+        parts.append(value[pos:])
+
+    def walk(item: etree._Element | str) -> None:
+        if isinstance(item, str):
+            text_run(item)
+            return
+        tag = item.tag
+        if not isinstance(tag, str) or tag in DROPPED_TAGS:
+            return
+        attrs = _attrs(item)
+        if _is_protected(item) or tag in PROTECTED_TAGS:
+            content = _collapse(_text(item))
+            number = add("protected", tag, attrs, _serialize(item), content)
+            parts.append(format_tag("self", number))
+        elif tag in STANDALONE_TAGS:
+            number = add("standalone", tag, attrs, text=item.get("alt") or "")
+            parts.append(format_tag("self", number))
+        else:
+            number = add("paired", tag, attrs)
+            parts.append(format_tag("open", number))
+            for inner in _contents(item):
+                walk(inner)
+            parts.append(format_tag("close", number))
+
+    for item in items:
+        walk(item)
+    return _collapse("".join(parts)), tuple(placeholders)
+
+
+def _collapse(text: str) -> str:
+    return _WHITESPACE.sub(" ", text).strip(_HTML_SPACE)
