@@ -181,9 +181,10 @@ def _split_front_matter(text: str, relative: str) -> tuple[dict[str, Any], str, 
     try:
         front = yaml.safe_load(yaml_text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark = exc.context_mark or exc.problem_mark
         line = mark.line + 2 if mark is not None else 2
-        raise SourceError(relative, line, f"malformed front matter: {exc.problem or exc}") from None
+        what = ", ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+        raise SourceError(relative, line, f"malformed front matter: {what}") from None
     except yaml.YAMLError as exc:
         raise SourceError(relative, 2, f"malformed front matter: {exc}") from None
     if front is None:
@@ -289,7 +290,9 @@ def _meta(
 
 
 def _parser() -> lxml_html.HTMLParser:
-    return lxml_html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True)
+    return lxml_html.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, recover=True
+    )
 
 
 def _parse_fragment(text: str, relative: str) -> etree._Element:
