@@ -145,3 +145,121 @@ def status(root: Path, as_json: bool) -> None:
     widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
     for row in table:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+@main.group()
+def glossary() -> None:
+    """List, add, import and export glossary terms (glossary/*.tbx).
+
+    The termbase is TBX (ISO 30042); editors can round-trip it through CSV.
+    """
+
+
+@glossary.command("list")
+@root_option
+@click.option("--lang", type=click.Choice(["en", "es"]), default="en", show_default=True, help="Source side.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def glossary_list(root: Path, lang: str, as_json: bool) -> None:
+    """Print every term with its approved translation."""
+    import json
+    from dataclasses import asdict
+
+    from pipeline.config import load_config
+    from pipeline.glossary import load_glossary
+
+    with reported_errors():
+        terms = load_glossary(load_config(root)).terms
+    if as_json:
+        click.echo(json.dumps([asdict(term) for term in terms], ensure_ascii=False, indent=2))
+        return
+    other = "es" if lang == "en" else "en"
+    for term in sorted(terms, key=lambda t: t.forms(lang)[0].casefold()):
+        flag = "  (do not translate)" if term.dnt else ""
+        click.echo(f"{term.forms(lang)[0]} = {term.target(other)}{flag}")
+
+
+@glossary.command("add")
+@root_option
+@click.option("--en", "en", required=True, help="English term.")
+@click.option("--es", "es", required=True, help="Spanish term.")
+@click.option("--pos", default="noun", show_default=True, help="Part of speech.")
+@click.option("--gender", type=click.Choice(["m", "f", ""]), default="", help="Spanish gender.")
+@click.option("--note", default="", help="A note for translators.")
+@click.option("--dnt", is_flag=True, help="Do not translate: keep the term as written.")
+@click.option("--case-sensitive", is_flag=True, help="Match the exact case only.")
+@click.option("--variant-en", multiple=True, help="Another English form (repeatable).")
+@click.option("--variant-es", multiple=True, help="Another Spanish form (repeatable).")
+@click.option("--subject", default="", help="Subject field, to tell homographs apart.")
+def glossary_add(
+    root: Path,
+    en: str,
+    es: str,
+    pos: str,
+    gender: str,
+    note: str,
+    dnt: bool,
+    case_sensitive: bool,
+    variant_en: tuple[str, ...],
+    variant_es: tuple[str, ...],
+    subject: str,
+) -> None:
+    """Add a term (or replace the entry with the same English term)."""
+    import re
+
+    from pipeline.config import load_config
+    from pipeline.glossary import Term, load_glossary, merge_terms, save_terms
+
+    term = Term(
+        id=re.sub(r"[^a-z0-9]+", "-", en.lower()).strip("-") or "term",
+        en=en,
+        es=es,
+        en_variants=variant_en,
+        es_variants=variant_es,
+        pos=pos,
+        gender=gender,
+        note=note,
+        dnt=dnt,
+        case_sensitive=case_sensitive,
+        subject=subject,
+    )
+    with reported_errors():
+        config = load_config(root)
+        terms, added, _ = merge_terms(load_glossary(config).terms, [term])
+        save_terms(config, terms)
+    click.echo(f"{'added' if added else 'updated'}: {en} = {es}")
+
+
+@glossary.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@root_option
+def glossary_import(csv_file: Path, root: Path) -> None:
+    """Merge the terms of a CSV file into the termbase."""
+    from pipeline.config import load_config
+    from pipeline.glossary import load_glossary, merge_terms, save_terms
+    from pipeline.tbx import read_csv
+
+    with reported_errors():
+        config = load_config(root)
+        incoming = read_csv(csv_file.read_text("utf-8"), str(csv_file))
+        terms, added, replaced = merge_terms(load_glossary(config).terms, incoming)
+        save_terms(config, terms)
+    click.echo(f"{added} terms added, {replaced} updated, {len(terms)} in the termbase")
+
+
+@glossary.command("export")
+@root_option
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="CSV file [default: stdout]."
+)
+def glossary_export(root: Path, output: Path | None) -> None:
+    """Write the termbase as CSV (for editing in a spreadsheet, then import)."""
+    from pipeline.config import load_config
+    from pipeline.glossary import load_glossary
+    from pipeline.tbx import write_csv
+
+    with reported_errors():
+        text = write_csv(load_glossary(load_config(root)).terms)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, "utf-8")

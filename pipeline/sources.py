@@ -49,6 +49,7 @@ from pipeline.model import (
     Verbatim,
 )
 from pipeline.placeholders import PLACEHOLDER_RE, format_tag
+from pipeline.xml import sourceline
 
 SOURCE_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
@@ -305,7 +306,7 @@ def _parse_html(text: str, relative: str, stem: str) -> tuple[Meta, tuple[Node, 
         raise SourceError(relative, 1, "empty article: no text to publish or translate")
     root = lxml_html.document_fromstring(text.encode("utf-8"), parser=_parser())
     html_el = root if root.tag == "html" else root.find(".//html")
-    lang_line = _sourceline(html_el) if html_el is not None else 1
+    lang_line = sourceline(html_el) if html_el is not None else 1
     lang = (html_el.get("lang") or "").split("-")[0].lower() if html_el is not None else ""
     if not lang:
         raise SourceError(relative, lang_line, 'no language: add lang="en" or lang="es" to <html>')
@@ -313,7 +314,7 @@ def _parse_html(text: str, relative: str, stem: str) -> tuple[Meta, tuple[Node, 
     for element in root.iter("meta"):
         name = (element.get("name") or "").lower()
         if name and element.get("content") is not None:
-            metas[name] = (element.get("content") or "", _sourceline(element))
+            metas[name] = (element.get("content") or "", sourceline(element))
     title_el = root.find(".//title")
     title = _collapse(_text(title_el)) if title_el is not None else ""
     body = root.find(".//article")
@@ -332,7 +333,7 @@ def _parse_html(text: str, relative: str, stem: str) -> tuple[Meta, tuple[Node, 
         lang=lang,
         lang_line=lang_line,
         title=title,
-        title_line=_sourceline(title_el) if title_el is not None else 1,
+        title_line=sourceline(title_el) if title_el is not None else 1,
         date=metas["date"][0] if "date" in metas else None,
         date_line=metas.get("date", ("", 1))[1],
         author=metas.get("author", (None, 1))[0],
@@ -349,13 +350,8 @@ def _line(element: etree._Element, offset: int, inherited: int) -> int:
     if marked is not None:
         return int(marked)
     if offset == 0:
-        return _sourceline(element, inherited)
+        return sourceline(element, inherited)
     return inherited
-
-
-def _sourceline(element: etree._Element, default: int = 1) -> int:
-    line = element.sourceline
-    return line if isinstance(line, int) else default
 
 
 def _text(element: etree._Element) -> str:

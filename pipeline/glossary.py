@@ -1,0 +1,304 @@
+"""The newsroom's glossary: finding terms, masking them through machine translation, checking them.
+
+Terms are found in a unit (longest match first, on word boundaries, with each
+entry's variants and case rules) and masked before machine translation with
+placeholder tokens (``{901/}``...), which engines pass through untouched.
+After translation each token becomes the approved target term, and a Spanish
+article left before it is made to agree with the term's gender ("la" → "el",
+"de el" → "del"). Do-not-translate terms come back byte for byte.
+
+The termbase itself is read and written by :mod:`pipeline.tbx` (TBX, the
+canonical file, and CSV for editors).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from pipeline.config import Config
+from pipeline.placeholders import PLACEHOLDER_RE
+
+TOKEN_BASE = 901
+"""Glossary tokens are numbered from here, far above any unit's own placeholders."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One entry of the termbase."""
+
+    id: str
+    en: str
+    es: str
+    en_variants: tuple[str, ...] = ()
+    es_variants: tuple[str, ...] = ()
+    pos: str = "noun"
+    gender: str = ""
+    note: str = ""
+    dnt: bool = False
+    case_sensitive: bool = False
+    en_expansion: str = ""
+    es_expansion: str = ""
+    subject: str = ""
+    context: str = ""
+    line: int = 0
+
+    def forms(self, lang: str) -> tuple[str, ...]:
+        main = self.en if lang == "en" else self.es
+        variants = self.en_variants if lang == "en" else self.es_variants
+        return (main, *variants)
+
+    def target(self, lang: str, form_index: int = 0) -> str:
+        """The approved term in ``lang``; a variant matched at ``form_index`` maps to the
+        variant at the same position in ``lang`` (plural to plural) when there is one."""
+        forms = self.forms(lang)
+        return forms[form_index] if 0 < form_index < len(forms) else forms[0]
+
+    @property
+    def strict_case(self) -> bool:
+        return self.case_sensitive or (self.en.isupper() and len(self.en) > 1)
+
+
+@dataclass(frozen=True)
+class TermHit:
+    term: Term
+    start: int
+    end: int
+    text: str
+    form_index: int = 0
+
+
+@dataclass
+class Glossary:
+    """The whole termbase; ``version`` is a short hash of its content (a memory key)."""
+
+    terms: list[Term] = field(default_factory=list)
+    version: str = "none"
+
+    @cached_property
+    def _patterns(self) -> dict[str, list[tuple[re.Pattern[str], Term, int]]]:
+        compiled: dict[str, list[tuple[re.Pattern[str], Term, int]]] = {}
+        for lang in ("en", "es"):
+            forms = sorted(
+                (
+                    (form, term, index)
+                    for term in self.terms
+                    for index, form in enumerate(term.forms(lang))
+                    if form
+                ),
+                key=lambda triple: -len(triple[0]),
+            )
+            compiled[lang] = [(_pattern(form, term.strict_case), term, index) for form, term, index in forms]
+        return compiled
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+def _pattern(form: str, strict: bool) -> re.Pattern[str]:
+    parts = []
+    for char in form:
+        if char == " ":
+            parts.append(r"\s+")
+        elif char.isalpha() and _fold(char) != char:
+            # accents are optional (capitals often lose them: "SECRETARIA")
+            base = re.escape(_fold(char))
+            parts.append(f"[{re.escape(char)}{base}{base.upper() if not strict else ''}]")
+        else:
+            parts.append(re.escape(char))
+    flags = 0 if strict else re.IGNORECASE
+    return re.compile(r"(?<![\w{])" + "".join(parts) + r"(?![\w}])", flags)
+
+
+def load_glossary(config: Config) -> Glossary:
+    """Every ``glossary/*.tbx`` of the project (an empty glossary when there is none)."""
+    from pipeline.tbx import read_termbases
+
+    return read_termbases(config)
+
+
+def find_terms(glossary: Glossary, text: str, lang: str) -> list[TermHit]:
+    """Glossary terms in ``text`` (never inside a placeholder), longest first, no overlaps, in order."""
+    taken: list[tuple[int, int]] = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
+    hits: list[TermHit] = []
+    for pattern, term, index in glossary._patterns.get(lang, []):
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(start < b and a < end for a, b in taken):
+                continue
+            taken.append((start, end))
+            hits.append(TermHit(term, start, end, match.group(0), index))
+    return sorted(hits, key=lambda hit: hit.start)
+
+
+@dataclass(frozen=True)
+class Masked:
+    """A unit's text with its terms replaced by tokens, and what each token stands for."""
+
+    text: str
+    replacements: tuple[tuple[int, str, str], ...]  # (token number, target text, gender)
+    target_lang: str
+
+
+def mask(glossary: Glossary, text: str, source_lang: str, target_lang: str) -> Masked:
+    """Replace the terms of ``text`` by tokens an engine cannot damage.
+
+    >>> g = Glossary([Term("c", "Sinaloa Cartel", "Cártel de Sinaloa", gender="m")])
+    >>> m = mask(g, "The Sinaloa Cartel lost ground.", "en", "es")
+    >>> m.text
+    'The {901/} lost ground.'
+    >>> unmask(m, "La {901/} perdió terreno.")
+    'El Cártel de Sinaloa perdió terreno.'
+    """
+    hits = find_terms(glossary, text, source_lang)
+    if not hits:
+        return Masked(text, (), target_lang)
+    out: list[str] = []
+    replacements: list[tuple[int, str, str]] = []
+    position = 0
+    for number, hit in enumerate(hits, start=TOKEN_BASE):
+        out.append(text[position : hit.start])
+        out.append(f"{{{number}/}}")
+        target = hit.text if hit.term.dnt else hit.term.target(target_lang, hit.form_index)
+        replacements.append((number, target, hit.term.gender))
+        position = hit.end
+    out.append(text[position:])
+    return Masked("".join(out), tuple(replacements), target_lang)
+
+
+_ARTICLES = {
+    ("el", "f"): "la",
+    ("la", "m"): "el",
+    ("los", "f"): "las",
+    ("las", "m"): "los",
+    ("un", "f"): "una",
+    ("una", "m"): "un",
+    ("del", "f"): "de la",
+    ("al", "f"): "a la",
+}
+
+
+def unmask(masked: Masked, translated: str) -> str:
+    """Put the approved target terms back in place of their tokens.
+
+    A token the engine lost is appended at the end rather than dropped, so no
+    term disappears silently (the check step then flags the sentence).
+    """
+    result = translated
+    for number, target, gender in masked.replacements:
+        token = f"{{{number}/}}"
+        if token not in result:
+            result = f"{result} {target}"
+            continue
+        if masked.target_lang == "es" and _ARTICLE_START.match(target):
+            result = _drop_article_before(result, token)
+        elif masked.target_lang == "es" and gender in ("m", "f"):
+            result = _agree(result, token, gender)
+        if _at_sentence_start(result, token):
+            target = target[0].upper() + target[1:]
+        result = result.replace(token, target, 1)
+    return _contract(result) if masked.target_lang == "es" else result
+
+
+_ARTICLE_START = re.compile(r"(el|la|los|las) ", re.IGNORECASE)
+
+
+def _drop_article_before(text: str, token: str) -> str:
+    """The term brings its own article ("la presidenta..."): drop one the engine put before it,
+    and turn "de"/"a" + article into the contraction the term's article needs later."""
+    pattern = re.compile(r"\b(el|la|los|las)\s+" + re.escape(token), re.IGNORECASE)
+    return pattern.sub(token, text, count=1)
+
+
+def _at_sentence_start(text: str, token: str) -> bool:
+    before = text[: text.find(token)]
+    stripped = PLACEHOLDER_RE.sub("", before).strip(' “"‘«(¿¡—–-')
+    return not stripped or stripped.endswith((".", "!", "?"))
+
+
+def _agree(text: str, token: str, gender: str) -> str:
+    pattern = re.compile(r"\b(el|la|los|las|un|una|del|al)(\s+)" + re.escape(token), re.IGNORECASE)
+
+    def fix(match: re.Match[str]) -> str:
+        article = match.group(1)
+        replacement = _ARTICLES.get((article.lower(), gender))
+        if replacement is None:
+            return match.group(0)
+        if article[0].isupper():
+            replacement = replacement[0].upper() + replacement[1:]
+        return replacement + match.group(2) + token
+
+    return pattern.sub(fix, text, count=1)
+
+
+def _contract(text: str) -> str:
+    """Spanish contractions: "de el" → "del", "a el" → "al" (not before a capitalised name "El")."""
+    text = re.sub(r"\b([Dd])e el\b", r"\1el", text)
+    return re.sub(r"\b([Aa]) el\b", r"\1l", text)
+
+
+def glossary_notes(hits: list[TermHit], target_lang: str) -> list[str]:
+    """Extracted comments for a PO entry: one per distinct term found."""
+    notes: list[str] = []
+    for hit in hits:
+        term = hit.term
+        if term.dnt:
+            note = f"glossary: {hit.text} = {hit.text} (do not translate)"
+        else:
+            detail = ", ".join(part for part in (term.pos, term.gender) if part)
+            target = term.target(target_lang, hit.form_index)
+            note = f"glossary: {hit.text} = {target}" + (f" ({detail})" if detail else "")
+        if term.note:
+            note += f"; {term.note}"
+        if note not in notes:
+            notes.append(note)
+    return notes
+
+
+def check_terms(
+    glossary: Glossary, source: str, translation: str, source_lang: str, target_lang: str
+) -> list[str]:
+    """Problems with the glossary terms of a reviewed translation."""
+    problems: list[str] = []
+    for hit in find_terms(glossary, source, source_lang):
+        term = hit.term
+        if term.dnt:
+            if hit.text not in translation:
+                problems.append(f"do-not-translate term {hit.text!r} must appear unchanged")
+            continue
+        expected = term.forms(target_lang)
+        if not any(_pattern(form, term.strict_case).search(translation) for form in expected if form):
+            problems.append(f"{hit.text!r} should be translated as {term.target(target_lang)!r}")
+    return problems
+
+
+def save_terms(config: Config, terms: list[Term]) -> bool:
+    """Write ``terms`` to ``glossary/puente.tbx`` (only when its content changes)."""
+    from pipeline.files import write_atomic
+    from pipeline.tbx import check_conflicts, write_tbx
+
+    check_conflicts(terms, "glossary/puente.tbx")
+    return write_atomic(config.glossary_dir / "puente.tbx", write_tbx(terms))
+
+
+def merge_terms(existing: list[Term], incoming: list[Term]) -> tuple[list[Term], int, int]:
+    """``existing`` updated with ``incoming`` (same id or same English term replaces);
+    returns the terms, how many were added and how many replaced."""
+    by_key = {term.id: index for index, term in enumerate(existing)}
+    by_en = {term.en.casefold(): index for index, term in enumerate(existing)}
+    merged = list(existing)
+    added = replaced = 0
+    for term in incoming:
+        index = by_key.get(term.id, by_en.get(term.en.casefold()))
+        if index is None:
+            by_key[term.id] = len(merged)
+            by_en[term.en.casefold()] = len(merged)
+            merged.append(term)
+            added += 1
+        elif merged[index] != term:
+            merged[index] = term
+            replaced += 1
+    return merged, added, replaced
