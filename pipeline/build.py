@@ -1,40 +1,74 @@
-"""``puente build``: from sources (and catalogs) to pages and a manifest.
+"""``puente build``: from sources and catalogs to pages in both languages and a manifest.
 
-The orchestration only: each step is a function of its own module. The build
-holds a lock so that two builds on one root cannot interleave, reads and
-validates every input before it writes anything, and writes every file
-atomically, so an interrupted build leaves each file either old or new.
+The orchestration only; each step is a function of its own module:
+parse (:mod:`~pipeline.sources`), update catalogs (:mod:`~pipeline.catalog`),
+draft (:mod:`~pipeline.translate`), reassemble (:mod:`~pipeline.assemble`),
+render (:mod:`~pipeline.render`) and describe (:mod:`~pipeline.manifest`).
+
+Safe: a lock keeps two builds on one root from interleaving; every input of
+an article is read and validated before anything of it is written; every file
+is written atomically, so an interrupted build leaves each file old or new.
+
+Incremental: ``.puente/build-cache.json`` records, per source file, a key made
+of the source's and catalog's bytes, the glossary, the page template, the
+settings and Puente's version. An article whose key is unchanged and whose
+pages are in place is not parsed, translated or rendered again.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import polib
 
 from pipeline import __version__
+from pipeline.assemble import COUNT_KEYS, assemble
+from pipeline.catalog import extract_project, po_path, read_catalog, relative
 from pipeline.config import Config
-from pipeline.errors import BuildError
+from pipeline.errors import BuildError, SourceError
 from pipeline.files import write_atomic
+from pipeline.glossary import load_glossary
 from pipeline.manifest import ArticleEntry, PageEntry, build_manifest
-from pipeline.model import Document
+from pipeline.model import Document, Issue
 from pipeline.placeholders import count_words
-from pipeline.render import render_page
-from pipeline.sources import load_sources
+from pipeline.render import heading_ids, render_page
+from pipeline.segment import document_units
+from pipeline.sources import SOURCE_SUFFIXES, load_document, slug_line
+from pipeline.translate import TranslateReport, translate_project
 
-Progress = Callable[[str], None]
+Progress = Callable[[int], None]
+CACHE_NAME = "build-cache.json"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    output: Path | None = None
+    engine: str | None = None
+    no_mt: bool = False
+    jobs: int = 2
+    reviewed_only: bool = False
 
 
 @dataclass
 class BuildReport:
-    """What a build did, for the summary line and for tests."""
+    """What a build did, for the summary and for tests."""
 
     articles: int = 0
+    rebuilt: int = 0
     pages_written: list[str] = field(default_factory=list)
     pages_unchanged: list[str] = field(default_factory=list)
+    not_written: list[str] = field(default_factory=list)
+    units: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    issues: list[Issue] = field(default_factory=list)
+    translate: TranslateReport | None = None
     manifest_written: bool = False
 
 
@@ -43,13 +77,12 @@ def build_lock(config: Config) -> Iterator[None]:
     """Hold ``.puente/build.lock`` for the duration of a build, or fail at once."""
     config.state_dir.mkdir(parents=True, exist_ok=True)
     path = config.state_dir / "build.lock"
-    handle = open(path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
-    try:
+    with open(path, "a+") as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            holder = handle.read().strip() or "another process"
+            holder = handle.read().strip() or "unknown"
             raise BuildError(
                 ".puente/build.lock",
                 None,
@@ -60,8 +93,6 @@ def build_lock(config: Config) -> Iterator[None]:
         handle.write(str(os.getpid()))
         handle.flush()
         yield
-    finally:
-        handle.close()
 
 
 def page_path(lang: str, slug: str) -> str:
@@ -69,24 +100,11 @@ def page_path(lang: str, slug: str) -> str:
     return f"{lang}/{slug}.html"
 
 
-def build_project(
-    config: Config, *, output: Path | None = None, progress: Progress | None = None
-) -> BuildReport:
-    """Render every article of the project into ``output`` (default: ``config.output_dir``)."""
-    out = output if output is not None else config.output_dir
-    report = BuildReport()
-    with build_lock(config):
-        documents = load_sources(config)
-        template = _template(config)
-        entries: list[ArticleEntry] = []
-        for document in documents:
-            entries.append(_build_article(config, document, out, template, report))
-            if progress is not None:
-                progress(document.meta.slug)
-        report.articles = len(documents)
-        manifest = build_manifest(entries, generator_version=__version__, previous=out / "manifest.json")
-        report.manifest_written = write_atomic(out / "manifest.json", manifest)
-    return report
+def _sha(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return ""
 
 
 def _template(config: Config) -> Path | None:
@@ -94,32 +112,220 @@ def _template(config: Config) -> Path | None:
     return path if path.is_file() else None
 
 
+def _settings_key(config: Config, options: BuildOptions, glossary_version: str) -> str:
+    template = _template(config)
+    parts = [
+        __version__,
+        glossary_version,
+        _sha(template) if template else "built-in",
+        repr(sorted(config.locales.items())),
+        config.segmentation,
+        config.changed_units,
+        options.engine or config.engine,
+        str(options.no_mt),
+        str(options.reviewed_only),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def build_project(config: Config, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
+    """Build every article of the project; see the module docstring."""
+    out = options.output or config.output_dir
+    report = BuildReport()
+    with build_lock(config):
+        glossary = load_glossary(config)
+        settings = _settings_key(config, options, glossary.version)
+        cache_path = config.state_dir / CACHE_NAME
+        cache = _load_cache(cache_path, settings)
+        sources = sorted(
+            p for p in config.sources_dir.glob("*") if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES
+        )
+        clean: dict[str, dict[str, Any]] = {}
+        dirty: list[Document] = []
+        for path in sources:
+            rel = relative(config, path)
+            cached = cache.get(rel)
+            if cached and _still_valid(cached, path, config, out):
+                clean[rel] = cached
+            else:
+                dirty.append(load_document(path, config.root))
+        _check_slugs(dirty, clean)
+        catalogs = {
+            doc.source: po_path(config, doc.meta.slug, config.target_language(doc.meta.lang)) for doc in dirty
+        }
+        for path in catalogs.values():
+            if path.is_file():
+                read_catalog(path, config.root)  # a broken catalog stops the build before any write
+        if dirty:
+            extract_project(config, dirty)
+            if not options.no_mt:
+                report.translate = translate_project(
+                    config, options.engine, jobs=options.jobs, only=set(catalogs.values()), progress=progress
+                )
+        template = _template(config)
+        fresh: dict[str, dict[str, Any]] = {}
+        for document in dirty:
+            catalog = read_catalog(catalogs[document.source], config.root)
+            fresh[document.source] = _build_article(config, document, catalog, out, template, options, report)
+            if progress is not None:
+                progress(1)
+        report.articles = len(sources)
+        report.rebuilt = len(dirty)
+        entries = {**clean, **fresh}
+        for cached in clean.values():
+            report.pages_unchanged.extend(cached["pages"])
+            for key in COUNT_KEYS:
+                report.units[key] += cached["target_units"].get(key, 0)
+        ordered = sorted(entries, key=lambda rel: entries[rel]["slug"])
+        articles = [_article_entry(entries[rel]) for rel in ordered]
+        manifest = build_manifest(articles, generator_version=__version__, previous=out / "manifest.json")
+        report.manifest_written = write_atomic(out / "manifest.json", manifest)
+        _save_cache(cache_path, settings, entries, config)
+    return report
+
+
+def _check_slugs(dirty: list[Document], clean: dict[str, dict[str, Any]]) -> None:
+    owners = {cached["slug"]: rel for rel, cached in clean.items()}
+    for document in sorted(dirty, key=lambda d: d.source):
+        first = owners.get(document.meta.slug)
+        if first is not None:
+            raise SourceError(
+                document.source,
+                slug_line(document),
+                f"duplicate slug {document.meta.slug!r}: {first} has it already; "
+                "give one of them another slug",
+            )
+        owners[document.meta.slug] = document.source
+
+
+def _still_valid(cached: dict[str, Any], path: Path, config: Config, out: Path) -> bool:
+    if cached.get("source_sha") != _sha(path):
+        return False
+    if cached.get("catalog_sha") != _sha(config.root / cached["catalog"]):
+        return False
+    return all(_sha(out / page) == sha for page, sha in cached["page_sha"].items())
+
+
+def _load_cache(path: Path, settings: str) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (FileNotFoundError, ValueError, UnicodeDecodeError):
+        return {}
+    if not isinstance(data, dict) or data.get("settings") != settings:
+        return {}
+    articles = data.get("articles")
+    return articles if isinstance(articles, dict) else {}
+
+
+def _save_cache(path: Path, settings: str, entries: dict[str, dict[str, Any]], config: Config) -> None:
+    for entry in entries.values():
+        entry["catalog_sha"] = _sha(config.root / entry["catalog"])
+    payload = {"settings": settings, "articles": entries}
+    write_atomic(path, json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+
+
 def _build_article(
-    config: Config, document: Document, out: Path, template: Path | None, report: BuildReport
-) -> ArticleEntry:
+    config: Config,
+    document: Document,
+    catalog: polib.POFile,
+    out: Path,
+    template: Path | None,
+    options: BuildOptions,
+    report: BuildReport,
+) -> dict[str, Any]:
     meta = document.meta
-    relative = page_path(meta.lang, meta.slug)
-    alternates = {meta.lang: f"../{relative}"}
-    page = render_page(document, alternates=alternates, locale=config.locale(meta.lang), template=template)
-    target = out / relative
-    (report.pages_written if write_atomic(target, page) else report.pages_unchanged).append(relative)
-    words = sum(count_words(block.text) for block in document.blocks())
-    units = sum(1 for _ in document.blocks())
-    source_page = PageEntry(
-        lang=meta.lang,
-        path=relative,
-        title=meta.title,
-        page=page,
-        state="source",
-        units={"reviewed": units, "machine": 0, "untranslated": 0},
-        words={"reviewed": words, "machine": 0, "untranslated": 0},
-        alternates={meta.lang: relative},
+    source_lang, target_lang = meta.lang, config.target_language(meta.lang)
+    paths = {source_lang: page_path(source_lang, meta.slug), target_lang: page_path(target_lang, meta.slug)}
+    alternates = {lang: f"../{path}" for lang, path in paths.items()}
+    ids = heading_ids(document)
+    units = document_units(document, config.segmentation)
+    entries = {(e.msgctxt, e.msgid): e for e in catalog if not e.obsolete}
+    catalog_rel = relative(config, po_path(config, meta.slug, target_lang))
+    translated, page_report = assemble(
+        document,
+        units,
+        entries,
+        target_lang,
+        catalog_path=catalog_rel,
+        changed_units=config.changed_units,
+        segmentation=config.segmentation,
     )
+    report.issues.extend(page_report.issues)
+    for key in COUNT_KEYS:
+        report.units[key] += page_report.units[key]
+    held = page_report.held or (options.reviewed_only and page_report.state != "reviewed")
+    if held:
+        report.not_written.append(paths[target_lang])
+        # a page held back must not stay online in an older version, nor be linked to
+        (out / paths[target_lang]).unlink(missing_ok=True)
+        alternates = {source_lang: alternates[source_lang]}
+    pages: dict[str, bytes] = {
+        source_lang: render_page(
+            document, alternates=alternates, locale=config.locale(source_lang), template=template, ids=ids
+        )
+    }
+    if not held:
+        pages[target_lang] = render_page(
+            translated,
+            alternates=alternates,
+            locale=config.locale(target_lang),
+            state=page_report.state,
+            template=template,
+            ids=ids,
+        )
+    for lang, page in pages.items():
+        written = write_atomic(out / paths[lang], page)
+        (report.pages_written if written else report.pages_unchanged).append(paths[lang])
+    source_words = sum(count_words(unit.text) for unit in units)
+    return {
+        "slug": meta.slug,
+        "source": document.source,
+        "source_lang": source_lang,
+        "date": meta.date,
+        "author": meta.author,
+        "catalog": catalog_rel,
+        "source_sha": document.sha256,
+        "pages": sorted(paths[lang] for lang in pages),
+        "page_sha": {paths[lang]: hashlib.sha256(page).hexdigest() for lang, page in pages.items()},
+        "held": [target_lang] if held else [],
+        "titles": {source_lang: meta.title, target_lang: translated.meta.title},
+        "paths": paths,
+        "states": {source_lang: "source", target_lang: page_report.state},
+        "counts": {
+            source_lang: {
+                "units": {"reviewed": len(units), "machine": 0, "untranslated": 0},
+                "words": {"reviewed": source_words, "machine": 0, "untranslated": 0},
+            },
+            target_lang: {"units": page_report.units, "words": page_report.words},
+        },
+        "target_units": page_report.units,
+    }
+
+
+def _article_entry(entry: dict[str, Any]) -> ArticleEntry:
+    pages = []
+    written = set(entry["page_sha"])
+    for lang, path in entry["paths"].items():
+        if path not in written:
+            continue
+        pages.append(
+            PageEntry(
+                lang=lang,
+                path=path,
+                title=entry["titles"][lang],
+                sha256=entry["page_sha"][path],
+                state=entry["states"][lang],
+                units=entry["counts"][lang]["units"],
+                words=entry["counts"][lang]["words"],
+                alternates={other: p for other, p in entry["paths"].items() if p in written},
+            )
+        )
     return ArticleEntry(
-        slug=meta.slug,
-        source=document.source,
-        source_lang=meta.lang,
-        date=meta.date,
-        author=meta.author,
-        pages=(source_page,),
+        slug=entry["slug"],
+        source=entry["source"],
+        source_lang=entry["source_lang"],
+        date=entry["date"],
+        author=entry["author"],
+        pages=tuple(pages),
+        held=tuple(entry["held"]),
     )

@@ -54,29 +54,103 @@ def main() -> None:
     """
 
 
+@contextmanager
+def progress_bar(quiet: bool, description: str) -> Iterator[Callable[[int], None] | None]:
+    """A tqdm progress bar on a terminal; nothing when quiet or not on a terminal."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(desc=description, unit=" units", leave=False) as bar:
+
+        def advance(count: int) -> None:
+            bar.update(count)
+
+        yield advance
+
+
 @main.command()
 @root_option
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: build/]."
 )
-@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-def build(root: Path, out: Path | None, quiet: bool) -> None:
-    """Build the pages of every article and build/manifest.json.
+@click.option("--engine", help="Machine-translation engine [default: from puente.toml, else apertium].")
+@click.option("--no-mt", is_flag=True, help="Do not call a machine-translation engine (memory only).")
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="Parallel engine jobs."
+)
+@click.option("--reviewed-only", is_flag=True, help="Write only target pages whose units are all reviewed.")
+@click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
+def build(
+    root: Path, out: Path | None, engine: str | None, no_mt: bool, jobs: int, reviewed_only: bool, quiet: bool
+) -> None:
+    """Build the pages of every article in both languages, and build/manifest.json.
 
-    Writes build/<lang>/<slug>.html for every article in sources/ and a
-    manifest for the CMS. Files whose content did not change are not
-    rewritten; every file is written atomically.
+    Runs the whole flow: parse sources, update templates and catalogs, draft
+    missing units from the translation memory and the engine, check, and
+    write build/<lang>/<slug>.html for every article plus a manifest for the
+    CMS. Unchanged articles are not processed again; every file is written
+    atomically. Exit code 2 on bad input (nothing is written).
     """
-    from pipeline.build import build_project
+    from pipeline.build import BuildOptions, build_project
     from pipeline.config import load_config
 
     with reported_errors():
         config = load_config(root)
-        report = build_project(config, output=out)
+        options = BuildOptions(output=out, engine=engine, no_mt=no_mt, jobs=jobs, reviewed_only=reviewed_only)
+        with progress_bar(quiet, "build") as progress:
+            report = build_project(config, options, progress=progress)
+    if quiet:
+        return
+    for issue in report.issues:
+        click.echo(f"{issue.location}: {issue.severity}: {issue.code}: {issue.message}", err=True)
+    if report.translate is not None:
+        for failure in report.translate.failures:
+            click.echo(f"{failure}", err=True)
+    units = report.units
+    click.echo(
+        f"{report.articles} articles ({report.rebuilt} rebuilt): {len(report.pages_written)} pages written, "
+        f"{len(report.pages_unchanged)} unchanged"
+        + (f", {len(report.not_written)} held back" if report.not_written else "")
+    )
+    click.echo(
+        f"translated units: {units['reviewed']} reviewed, {units['machine']} machine, "
+        f"{units['untranslated']} missing; {len(report.issues)} issues"
+    )
+    for path in report.not_written:
+        click.echo(f"not written: {path}")
+
+
+@main.command()
+@root_option
+@click.option("--engine", help="Machine-translation engine [default: from puente.toml, else apertium].")
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="Parallel engine jobs."
+)
+@click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
+def translate(root: Path, engine: str | None, jobs: int, quiet: bool) -> None:
+    """Fill untranslated PO entries with drafts (memory first, then the engine).
+
+    Every draft is marked fuzzy with a note naming its origin. Translations a
+    person wrote are never replaced. Run `puente extract` first.
+    """
+    from pipeline.config import load_config
+    from pipeline.translate import translate_project
+
+    with reported_errors():
+        config = load_config(root)
+        with progress_bar(quiet, "translate") as progress:
+            report = translate_project(config, engine, jobs=jobs, progress=progress)
+    for failure in report.failures:
+        click.echo(str(failure), err=True)
     if not quiet:
         click.echo(
-            f"{report.articles} articles: {len(report.pages_written)} pages written, "
-            f"{len(report.pages_unchanged)} unchanged"
+            f"memory: {report.memory_exact} exact, {report.memory_fuzzy} fuzzy, "
+            f"{report.memory_drafts} stored drafts; "
+            f"engine: {report.engine_units} units in {report.engine_calls} calls; "
+            f"{report.fresh_drafts} fresh drafts of changed units; {len(report.failures)} failed; "
+            f"{len(report.catalogs_written)} catalogs written"
         )
 
 

@@ -9,7 +9,6 @@ something else in the manifest changed, so a no-op rebuild leaves it as it was.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -26,7 +25,7 @@ class PageEntry:
     lang: str
     path: str
     title: str
-    page: bytes
+    sha256: str
     state: str
     units: dict[str, int]
     words: dict[str, int]
@@ -58,7 +57,7 @@ def _article_json(article: ArticleEntry) -> dict[str, Any]:
         languages[page.lang] = {
             "path": page.path,
             "title": page.title,
-            "sha256": hashlib.sha256(page.page).hexdigest(),
+            "sha256": page.sha256,
             "state": page.state,
             "units": page.units,
             "words": page.words,

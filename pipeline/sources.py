@@ -100,7 +100,7 @@ def load_sources(config: Config) -> list[Document]:
         if first is not None:
             raise SourceError(
                 document.source,
-                _slug_line(document),
+                slug_line(document),
                 f"duplicate slug {document.meta.slug!r}: {first.source} has it already; "
                 "give one of them another slug",
             )
@@ -140,7 +140,8 @@ def _relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _slug_line(document: Document) -> int:
+def slug_line(document: Document) -> int:
+    """The line that sets the document's slug (1 when it comes from the file name)."""
     for key, value in document.meta.extra:
         if key == "slug_line":
             return int(value)

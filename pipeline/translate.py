@@ -103,10 +103,12 @@ def translate_project(
     *,
     jobs: int = 2,
     engine: Engine | None = None,
+    only: set[Path] | None = None,
     progress: Progress | None = None,
 ) -> TranslateReport:
-    """Fill the project's catalogs with drafts; write only the catalogs that changed."""
-    paths = catalog_paths(config)
+    """Fill the project's catalogs (or the ``only`` ones) with drafts; write only the catalogs
+    that changed. ``progress`` is called with the number of units drafted by the engine."""
+    paths = [path for path in catalog_paths(config) if only is None or path in only]
     catalogs = {path: read_catalog(path, config.root) for path in paths}
     report = TranslateReport()
     if not catalogs:
