@@ -337,3 +337,50 @@ def glossary_export(root: Path, output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, "utf-8")
+
+
+@main.command()
+@root_option
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--list", "list_checks", is_flag=True, help="List the checks and their default severities.")
+def check(root: Path, as_json: bool, list_checks: bool) -> None:
+    """Check every translation: placeholders, glossary, numbers, negation, form.
+
+    Prints one line per finding, `path:line: severity: code: message`, and a
+    summary. Exit code 1 when an error-severity finding exists. Silence one
+    finding with the PO flag `puente-ignore-<code>`, or a whole check in
+    puente.toml: [checks] <code> = "off".
+    """
+    import json
+
+    from pipeline.checks import CHECKS, check_project
+    from pipeline.config import load_config
+
+    if list_checks:
+        for code, (severity, description) in CHECKS.items():
+            click.echo(f"{code:13} {severity:8} {description}")
+        return
+    with reported_errors():
+        issues = check_project(load_config(root))
+    if as_json:
+        payload = [
+            {
+                "path": i.location.path,
+                "line": i.location.line,
+                "severity": i.severity,
+                "code": i.code,
+                "message": i.message,
+            }
+            for i in issues
+        ]
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for issue in issues:
+            click.echo(f"{issue.location}: {issue.severity}: {issue.code}: {issue.message}")
+        counts = {
+            severity: sum(1 for i in issues if i.severity == severity)
+            for severity in ("error", "warning", "info")
+        }
+        click.echo(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
+    if any(issue.severity == "error" for issue in issues):
+        sys.exit(1)

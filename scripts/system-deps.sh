@@ -5,7 +5,8 @@ set -euo pipefail
 packages="apertium apertium-eng-spa gettext"
 missing=""
 command -v apertium >/dev/null 2>&1 || missing="$missing apertium"
-{ apertium -l 2>/dev/null | grep -qx 'eng-spa' && apertium -l 2>/dev/null | grep -qx 'spa-eng'; } || missing="$missing apertium-eng-spa"
+pairs=$(apertium -l 2>/dev/null || true)
+{ echo "$pairs" | grep -qw 'eng-spa' && echo "$pairs" | grep -qw 'spa-eng'; } || missing="$missing apertium-eng-spa"
 command -v msgfmt >/dev/null 2>&1 || missing="$missing gettext"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

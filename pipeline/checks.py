@@ -1,0 +1,259 @@
+"""Quality checks on translations, pofilter-style: each a code, a default severity, a message.
+
+``check_entry`` runs every check on one (source, translation) pair and
+``check_project`` on every catalog of a project. A translator silences one
+finding on one entry with the flag ``puente-ignore-<code>`` (``#, fuzzy,
+puente-ignore-numbers``); a project re-grades or silences a code in the
+``[checks]`` table of ``puente.toml`` (``numbers = "warning"``, ``length = "off"``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import polib
+
+from pipeline.catalog import read_catalog, relative
+from pipeline.config import Config
+from pipeline.glossary import Glossary, check_terms, load_glossary
+from pipeline.model import Issue, Location, Severity
+from pipeline.placeholders import count_words, problems, strip, tokens
+from pipeline.translate import catalog_paths
+
+IGNORE_FLAG = "puente-ignore-"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+
+
+CHECKS: dict[str, tuple[Severity, str]] = {
+    "placeholders": ("error", "placeholders missing, extra, repeated or unbalanced"),
+    "glossary": ("error", "an approved glossary term missing, or a do-not-translate term changed"),
+    "numbers": ("error", "a number of the source missing or changed (compared by value, any locale)"),
+    "negation": ("warning", "a negation dropped or added (machine translation drops negations)"),
+    "untranslated": ("warning", "no translation yet"),
+    "unchanged": ("warning", "the translation is a copy of the source"),
+    "length": ("warning", "the translation is far shorter or longer than the source"),
+    "punctuation": ("warning", "the final punctuation differs, or Spanish ¿ ¡ are missing"),
+    "quotes": ("warning", "unbalanced quotation marks"),
+    "whitespace": ("warning", "leading or trailing spaces differ, or double spaces"),
+}
+
+# --- numbers ------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"\d{1,3}(?:[\u00a0\u202f ]\d{3})+(?:[.,]\d+)?(?!\d)|\d+(?:[.,]\d+)*")
+_SCALES = {
+    "en": [("trillion", 1e12), ("billion", 1e9), ("million", 1e6), ("thousand", 1e3)],
+    "es": [("mil millones", 1e9), ("billones", 1e12), ("billón", 1e12), ("millones", 1e6), ("millón", 1e6),
+           ("mil", 1e3)],
+}  # fmt: skip
+
+
+def _readings(token: str) -> set[float]:
+    """Every value a written number may mean, whatever the locale.
+
+    >>> sorted(_readings("1,500")), sorted(_readings("1.500")), sorted(_readings("3,5"))
+    ([1.5, 1500.0], [1.5, 1500.0], [3.5])
+    """
+    digits = re.sub(r"[ \u00a0\u202f]", "", token)
+    values = set()
+    for group, decimal in ((",", "."), (".", ",")):
+        integer, separator, fraction = digits.partition(decimal)
+        parts = integer.split(group)
+        if group in fraction or decimal in fraction or any(len(part) != 3 for part in parts[1:]):
+            continue
+        values.add(float("".join(parts) + ("." + fraction if separator else "")))
+    return values
+
+
+def numbers(text: str, lang: str) -> list[tuple[str, set[float]]]:
+    """The numbers of ``text`` (placeholders ignored), each with its possible values,
+    scaled by a following "million", "mil millones"...
+
+    >>> sorted(numbers("US $1.9 billion", "en")[0][1])
+    [1.9, 1900000000.0]
+    >>> 1900000000.0 in numbers("1900 millones de dólares", "es")[0][1]
+    True
+    """
+    plain = strip(text)
+    found = []
+    for match in _NUMBER.finditer(plain):
+        values = _readings(match.group(0))
+        after = plain[match.end() : match.end() + 16].lstrip().lower()
+        for word, factor in _SCALES.get(lang, []):
+            if after.startswith(word):
+                values |= {value * factor for value in values}
+                break
+        found.append((match.group(0), values))
+    return found
+
+
+def check_numbers(source: str, translation: str, source_lang: str, target_lang: str) -> list[str]:
+    translated = numbers(translation, target_lang)
+    pool = [values for _, values in translated]
+    missing = []
+    for written, values in numbers(source, source_lang):
+        hit = next((index for index, other in enumerate(pool) if values & other), None)
+        if hit is None:
+            missing.append(written)
+        else:
+            pool.pop(hit)
+    if not missing:
+        return []
+    found = ", ".join(text for text, _ in translated) or "none"
+    return [f"number {', '.join(missing)} missing or changed in the translation (numbers found: {found})"]
+
+
+# --- negation -------------------------------------------------------------------------
+
+_NEGATIONS = {
+    "en": re.compile(r"\b(?:not|never|neither|nor|none|nobody|nothing|without|no(?![.]\s*\d))\b|n't\b", re.I),
+    "es": re.compile(
+        r"\b(?:no(?![.]\s*\d)|nunca|jamás|ni|ningún|ninguna|ninguno|nadie|nada|sin|tampoco)\b", re.I
+    ),
+}
+
+
+def check_negation(source: str, translation: str, source_lang: str, target_lang: str) -> list[str]:
+    source_neg = len(_NEGATIONS[source_lang].findall(strip(source)))
+    target_neg = len(_NEGATIONS[target_lang].findall(strip(translation)))
+    if source_neg and not target_neg:
+        return ["the source is negative but the translation has no negation (no, nunca, not, never...)"]
+    if target_neg and not source_neg:
+        return ["the translation adds a negation the source does not have"]
+    return []
+
+
+# --- form -----------------------------------------------------------------------------
+
+_END = re.compile(r"([.?!:…])[”’\"»)\]]*$")
+
+
+def check_punctuation(source: str, translation: str, source_lang: str, target_lang: str) -> list[str]:
+    found = []
+    src_end, tgt_end = _END.search(strip(source).rstrip()), _END.search(strip(translation).rstrip())
+    src_mark = src_end.group(1) if src_end else ""
+    tgt_mark = tgt_end.group(1) if tgt_end else ""
+    if (src_mark in ".…") != (tgt_mark in ".…") or (src_mark in "?!:" and src_mark != tgt_mark):
+        found.append(f"the source ends with {src_mark or 'no punctuation'!r}, the translation with "
+                     f"{tgt_mark or 'no punctuation'!r}")  # fmt: skip
+    if target_lang == "es":
+        for close, open_ in (("?", "¿"), ("!", "¡")):
+            if close in translation and open_ not in translation:
+                found.append(f"Spanish needs an opening {open_} for the closing {close}")
+    return found
+
+
+def check_quotes(source: str, translation: str, source_lang: str, target_lang: str) -> list[str]:
+    text = strip(translation)
+    pairs = (("“", "”"), ("«", "»"))
+    found = [f"unbalanced {a}{b} quotes" for a, b in pairs if text.count(a) != text.count(b)]
+    if text.count('"') % 2:
+        found.append('an odd number of " quotes')
+    return found
+
+
+def check_whitespace(source: str, translation: str, source_lang: str, target_lang: str) -> list[str]:
+    found = []
+    if (source[:1].isspace(), source[-1:].isspace()) != (
+        translation[:1].isspace(),
+        translation[-1:].isspace(),
+    ):
+        found.append("leading or trailing spaces differ from the source")
+    if "  " in translation and "  " not in source:
+        found.append("double space in the translation")
+    return found
+
+
+def check_length(source: str, translation: str, source_lang: str, target_lang: str) -> list[str]:
+    if len(source) < 20:
+        return []
+    ratio = len(translation) / len(source)
+    if ratio < 0.5 or ratio > 2.5:
+        return [f"the translation is {ratio:.1f} times as long as the source"]
+    return []
+
+
+def check_unchanged(source: str, translation: str, source_lang: str, target_lang: str) -> list[str]:
+    if (
+        translation == source
+        and count_words(source) >= 3
+        and re.search(r"\b[a-záéíóúñ]{3,}\b", strip(source))
+    ):
+        return ["the translation is a copy of the source"]
+    return []
+
+
+TextCheck = Callable[[str, str, str, str], list[str]]
+TEXT_CHECKS: dict[str, TextCheck] = {
+    "numbers": check_numbers,
+    "negation": check_negation,
+    "unchanged": check_unchanged,
+    "length": check_length,
+    "punctuation": check_punctuation,
+    "quotes": check_quotes,
+    "whitespace": check_whitespace,
+}
+
+
+def check_entry(
+    source: str,
+    translation: str,
+    source_lang: str,
+    target_lang: str,
+    *,
+    paired_placeholders: Mapping[int, bool] | None = None,
+    glossary: Glossary | None = None,
+) -> list[Finding]:
+    """Every finding on one translation (an empty translation gets only ``untranslated``)."""
+    if not translation:
+        return [Finding("untranslated", CHECKS["untranslated"][0], "no translation yet")]
+    findings: list[Finding] = []
+    expected = paired_placeholders
+    if expected is None:
+        expected = {tag.id: tag.form != "self" for tag in tokens(source)}
+    for problem in problems(translation, expected.items()):
+        findings.append(Finding("placeholders", "error", problem))
+    if glossary is not None:
+        for message in check_terms(glossary, source, translation, source_lang, target_lang):
+            severity: Severity = "error" if "do-not-translate" in message else "warning"
+            findings.append(Finding("glossary", severity, message))
+    for code, check in TEXT_CHECKS.items():
+        for message in check(source, translation, source_lang, target_lang):
+            findings.append(Finding(code, CHECKS[code][0], message))
+    return findings
+
+
+def check_catalog(catalog: polib.POFile, path: str, config: Config, glossary: Glossary) -> list[Issue]:
+    target = catalog.metadata.get("Language", "")
+    source = catalog.metadata.get("X-Source-Language") or config.target_language(target)
+    issues = []
+    for entry in catalog:
+        if entry.obsolete or not entry.msgid:
+            continue
+        findings = check_entry(entry.msgid, entry.msgstr, source, target, glossary=glossary)
+        for finding in findings:
+            if f"{IGNORE_FLAG}{finding.code}" in entry.flags:
+                continue
+            severity = config.check_severities.get(finding.code, finding.severity)
+            if severity == "off":
+                continue
+            where = Location(path, entry.linenum)
+            issues.append(Issue(where, severity, finding.code, finding.message))  # type: ignore[arg-type]
+    return issues
+
+
+def check_project(config: Config) -> list[Issue]:
+    """Findings for every catalog of the project, sorted by file and line."""
+    glossary = load_glossary(config)
+    issues: list[Issue] = []
+    for path in catalog_paths(config):
+        catalog = read_catalog(path, config.root)
+        issues.extend(check_catalog(catalog, relative(config, path), config, glossary))
+    return sorted(issues, key=lambda issue: (issue.location.path, issue.location.line))
