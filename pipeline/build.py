@@ -32,6 +32,7 @@ import polib
 from pipeline import __version__
 from pipeline.assemble import COUNT_KEYS, assemble
 from pipeline.catalog import extract_project, po_path, read_catalog, relative
+from pipeline.checks import check_project
 from pipeline.config import Config
 from pipeline.errors import BuildError, SourceError
 from pipeline.files import write_atomic
@@ -162,6 +163,11 @@ def build_project(config: Config, options: BuildOptions, progress: Progress | No
                 report.translate = translate_project(
                     config, options.engine, jobs=options.jobs, only=set(catalogs.values()), progress=progress
                 )
+            report.issues.extend(
+                issue
+                for issue in check_project(config)
+                if issue.location.path in {relative(config, path) for path in catalogs.values()}
+            )
         template = _template(config)
         fresh: dict[str, dict[str, Any]] = {}
         for document in dirty:

@@ -14,6 +14,7 @@ into an existing catalog lives in :mod:`pipeline.merge`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from pipeline import __version__
 from pipeline.config import Config
 from pipeline.errors import CatalogError
 from pipeline.files import write_atomic
+from pipeline.glossary import find_terms, glossary_notes, load_glossary
 from pipeline.merge import MergeStats, merge_units
 from pipeline.model import Document, Unit
 from pipeline.placeholders import count_words
@@ -211,14 +213,22 @@ def extract_project(config: Config, documents: Sequence[Document] | None = None)
         doc.meta.slug: po_path(config, doc.meta.slug, config.target_language(doc.meta.lang)) for doc in docs
     }
     existing = read_catalogs(config, targets.values())
+    glossary = load_glossary(config)
     report = ExtractReport()
     for doc in docs:
-        units = document_units(doc, config.segmentation)
+        lang = config.target_language(doc.meta.lang)
+        units = [
+            dataclasses.replace(
+                unit,
+                notes=unit.notes
+                + tuple(glossary_notes(find_terms(glossary, unit.text, doc.meta.lang), lang)),
+            )
+            for unit in document_units(doc, config.segmentation)
+        ]
         pot = pot_path(config, doc.meta.slug)
         written = write_catalog(template_for(doc, units, config), pot)
         (report.templates_written if written else report.templates_unchanged).append(relative(config, pot))
         target = targets[doc.meta.slug]
-        lang = config.target_language(doc.meta.lang)
         catalog, stats = update_catalog(existing.get(target), doc, units, lang, config)
         report.stats.add(stats)
         written = write_catalog(catalog, target)
