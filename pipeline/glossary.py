@@ -44,6 +44,7 @@ class Term:
     subject: str = ""
     context: str = ""
     line: int = 0
+    file: str = ""
 
     def forms(self, lang: str) -> tuple[str, ...]:
         main = self.en if lang == "en" else self.es

@@ -12,6 +12,7 @@ Puente's own data categories use TBX's ``x-`` extension names:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import re
@@ -73,7 +74,7 @@ def read_tbx(raw: bytes, name: str) -> list[Term]:
         raise GlossaryError(name, sourceline(root), "not a TBX file: the root element must be <tbx>")
     terms: list[Term] = []
     for concept in root.iter(_k("conceptEntry"), "conceptEntry"):
-        terms.append(_concept(concept, name))
+        terms.append(dataclasses.replace(_concept(concept, name), file=name))
     return terms
 
 
@@ -153,10 +154,11 @@ def check_conflicts(terms: Iterable[Term], name: str) -> None:
                 key = (form.casefold(), term.subject)
                 first = seen.get(key)
                 if first is not None and first.target(other) != term.target(other) and first.id != term.id:
+                    where = f"line {first.line}" if first.file == term.file else f"{first.file}:{first.line}"
                     raise GlossaryError(
-                        name,
+                        term.file or name,
                         term.line,
-                        f"conflicting entries for {form!r}: {first.target(other)!r} (line {first.line}) and "
+                        f"conflicting entries for {form!r}: {first.target(other)!r} ({where}) and "
                         f"{term.target(other)!r}; give them different subject fields or merge them",
                     )
                 seen.setdefault(key, term)
@@ -248,6 +250,7 @@ def read_csv(text: str, name: str) -> list[Term]:
                 subject=(row.get("subject") or "").strip(),
                 context=(row.get("context") or "").strip(),
                 line=line,
+                file=name,
             )
         )
     check_conflicts(terms, name)

@@ -1,0 +1,262 @@
+"""The glossary: a real termbase, terms enforced through real Apertium, hostile and malformed input."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from pipeline.config import Config
+from pipeline.errors import GlossaryError
+from pipeline.glossary import Term, check_terms, find_terms, glossary_notes, load_glossary, mask, unmask
+from pipeline.mt.apertium import strip_marks
+from pipeline.tbx import read_csv, read_tbx, write_csv
+from pipeline.xml import safe_xml_parser
+from tests.conftest import REPO, run_cli
+from tests.helpers import apertium, loopback_server
+
+BAD = Path(__file__).parent / "bad" / "glossary"
+GLOSSARY = load_glossary(Config(root=REPO))
+
+SEED_SENTENCES = [
+    "President Claudia Sheinbaum announced that the coordinated U.S.–Mexico crackdown has produced results.",
+    "Reported 27 % reduction in cartel‑related homicides in the states of Baja California, Sonora, and Michoacán.",
+    "Cartels are shifting to maritime routes in the Gulf of California, prompting the need for expanded naval patrols.",
+    "Deployment of aerial drone surveillance along the Colorado River corridor.",
+    "Subscribe to official alerts from the Secretaría de Seguridad y Protección Ciudadana (SSPC).",
+    "842 cartel operatives,including two regional lieutenants of the Sinaloa Cartel.",
+    "These figures are corroborated by the United Nations Office on Drugs and Crime (UNODC).",
+    "Approximately US $1.9 billion was seized under the expanded Merida Initiative.",
+    "Highlighted the inclusion of a “Continuity Clause” in the agreement.",
+    "Expand the “Safe Neighborhoods” initiative, linking social services with law enforcement.",
+    "{1}Public Dialog:{/1} Launched a bilingual outreach campaign (“{2/}”) to counter misinformation.",
+    "The DEA, ICE, and CBP worked with CENAPI in Tijuana.",
+]
+SPANISH_SENTENCES = [
+    "La presidenta Claudia Sheinbaum afirmó que la cooperación con Washington se basa en el respeto.",
+    "La mayoría se refería a la venta de fentanilo y metanfetamina en Sonora.",
+    "El Cártel de Sinaloa perdió terreno ante la Guardia Nacional.",
+    "La información se entrega a la Fiscalía General de la República (FGR).",
+    "La campaña {1/} ya opera en 40 municipios de Baja California.",
+]
+
+
+def test_termbase_is_large_and_covers_the_beat() -> None:
+    assert len(GLOSSARY.terms) >= 80
+    english = {term.en for term in GLOSSARY.terms}
+    for required in (
+        "SSPC",
+        "FGR",
+        "SEDENA",
+        "SEMAR",
+        "National Guard",
+        "CENAPI",
+        "UIF",
+        "UNODC",
+        "DEA",
+        "ICE",
+        "CBP",
+        "DOJ",
+        "BINAC",
+        "SCBDE",
+        "Mérida Initiative",
+        "Juntos contra el Narco",
+        "Sinaloa Cartel",
+        "Jalisco New Generation Cartel",
+        "Sonora",
+        "Gulf of California",
+        "Colorado River",
+        "fentanyl",
+        "methamphetamine",
+        "President Claudia Sheinbaum",
+        "Secretary of State",
+        "Foreign Secretary",
+    ):
+        assert required in english, required
+
+
+@pytest.mark.parametrize(
+    ("sentences", "source", "target", "pair"),
+    [
+        (SEED_SENTENCES, "en", "es", "eng-spa"),
+        (SPANISH_SENTENCES, "es", "en", "spa-eng"),
+    ],
+)
+def test_terms_survive_real_apertium(sentences: list[str], source: str, target: str, pair: str) -> None:
+    for sentence in sentences:
+        hits = find_terms(GLOSSARY, sentence, source)
+        masked = mask(GLOSSARY, sentence, source, target)
+        raw = apertium(masked.text, pair)
+        draft, _ = strip_marks(raw, masked.text)
+        result = unmask(masked, draft)
+        for hit in hits:
+            expected = hit.text if hit.term.dnt else hit.term.target(target, hit.form_index)
+            assert expected.lower() in result.lower(), (sentence, result)
+        assert not re.search(r"\{9\d\d/\}", result), result  # every token replaced
+        for token in re.findall(r"\{/?\d{1,2}/?\}", sentence):  # the unit's own placeholders intact
+            assert token in result
+        assert not check_terms(GLOSSARY, sentence, result, source, target), (sentence, result)
+
+
+def test_context_examples_of_the_termbase_survive_apertium() -> None:
+    examples = [term for term in GLOSSARY.terms if term.context]
+    assert examples
+    for term in examples:
+        masked = mask(GLOSSARY, term.context, "en", "es")
+        result = unmask(masked, strip_marks(apertium(masked.text, "eng-spa"), masked.text)[0])
+        assert term.target("es") in result, result
+
+
+def test_sonora_is_never_audible() -> None:
+    assert "Audible" in apertium("Sonora", "spa-eng")  # what Apertium does on its own
+    masked = mask(GLOSSARY, "La mayoría se refería a Sonora.", "es", "en")
+    assert "Sonora" in unmask(masked, apertium(masked.text, "spa-eng"))
+
+
+def test_spanish_articles_agree_with_the_term() -> None:
+    masked = mask(GLOSSARY, "Officials of the Sinaloa Cartel met the National Guard.", "en", "es")
+    assert unmask(masked, "Funcionarios de la {901/} encontraron el {902/}.") == (
+        "Funcionarios del Cártel de Sinaloa encontraron la Guardia Nacional."
+    )
+
+
+def test_case_rules_and_longest_match() -> None:
+    hits = find_terms(GLOSSARY, "The Sinaloa Cartel and the ice in Sinaloa.", "en")
+    assert [hit.text for hit in hits] == ["Sinaloa Cartel", "Sinaloa"]  # "ice" is not ICE
+    assert [h.text for h in find_terms(GLOSSARY, "SECRETARIA DE SEGURIDAD Y PROTECCION CIUDADANA", "es")]
+
+
+def test_terms_inside_placeholders_are_not_touched() -> None:
+    assert not find_terms(GLOSSARY, "{901/} and {1}x{/1}", "en")
+
+
+def test_glossary_notes() -> None:
+    hits = find_terms(GLOSSARY, "The SSPC and the Sinaloa Cartel.", "en")
+    notes = glossary_notes(hits, "es")
+    assert notes[0].startswith("glossary: SSPC = SSPC (do not translate)")
+    assert notes[1] == "glossary: Sinaloa Cartel = Cártel de Sinaloa (noun, m)"
+
+
+def test_check_terms_finds_multi_word_terms() -> None:
+    source = "Cartels use the Gulf of California and Sonora."
+    assert (
+        check_terms(GLOSSARY, source, "Los cárteles usan el golfo de California y Sonora.", "en", "es") == []
+    )
+    problems = check_terms(
+        GLOSSARY, source, "Los cárteles usan el Golfo de la California y Audible.", "en", "es"
+    )
+    assert "'Gulf of California' should be translated as 'golfo de California'" in problems
+    assert "do-not-translate term 'Sonora' must appear unchanged" in problems
+
+
+BAD_TBX = {
+    "external-entity.tbx": "2: DOCTYPE, entity declarations and XInclude are not allowed in a termbase",
+    "billion-laughs.tbx": "2: DOCTYPE, entity declarations and XInclude are not allowed in a termbase",
+    "malformed.tbx": "7: malformed XML: Opening and ending tag mismatch: langSec line 6 and conceptEntry, line 7, "
+    "column 22",
+    "missing-language.tbx": "5: entry sspc has no es term",
+    "missing-term.tbx": "7: a termSec without a <term>",
+    "conflict.tbx": "9: conflicting entries for 'seizure': 'decomiso' (line 5) and 'convulsión'; give them "
+    "different subject fields or merge them",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_TBX))
+def test_bad_termbase_is_refused_with_file_and_line(empty_project: Path, name: str) -> None:
+    (empty_project / "glossary").mkdir()
+    shutil.copy(BAD / name, empty_project / "glossary" / name)
+    shutil.copy(REPO / "sources" / "cartel-crackdown-results.md", empty_project / "sources")
+    result = run_cli("glossary", "list", "--root", empty_project)
+    assert result.exit_code == 2
+    assert result.stderr == f"glossary/{name}:{BAD_TBX[name]}\n"
+    assert run_cli("build", "--root", empty_project).exit_code == 2
+    assert not (empty_project / "build").exists()
+
+
+BAD_CSV = {
+    "bad-flag.csv": "3: dnt must be yes or no, not 'maybe'",
+    "wrong-header.csv": "1: missing column(s) en; expected id,en,es,en_variants,es_variants,pos,gender,note,dnt,"
+    "case_sensitive,en_expansion,es_expansion,subject,context",
+    "missing-column.csv": "3: every row needs both an en and an es term",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_CSV))
+def test_bad_csv_is_refused_with_file_and_line(empty_project: Path, name: str) -> None:
+    result = run_cli("glossary", "import", BAD / name, "--root", empty_project)
+    assert result.exit_code == 2
+    assert result.stderr == f"{BAD / name}:{BAD_CSV[name]}\n"
+    assert not (empty_project / "glossary").exists()
+
+
+def test_every_bad_glossary_file_has_a_case() -> None:
+    assert sorted(p.name for p in BAD.iterdir()) == sorted([*BAD_TBX, *BAD_CSV])
+
+
+def test_the_parser_itself_resolves_nothing_and_fetches_nothing(tmp_path: Path) -> None:
+    """Even without the DOCTYPE refusal, the parser neither reads files nor touches the network."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+
+    def answer(handler):  # type: ignore[no-untyped-def]
+        handler.send_response(200)
+        handler.end_headers()
+        handler.wfile.write(b'<!ENTITY remote "FETCHED">')
+
+    with loopback_server(answer) as (url, hits):
+        xml = (
+            f'<?xml version="1.0"?><!DOCTYPE t SYSTEM "{url}/dtd" [<!ENTITY s SYSTEM "file://{secret}">'
+            f'<!ENTITY % r SYSTEM "{url}/param"> %r;]><t>&s;&remote;</t>'
+        )
+        root = etree.fromstring(xml.encode(), safe_xml_parser())
+        text = etree.tostring(root).decode()
+        assert hits == []
+    assert "TOP-SECRET" not in text and "FETCHED" not in text
+
+
+def test_csv_round_trip_and_cli(empty_project: Path, tmp_path: Path) -> None:
+    csv_text = write_csv(GLOSSARY.terms)
+
+    def bare(terms: list[Term]) -> list[Term]:
+        return [dataclasses.replace(term, line=0, file="") for term in terms]
+
+    assert bare(read_csv(csv_text, "x.csv")) == bare(GLOSSARY.terms)
+    path = tmp_path / "terms.csv"
+    path.write_text(csv_text, "utf-8")
+    assert run_cli("glossary", "import", path, "--root", empty_project).exit_code == 0
+    assert bare(read_tbx((empty_project / "glossary" / "puente.tbx").read_bytes(), "x")) == bare(
+        GLOSSARY.terms
+    )
+    added = run_cli(
+        "glossary",
+        "add",
+        "--root",
+        empty_project,
+        "--en",
+        "Tijuana River Valley",
+        "--es",
+        "valle del río Tijuana",
+        "--gender",
+        "m",
+        "--note",
+        "a place",
+    )
+    assert added.exit_code == 0 and added.stdout == "added: Tijuana River Valley = valle del río Tijuana\n"
+    listed = run_cli("glossary", "list", "--root", empty_project).stdout
+    assert "Tijuana River Valley = valle del río Tijuana\n" in listed
+    exported = run_cli("glossary", "export", "--root", empty_project).stdout
+    assert "Tijuana River Valley,valle del río Tijuana" in exported
+
+
+def test_empty_project_has_an_empty_glossary(empty_project: Path) -> None:
+    glossary = load_glossary(Config(root=empty_project))
+    assert glossary.terms == [] and glossary.version == "none"
+
+
+def test_error_type() -> None:
+    with pytest.raises(GlossaryError):
+        read_tbx(b"<notbx/>", "x.tbx")
