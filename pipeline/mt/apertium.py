@@ -36,7 +36,7 @@ class ApertiumEngine:
 
     name = "apertium"
 
-    def __init__(self, jobs: int = 2, **_: object) -> None:
+    def __init__(self, jobs: int = 2, parallel_chars: int = PARALLEL_CHARS, **_: object) -> None:
         if shutil.which("apertium") is None:
             raise EngineError(
                 "apertium",
@@ -45,6 +45,7 @@ class ApertiumEngine:
                 "with --engine",
             )
         self.jobs = max(1, jobs)
+        self.parallel_chars = parallel_chars
         self.version = _package_version()
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> BatchResult:
@@ -55,7 +56,7 @@ class ApertiumEngine:
             return BatchResult([], [])
         clean = [_one_line(text) for text in texts]
         sent = [text for text in clean if text]
-        chunks = _split(sent, self.jobs)
+        chunks = _split(sent, self.jobs, self.parallel_chars)
         if len(chunks) == 1:
             outputs = [_run(mode, chunks[0])]
         else:
@@ -76,8 +77,8 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _split(texts: list[str], jobs: int) -> list[list[str]]:
-    if jobs < 2 or sum(len(text) for text in texts) < PARALLEL_CHARS or len(texts) < 2:
+def _split(texts: list[str], jobs: int, parallel_chars: int) -> list[list[str]]:
+    if jobs < 2 or sum(len(text) for text in texts) < parallel_chars or len(texts) < 2:
         return [texts]
     size = -(-len(texts) // jobs)
     return [texts[i : i + size] for i in range(0, len(texts), size)]
