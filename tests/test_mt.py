@@ -65,11 +65,15 @@ def test_parallel_batches_equal_one_batch() -> None:
     serial = ApertiumEngine(jobs=1).translate(texts, "en", "es")
     parallel = ApertiumEngine(jobs=2, parallel_chars=100).translate(texts, "en", "es")
     assert parallel.translations == serial.translations
-    assert ApertiumEngine(jobs=1).translate(texts, "en", "es").translations == serial.translations  # reproducible
+    assert (
+        ApertiumEngine(jobs=1).translate(texts, "en", "es").translations == serial.translations
+    )  # reproducible
 
 
 def test_unknown_engine_names_the_choices() -> None:
-    with pytest.raises(EngineError, match="unknown engine 'babelfish': choose one of apertium, deepl, google"):
+    with pytest.raises(
+        EngineError, match="unknown engine 'babelfish': choose one of apertium, deepl, google"
+    ):
         get_engine("babelfish")
 
 
@@ -116,7 +120,15 @@ def online(url: str, **options: float) -> OnlineEngine:
 
 
 def test_faults_are_retried_or_reported_and_nothing_hangs() -> None:
-    texts = ["plain one", "SLOW once", "RATE limited once", "FAIL always", "JSON broken", "DROP connection", "plain two"]
+    texts = [
+        "plain one",
+        "SLOW once",
+        "RATE limited once",
+        "FAIL always",
+        "JSON broken",
+        "DROP connection",
+        "plain two",
+    ]
     with loopback_server(libretranslate) as (url, hits):
         started = time.monotonic()
         result = online(url).translate(texts, "en", "es")

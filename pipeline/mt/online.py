@@ -192,7 +192,8 @@ class OnlineEngine:
             translator = dt.LibreTranslator(
                 source=source,
                 target=target,
-                api_key=env.get("PUENTE_LIBRETRANSLATE_KEY", ""),
+                # deep-translator insists on a key; a server that needs none ignores it
+                api_key=env.get("PUENTE_LIBRETRANSLATE_KEY") or "none",
                 custom_url=url.rstrip("/") + "/",
                 use_free_api=not env.get("PUENTE_LIBRETRANSLATE_KEY"),
             )

@@ -1,0 +1,195 @@
+"""Drafting: memory before engine, zero calls when nothing changed, people's work never replaced."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Sequence
+from pathlib import Path
+
+import polib
+
+from pipeline.catalog import extract_project, po_path
+from pipeline.config import Config
+from pipeline.memory import Draft, TranslationMemory
+from pipeline.mt import BatchResult
+from pipeline.mt.apertium import ApertiumEngine
+from pipeline.mt.online import OnlineEngine
+from pipeline.translate import memory_path, translate_project
+from tests.conftest import run_cli
+from tests.helpers import loopback_server, msgfmt_check
+
+
+class Counting:
+    """The real engine, counting its calls and units (not a mock: Apertium still runs)."""
+
+    def __init__(self, engine: ApertiumEngine | OnlineEngine) -> None:
+        self.engine = engine
+        self.name = engine.name
+        self.version = engine.version
+        self.calls = 0
+        self.units = 0
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> BatchResult:
+        self.calls += 1
+        self.units += len(texts)
+        return self.engine.translate(texts, source, target)
+
+
+TITLES = {"a": "Cocaine at the ports", "b": "A quiet week in Washington"}
+
+
+def article(slug: str, *paragraphs: str) -> str:
+    body = "\n\n".join(paragraphs)
+    return f"---\ntitle: {TITLES[slug]}\nslug: {slug}\nlang: en\n---\n\n{body}\n"
+
+
+def entries(root: Path, slug: str) -> dict[str, polib.POEntry]:
+    return {e.msgid: e for e in polib.pofile(str(po_path(Config(root=root), slug, "es")))}
+
+
+def test_second_run_makes_zero_engine_calls(project: Path) -> None:
+    config = Config(root=project)
+    extract_project(config)
+    engine = Counting(ApertiumEngine())
+    first = translate_project(config, engine=engine)
+    assert engine.calls == 2 and engine.units == first.engine_units > 100  # one call per language pair
+    for path in (project / "locales").rglob("*.po"):
+        assert msgfmt_check(path) == ""
+        assert all("fuzzy" in e.flags for e in polib.pofile(str(path)) if e.msgid)
+    again = Counting(ApertiumEngine())
+    second = translate_project(config, engine=again)
+    assert again.calls == 0 and second.catalogs_written == []
+
+
+def test_drafts_name_their_origin_and_unknown_words(project: Path) -> None:
+    config = Config(root=project)
+    extract_project(config)
+    translate_project(config, engine=ApertiumEngine())
+    entry = entries(project, "cartel-crackdown-results")[
+        "In recent days, president Donald Trump asserted that the United States has largely neutralized drugs arriving by sea and signaled plans to expand enforcement on land."
+    ]
+    notes = entry.comment.split("\n")
+    assert notes[-2].startswith("draft: apertium ")
+    assert notes[-1] == "unknown to apertium: signaled"
+    assert "*" not in entry.msgstr and "Donald Trump" in entry.msgstr
+
+
+def test_memory_fills_repeats_exactly_and_similar_ones_fuzzily(empty_project: Path) -> None:
+    config = Config(root=empty_project)
+    sources = empty_project / "sources"
+    (sources / "a.md").write_text(
+        article("a", "Agents seized 1,500 kg of cocaine at the port of Manzanillo.")
+    )
+    extract_project(config)
+    catalog = polib.pofile(str(po_path(config, "a", "es")), wrapwidth=0)
+    for entry in catalog:
+        entry.msgstr = "REVIEWED " + entry.msgid
+    catalog.save()
+    (sources / "b.md").write_text(
+        article(
+            "b",
+            "Agents seized 1,500 kg of cocaine at the port of Manzanillo.",
+            "Agents seized 1,600 kg of cocaine at the port of Manzanillo.",
+        )
+    )
+    extract_project(config)
+    engine = Counting(ApertiumEngine())
+    report = translate_project(config, engine=engine)
+    b = entries(empty_project, "b")
+    exact = b["Agents seized 1,500 kg of cocaine at the port of Manzanillo."]
+    assert exact.msgstr == "REVIEWED Agents seized 1,500 kg of cocaine at the port of Manzanillo."
+    assert "fuzzy" in exact.flags and "memory: exact match of a reviewed translation" in exact.comment
+    similar = b["Agents seized 1,600 kg of cocaine at the port of Manzanillo."]
+    assert similar.msgstr == exact.msgstr and "fuzzy" in similar.flags
+    assert "memory: 98% match of: Agents seized 1,500 kg" in similar.comment
+    assert report.memory_exact == 1 and report.memory_fuzzy == 1
+    assert engine.units == 1  # only the title of b went to the engine
+
+
+def test_people_are_never_overwritten(empty_project: Path) -> None:
+    config = Config(root=empty_project)
+    source = empty_project / "sources" / "a.md"
+    source.write_text(article("a", "The border patrol met in Tijuana.", "Seizures rose in Sonora."))
+    extract_project(config)
+    catalog = polib.pofile(str(po_path(config, "a", "es")), wrapwidth=0)
+    for entry in catalog:
+        entry.msgstr = "PERSONA " + entry.msgid
+    catalog.save()
+    source.write_text(article("a", "The border patrol met in Tijuana on Monday.", "Seizures rose in Sonora."))
+    extract_project(config)
+    translate_project(config, engine=ApertiumEngine())
+    after = entries(empty_project, "a")
+    reviewed = after["Seizures rose in Sonora."]
+    assert reviewed.msgstr == "PERSONA Seizures rose in Sonora." and not reviewed.flags
+    changed = after["The border patrol met in Tijuana on Monday."]
+    assert changed.msgstr == "PERSONA The border patrol met in Tijuana."  # the person's old text stays
+    assert changed.previous_msgid == "The border patrol met in Tijuana."
+    fresh = [line for line in changed.comment.split("\n") if line.startswith("fresh draft: ")]
+    assert fresh and "lunes" in fresh[0]
+
+
+def test_failures_are_listed_and_not_cached(empty_project: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import json
+    from urllib.parse import parse_qs, urlparse
+
+    def server(handler):  # type: ignore[no-untyped-def]
+        text = parse_qs(urlparse(handler.path).query).get("q", [""])[0]
+        if "cocaine" in text:
+            handler.send_response(503)
+            handler.end_headers()
+            return
+        body = json.dumps({"translatedText": "ES:" + text}).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    config = Config(root=empty_project)
+    (empty_project / "sources" / "a.md").write_text(
+        article("a", "Agents seized cocaine.", "The summit ended.")
+    )
+    extract_project(config)
+    with loopback_server(server) as (url, _):
+        monkeypatch.setenv("PUENTE_LIBRETRANSLATE_URL", url)
+        engine = Counting(OnlineEngine("libretranslate", retries=1, backoff=0.01, rate=100))
+        report = translate_project(config, engine=engine)
+        assert [f.msgid for f in report.failures] == ["Agents seized cocaine."]
+        assert str(report.failures[0]).endswith("'Agents seized cocaine.': HTTP 503 (after 2 attempts)")
+        assert entries(empty_project, "a")["Agents seized cocaine."].msgstr == ""
+        assert entries(empty_project, "a")["The summit ended."].msgstr == "ES:The summit ended."
+        again = Counting(OnlineEngine("libretranslate", retries=0, backoff=0.01, rate=100))
+        translate_project(config, engine=again)
+        assert again.units == 1  # the failed unit is asked again; the rest comes from memory
+
+
+def _writer(path: str, offset: int) -> None:
+    with TranslationMemory(Path(path)) as memory:
+        for n in range(50):
+            memory.store_drafts(
+                "apertium", "1", "en", "es", "g", [(f"Sentence {offset + n}.", Draft(f"Frase {n}.", ()))]
+            )
+            memory.harvest("en", "es", [(f"Reviewed {offset + n}.", f"Revisada {n}.", "x.po")])
+
+
+def test_two_processes_share_the_memory(tmp_path: Path) -> None:
+    path = tmp_path / "memory.sqlite"
+    TranslationMemory(path).close()
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_writer, args=(str(path), offset)) for offset in (0, 1000)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    with TranslationMemory(path) as memory:
+        assert len(memory.pairs()) == 100
+        assert memory.draft("apertium", "1", "en", "es", "g", "Sentence 1049.") == Draft("Frase 49.", ())
+
+
+def test_translate_command(project: Path) -> None:
+    assert run_cli("extract", "--root", project, "--quiet").exit_code == 0
+    result = run_cli("translate", "--root", project, "--quiet")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert memory_path(Config(root=project)).is_file()
+    summary = run_cli("translate", "--root", project).stdout
+    assert "engine: 0 units in 0 calls" in summary
