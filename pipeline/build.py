@@ -163,11 +163,7 @@ def build_project(config: Config, options: BuildOptions, progress: Progress | No
                 report.translate = translate_project(
                     config, options.engine, jobs=options.jobs, only=set(catalogs.values()), progress=progress
                 )
-            report.issues.extend(
-                issue
-                for issue in check_project(config)
-                if issue.location.path in {relative(config, path) for path in catalogs.values()}
-            )
+            report.issues.extend(check_project(config, only=set(catalogs.values())))
         template = _template(config)
         fresh: dict[str, dict[str, Any]] = {}
         for document in dirty:

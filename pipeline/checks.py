@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import polib
 
@@ -249,11 +250,13 @@ def check_catalog(catalog: polib.POFile, path: str, config: Config, glossary: Gl
     return issues
 
 
-def check_project(config: Config) -> list[Issue]:
-    """Findings for every catalog of the project, sorted by file and line."""
+def check_project(config: Config, only: set[Path] | None = None) -> list[Issue]:
+    """Findings for every catalog of the project (or the ``only`` ones), sorted by file and line."""
     glossary = load_glossary(config)
     issues: list[Issue] = []
     for path in catalog_paths(config):
+        if only is not None and path not in only:
+            continue
         catalog = read_catalog(path, config.root)
         issues.extend(check_catalog(catalog, relative(config, path), config, glossary))
     return sorted(issues, key=lambda issue: (issue.location.path, issue.location.line))

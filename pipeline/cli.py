@@ -103,7 +103,8 @@ def build(
             report = build_project(config, options, progress=progress)
     if quiet:
         return
-    for issue in report.issues:
+    errors = [issue for issue in report.issues if issue.severity == "error"]
+    for issue in errors:
         click.echo(f"{issue.location}: {issue.severity}: {issue.code}: {issue.message}", err=True)
     if report.translate is not None:
         for failure in report.translate.failures:
@@ -116,7 +117,8 @@ def build(
     )
     click.echo(
         f"translated units: {units['reviewed']} reviewed, {units['machine']} machine, "
-        f"{units['untranslated']} missing; {len(report.issues)} issues"
+        f"{units['untranslated']} missing; {len(errors)} errors, {len(report.issues) - len(errors)} warnings"
+        + (" (puente check lists them)" if len(report.issues) > len(errors) else "")
     )
     for path in report.not_written:
         click.echo(f"not written: {path}")

@@ -79,20 +79,33 @@ class Glossary:
     version: str = "none"
 
     @cached_property
-    def _patterns(self) -> dict[str, list[tuple[re.Pattern[str], Term, int]]]:
-        compiled: dict[str, list[tuple[re.Pattern[str], Term, int]]] = {}
+    def _matchers(self) -> dict[str, list[tuple[re.Pattern[str], dict[str, tuple[Term, int]]]]]:
+        """Per language, one alternation per case rule (longest forms first) and a map from
+        each form's key back to its term: one regex pass per text, whatever the termbase's size."""
+        matchers: dict[str, list[tuple[re.Pattern[str], dict[str, tuple[Term, int]]]]] = {}
         for lang in ("en", "es"):
-            forms = sorted(
-                (
-                    (form, term, index)
-                    for term in self.terms
-                    for index, form in enumerate(term.forms(lang))
-                    if form
-                ),
-                key=lambda triple: -len(triple[0]),
-            )
-            compiled[lang] = [(_pattern(form, term.strict_case), term, index) for form, term, index in forms]
-        return compiled
+            matchers[lang] = []
+            for strict in (True, False):
+                forms: dict[str, tuple[str, Term, int]] = {}
+                for term in self.terms:
+                    if term.strict_case != strict:
+                        continue
+                    for index, form in enumerate(term.forms(lang)):
+                        if form:
+                            forms.setdefault(_key(form, strict), (form, term, index))
+                if not forms:
+                    continue
+                ordered = sorted(forms.values(), key=lambda triple: -len(triple[0]))
+                body = "|".join(_form_pattern(form, strict) for form, _, _ in ordered)
+                pattern = re.compile(r"(?<![\w{])(?:" + body + r")(?![\w}])", 0 if strict else re.IGNORECASE)
+                lookup = {key: (term, index) for key, (_, term, index) in forms.items()}
+                matchers[lang].append((pattern, lookup))
+        return matchers
+
+
+def _key(text: str, strict: bool) -> str:
+    folded = " ".join(_fold(text).split())
+    return folded if strict else folded.casefold()
 
 
 def _fold(text: str) -> str:
@@ -100,6 +113,11 @@ def _fold(text: str) -> str:
 
 
 def _pattern(form: str, strict: bool) -> re.Pattern[str]:
+    flags = 0 if strict else re.IGNORECASE
+    return re.compile(r"(?<![\w{])" + _form_pattern(form, strict) + r"(?![\w}])", flags)
+
+
+def _form_pattern(form: str, strict: bool) -> str:
     parts = []
     for char in form:
         if char == " ":
@@ -110,8 +128,7 @@ def _pattern(form: str, strict: bool) -> re.Pattern[str]:
             parts.append(f"[{re.escape(char)}{base}{base.upper() if not strict else ''}]")
         else:
             parts.append(re.escape(char))
-    flags = 0 if strict else re.IGNORECASE
-    return re.compile(r"(?<![\w{])" + "".join(parts) + r"(?![\w}])", flags)
+    return "".join(parts)
 
 
 def load_glossary(config: Config) -> Glossary:
@@ -123,15 +140,20 @@ def load_glossary(config: Config) -> Glossary:
 
 def find_terms(glossary: Glossary, text: str, lang: str) -> list[TermHit]:
     """Glossary terms in ``text`` (never inside a placeholder), longest first, no overlaps, in order."""
+    candidates: list[TermHit] = []
+    for pattern, lookup in glossary._matchers.get(lang, []):
+        strict = not pattern.flags & re.IGNORECASE
+        for match in pattern.finditer(text):
+            found = lookup.get(_key(match.group(0), strict))
+            if found is not None:
+                candidates.append(TermHit(found[0], match.start(), match.end(), match.group(0), found[1]))
     taken: list[tuple[int, int]] = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
     hits: list[TermHit] = []
-    for pattern, term, index in glossary._patterns.get(lang, []):
-        for match in pattern.finditer(text):
-            start, end = match.span()
-            if any(start < b and a < end for a, b in taken):
-                continue
-            taken.append((start, end))
-            hits.append(TermHit(term, start, end, match.group(0), index))
+    for hit in sorted(candidates, key=lambda h: (-(h.end - h.start), h.start)):
+        if any(hit.start < b and a < hit.end for a, b in taken):
+            continue
+        taken.append((hit.start, hit.end))
+        hits.append(hit)
     return sorted(hits, key=lambda hit: hit.start)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA_NAME = "manifest.schema.json"
+COUNT_KEYS = ("reviewed", "machine", "untranslated")
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,15 @@ def schema() -> dict[str, Any]:
 
 def _article_json(article: ArticleEntry) -> dict[str, Any]:
     languages: dict[str, Any] = {}
-    for page in article.pages:
+    for page in sorted(article.pages, key=lambda p: p.lang):
         languages[page.lang] = {
             "path": page.path,
             "title": page.title,
             "sha256": page.sha256,
             "state": page.state,
-            "units": page.units,
-            "words": page.words,
-            "alternates": page.alternates,
+            "units": {key: page.units.get(key, 0) for key in COUNT_KEYS},
+            "words": {key: page.words.get(key, 0) for key in COUNT_KEYS},
+            "alternates": dict(sorted(page.alternates.items())),
         }
     return {
         "slug": article.slug,

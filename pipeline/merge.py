@@ -48,6 +48,10 @@ class MergeStats:
 
 
 def _preserved_notes(entry: polib.POEntry) -> list[str]:
+    """Notes of the drafting step, kept while the entry is a draft: once a person has
+    reviewed it (no fuzzy flag) the text is theirs and the notes no longer describe it."""
+    if entry.msgstr and "fuzzy" not in entry.flags:
+        return []
     return [line for line in (entry.comment or "").split("\n") if line.startswith(PRESERVED_NOTE_PREFIXES)]
 
 

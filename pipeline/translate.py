@@ -159,6 +159,9 @@ def _plan(entry: polib.POEntry, path: Path) -> _Pending | None:
     if entry.obsolete or not entry.msgid:
         return None
     state = entry_state(entry)
+    if state == "reviewed":
+        clear_origin_notes(entry)  # a person approved the text: it is no longer a draft
+        return None
     if state == "untranslated":
         return _Pending(path, entry, fresh=False)
     if state in ("machine", "changed") and machine_origin(entry):

@@ -1,0 +1,279 @@
+"""puente build end to end: pages in both languages, safety, incrementality, the manifest."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import html5lib
+import jsonschema
+import polib
+import pytest
+from lxml import html as lxml_html
+
+from pipeline.catalog import po_path
+from pipeline.config import Config
+from pipeline.manifest import schema
+from tests.conftest import REPO, SHARED, run_cli
+
+SLUGS = {"cartel-crackdown-results": "en", "juntos-contra-el-narco-balance": "es"}
+
+
+def page(root: Path, lang: str, slug: str) -> lxml_html.HtmlElement:
+    return lxml_html.document_fromstring((root / "build" / lang / f"{slug}.html").read_text("utf-8"))
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("built")
+    for name in ("sources", "glossary"):
+        shutil.copytree(REPO / name, root / name)
+    result = run_cli("build", "--root", root)
+    assert result.exit_code == 0, result.stderr
+    return root
+
+
+def test_pages_for_every_article_in_both_languages(built: Path) -> None:
+    for slug in SLUGS:
+        for lang in ("en", "es"):
+            root = page(built, lang, slug)
+            assert root.get("lang") == lang
+            links = {
+                link.get("hreflang"): link.get("href") for link in root.iterfind(".//link[@rel='alternate']")
+            }
+            assert links == {"en": f"../en/{slug}.html", "es": f"../es/{slug}.html"}
+
+
+def test_pages_are_valid_html5(built: Path) -> None:
+    for path in (built / "build").rglob("*.html"):
+        parser = html5lib.HTMLParser(strict=True)
+        parser.parse(path.read_bytes())
+        assert not parser.errors, path
+
+
+def test_links_tables_and_protected_spans_are_preserved(built: Path) -> None:
+    source = page(built, "es", "juntos-contra-el-narco-balance")
+    target = page(built, "en", "juntos-contra-el-narco-balance")
+    assert [a.get("href") for a in target.iterfind(".//article//p/a")] == [
+        a.get("href") for a in source.iterfind(".//article//p/a")
+    ]
+    assert len(target.findall(".//table//td")) == len(source.findall(".//table//td")) == 9
+    assert [e.text for e in target.iterfind(".//span[@translate='no']")] == ["Juntos contra el Narco"]
+    seed = page(built, "es", "cartel-crackdown-results")
+    assert len(seed.findall(".//table//th")) == 3
+    assert "Juntos contra el Narco" in [e.text for e in seed.iterfind(".//span[@translate='no']")]
+
+
+def test_glossary_terms_reach_the_pages(built: Path) -> None:
+    text = page(built, "es", "cartel-crackdown-results").text_content()
+    for term in (
+        "Sonora",
+        "golfo de California",
+        "río Colorado",
+        "Cártel de Sinaloa",
+        "la presidenta Claudia Sheinbaum",
+        "Juntos contra el Narco",
+        "Iniciativa Mérida",
+        "Cláusula de Continuidad",
+        "Barrios Seguros",
+        "ONUDD",
+    ):
+        assert term.lower() in text.lower(), term
+    assert "Audible" not in page(built, "en", "juntos-contra-el-narco-balance").text_content()
+
+
+def test_target_pages_say_they_are_machine_translated(built: Path) -> None:
+    root = page(built, "es", "cartel-crackdown-results")
+    assert root.find(".//meta[@name='translation-state']").get("content") == "machine"
+    assert root.findtext(".//article//time") == "16 de enero de 2026"
+    assert root.findtext(".//title") != page(built, "en", "cartel-crackdown-results").findtext(".//title")
+
+
+def test_manifest_is_valid_and_true(built: Path) -> None:
+    manifest = json.loads((built / "build" / "manifest.json").read_text("utf-8"))
+    jsonschema.validate(manifest, schema())
+    assert [a["slug"] for a in manifest["articles"]] == sorted(SLUGS)
+    for article in manifest["articles"]:
+        assert article["source_lang"] == SLUGS[article["slug"]]
+        for lang, entry in article["languages"].items():
+            data = (built / "build" / entry["path"]).read_bytes()
+            assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+            assert entry["state"] == ("source" if lang == article["source_lang"] else "machine")
+    seed = manifest["articles"][0]
+    assert seed["date"] == "2026-01-16" and seed["author"] == "Office of the President, Mexico"
+    assert seed["languages"]["es"]["units"]["machine"] == 97
+
+
+def test_no_op_rebuild_writes_nothing(built: Path) -> None:
+    before = snapshot(built / "build")
+    result = run_cli("build", "--root", built)
+    assert result.exit_code == 0
+    assert "2 articles (0 rebuilt): 0 pages written, 4 unchanged" in result.stdout
+    assert snapshot(built / "build") == before
+
+
+def test_translator_edit_reaches_the_page_and_only_that_article_is_rebuilt(project: Path) -> None:
+    assert run_cli("build", "--root", project, "--quiet").exit_code == 0
+    other = (project / "build" / "en" / "juntos-contra-el-narco-balance.html").stat().st_mtime_ns
+    po = po_path(Config(root=project), "cartel-crackdown-results", "es")
+    catalog = polib.pofile(str(po), wrapwidth=0)
+    entry = next(e for e in catalog if e.msgid == "Key Facts at a Glance")
+    entry.msgstr, entry.flags = "Datos clave de un vistazo", []
+    catalog.save()
+    result = run_cli("build", "--root", project)
+    assert "2 articles (1 rebuilt)" in result.stdout
+    headings = [
+        h.text_content() for h in page(project, "es", "cartel-crackdown-results").iterfind(".//article/h2")
+    ]
+    assert "Datos clave de un vistazo" in headings
+    root = page(project, "es", "cartel-crackdown-results")
+    assert root.find(".//meta[@name='translation-state']").get("content") == "mixed"
+    assert (project / "build" / "en" / "juntos-contra-el-narco-balance.html").stat().st_mtime_ns == other
+
+
+HOSTILE = [
+    "<script>alert(1)</script> Datos",
+    '<img src=x onerror="alert(1)"> Datos',
+    "Datos {7}inventados{/7}",
+    '{1}Detenciones:{/1} <a href="javascript:alert(1)">clic</a>',
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_translations_never_become_markup(project: Path, hostile: str) -> None:
+    run_cli("build", "--root", project, "--quiet", "--no-mt")
+    po = po_path(Config(root=project), "cartel-crackdown-results", "es")
+    catalog = polib.pofile(str(po), wrapwidth=0)
+    for entry in catalog:
+        if entry.msgid in (
+            "Key Facts at a Glance",
+            "{1}Arrests:{/1} Over 12,300 high‑ranking cartel members and affiliates detained across 17 joint operations.",
+        ):
+            entry.msgstr, entry.flags = hostile, []
+    catalog.save()
+    result = run_cli("build", "--root", project, "--no-mt")
+    assert result.exit_code == 0
+    root = page(project, "es", "cartel-crackdown-results")
+    assert root.find(".//script") is None
+    assert not [e for e in root.iter() if any(k.startswith("on") for k in e.attrib)]
+    assert not [a for a in root.iter("a") if (a.get("href") or "").startswith("javascript")]
+    if "{7}" in hostile:
+        assert "placeholders: unexpected {7}" in result.stderr
+    elif "<script>" in hostile:
+        assert "<script>alert(1)</script> Datos" in root.text_content()  # shown as text, escaped
+
+
+def test_broken_catalog_stops_the_build_before_any_write(project: Path) -> None:
+    assert run_cli("build", "--root", project, "--quiet", "--no-mt").exit_code == 0
+    (project / "sources" / "cartel-crackdown-results.md").write_text(
+        (project / "sources" / "cartel-crackdown-results.md").read_text("utf-8").replace("Sparse", "Scarce"),
+        "utf-8",
+    )
+    po = po_path(Config(root=project), "cartel-crackdown-results", "es")
+    po.write_text(po.read_text("utf-8").replace('msgstr ""\n', 'msgstr "roto\n', 3), "utf-8")
+    before = snapshot(project / "build"), snapshot(project / "locales")
+    result = run_cli("build", "--root", project, "--no-mt")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("locales/es/LC_MESSAGES/cartel-crackdown-results.po:")
+    assert "syntax error: unterminated string" in result.stderr and result.stderr.count("\n") == 1
+    assert (snapshot(project / "build"), snapshot(project / "locales")) == before
+
+
+def test_a_second_build_is_refused_while_one_runs(project: Path) -> None:
+    (project / ".puente").mkdir()
+    with open(project / ".puente" / "build.lock", "w") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        handle.write("4242")
+        handle.flush()
+        result = run_cli("build", "--root", project)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        ".puente/build.lock: another build is running on this project (pid 4242); wait for it to finish\n"
+    )
+    assert not (project / "build").exists()
+
+
+def test_reviewed_only_holds_back_machine_pages(project: Path) -> None:
+    result = run_cli("build", "--root", project, "--reviewed-only", "--no-mt")
+    assert result.exit_code == 0
+    assert "not written: es/cartel-crackdown-results.html" in result.stdout
+    assert not (project / "build" / "es" / "cartel-crackdown-results.html").exists()
+    source = page(project, "en", "cartel-crackdown-results")
+    assert [link.get("hreflang") for link in source.iterfind(".//link[@rel='alternate']")] == ["en"]
+    manifest = json.loads((project / "build" / "manifest.json").read_text("utf-8"))
+    jsonschema.validate(manifest, schema())
+    assert manifest["articles"][0]["held"] == ["es"]
+
+
+def test_changed_units_publish_a_fresh_draft_not_stale_facts(project: Path) -> None:
+    run_cli("build", "--root", project, "--quiet")
+    po = po_path(Config(root=project), "cartel-crackdown-results", "es")
+    catalog = polib.pofile(str(po), wrapwidth=0)
+    entry = next(e for e in catalog if e.msgid.startswith("{1}Arrests:{/1}"))
+    entry.msgstr, entry.flags = "{1}Detenciones:{/1} Más de 12.300 miembros detenidos en 17 operativos.", []
+    catalog.save()
+    run_cli("build", "--root", project, "--quiet")
+    source = project / "sources" / "cartel-crackdown-results.md"
+    source.write_text(source.read_text("utf-8").replace("Over 12,300", "Over 13,100"), "utf-8")
+    assert run_cli("build", "--root", project, "--quiet").exit_code == 0
+    text = page(project, "es", "cartel-crackdown-results").text_content()
+    assert "13,100" in text and "12.300 miembros" not in text
+    changed = next(e for e in polib.pofile(str(po)) if "13,100" in e.msgid)
+    assert changed.msgstr.startswith("{1}Detenciones:{/1} Más de 12.300") and "fuzzy" in changed.flags
+    assert "fresh draft: " in changed.comment
+
+
+def test_a_build_killed_midway_leaves_no_half_written_file(tmp_path: Path) -> None:
+    root = tmp_path / "big"
+    subprocess.run(
+        [
+            sys.executable,
+            str(SHARED / "bench" / "make_corpus.py"),
+            "--n",
+            "60",
+            "--out",
+            str(root / "sources"),
+            "--format",
+            "md",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "build", "--root", str(root), "--no-mt", "--quiet"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not list((root / "build").rglob("*.html")):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    leftovers = [p for p in root.rglob("*") if p.is_file() and p.name.endswith(".tmp")]
+    for path in [*root.rglob("*.html"), *root.rglob("*.po"), *root.rglob("*.pot")]:
+        if path.suffix == ".html":
+            assert path.read_bytes().rstrip().endswith(b"</html>"), path
+        else:
+            polib.pofile(str(path))  # parses completely
+    # temporary files may be left by a kill, but never under a final name, and the next build completes
+    assert all(p.name.startswith(".") for p in leftovers)
+    assert run_cli("build", "--root", root, "--no-mt", "--quiet").exit_code == 0
+    assert len(list((root / "build").rglob("*.html"))) == 120
