@@ -78,7 +78,7 @@ def numbers(text: str, lang: str) -> list[tuple[str, set[float]]]:
     scaled by a following "million", "mil millones"...
 
     >>> sorted(numbers("US $1.9 billion", "en")[0][1])
-    [1.9, 1900000000.0]
+    [1900000000.0]
     >>> 1900000000.0 in numbers("1900 millones de dólares", "es")[0][1]
     True
     """
@@ -87,9 +87,11 @@ def numbers(text: str, lang: str) -> list[tuple[str, set[float]]]:
     for match in _NUMBER.finditer(plain):
         values = _readings(match.group(0))
         after = plain[match.end() : match.end() + 16].lstrip().lower()
-        for word, factor in _SCALES.get(lang, []):
+        # both languages' scale words: a name or a quotation may keep the other language's
+        other = "es" if lang == "en" else "en"
+        for word, factor in [*_SCALES.get(lang, []), *_SCALES[other]]:
             if after.startswith(word):
-                values |= {value * factor for value in values}
+                values = {value * factor for value in values}
                 break
         found.append((match.group(0), values))
     return found

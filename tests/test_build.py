@@ -265,8 +265,10 @@ def test_a_build_killed_midway_leaves_no_half_written_file(tmp_path: Path) -> No
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not list((root / "build").rglob("*.html")):
         time.sleep(0.05)
+    assert process.poll() is None  # still writing pages
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    assert process.wait() == -signal.SIGKILL
+    assert len(list((root / "build").rglob("*.html"))) < 120  # killed midway
     leftovers = [p for p in root.rglob("*") if p.is_file() and p.name.endswith(".tmp")]
     for path in [*root.rglob("*.html"), *root.rglob("*.po"), *root.rglob("*.pot")]:
         if path.suffix == ".html":
