@@ -90,7 +90,7 @@ def numbers(text: str, lang: str) -> list[tuple[str, set[float]]]:
         # both languages' scale words: a name or a quotation may keep the other language's
         other = "es" if lang == "en" else "en"
         for word, factor in [*_SCALES.get(lang, []), *_SCALES[other]]:
-            if after.startswith(word):
+            if re.match(rf"{word}\b", after):
                 values = {value * factor for value in values}
                 break
         found.append((match.group(0), values))
