@@ -386,3 +386,46 @@ def check(root: Path, as_json: bool, list_checks: bool) -> None:
         click.echo(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
     if any(issue.severity == "error" for issue in issues):
         sys.exit(1)
+
+
+@main.group()
+def memory() -> None:
+    """Exchange the translation memory (.puente/memory.sqlite) as TMX 1.4."""
+
+
+@memory.command("export")
+@click.argument("tmx_file", type=click.Path(dir_okay=False, path_type=Path))
+@root_option
+def memory_export(tmx_file: Path, root: Path) -> None:
+    """Write every reviewed translation of the memory to a TMX file."""
+    from pipeline.config import load_config
+    from pipeline.memory import TranslationMemory
+    from pipeline.tmx import write_tmx
+    from pipeline.translate import memory_path
+
+    with reported_errors(), TranslationMemory(memory_path(load_config(root))) as tm:
+        pairs = tm.pairs()
+        tmx_file.write_bytes(write_tmx(pairs))
+    click.echo(f"{len(pairs)} translation units written to {tmx_file}")
+
+
+@memory.command("import")
+@click.argument("tmx_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@root_option
+def memory_import(tmx_file: Path, root: Path) -> None:
+    """Add the translation units of a TMX file to the memory (as reviewed translations)."""
+    from pipeline.config import load_config
+    from pipeline.memory import TranslationMemory
+    from pipeline.tmx import read_tmx
+    from pipeline.translate import memory_path
+
+    with reported_errors():
+        pairs = read_tmx(tmx_file.read_bytes(), str(tmx_file))
+        added = 0
+        with TranslationMemory(memory_path(load_config(root))) as tm:
+            for source_lang, target_lang in {(p[0], p[1]) for p in pairs}:
+                batch = [
+                    (s, t, tmx_file.name) for sl, tl, s, t in pairs if (sl, tl) == (source_lang, target_lang)
+                ]
+                added += tm.harvest(source_lang, target_lang, batch)
+    click.echo(f"{len(pairs)} translation units read, {added} new")
