@@ -18,6 +18,7 @@ pages are in place is not parsed, translated or rendered again.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -27,18 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import polib
-
 from pipeline import __version__
 from pipeline.assemble import COUNT_KEYS, assemble
 from pipeline.catalog import extract_project, po_path, read_catalog, relative
-from pipeline.checks import check_project
+from pipeline.checks import check_catalog
 from pipeline.config import Config
 from pipeline.errors import BuildError, SourceError
 from pipeline.files import write_atomic
-from pipeline.glossary import load_glossary
+from pipeline.glossary import project_glossary
 from pipeline.manifest import ArticleEntry, PageEntry, build_manifest
 from pipeline.model import Document, Issue
+from pipeline.parallel import parallel_map
 from pipeline.placeholders import count_words
 from pipeline.render import heading_ids, render_page
 from pipeline.segment import document_units
@@ -134,7 +134,7 @@ def build_project(config: Config, options: BuildOptions, progress: Progress | No
     out = options.output or config.output_dir
     report = BuildReport()
     with build_lock(config):
-        glossary = load_glossary(config)
+        glossary = project_glossary(config, reload=True)
         settings = _settings_key(config, options, glossary.version)
         cache_path = config.state_dir / CACHE_NAME
         cache = _load_cache(cache_path, settings)
@@ -154,21 +154,18 @@ def build_project(config: Config, options: BuildOptions, progress: Progress | No
         catalogs = {
             doc.source: po_path(config, doc.meta.slug, config.target_language(doc.meta.lang)) for doc in dirty
         }
-        for path in catalogs.values():
-            if path.is_file():
-                read_catalog(path, config.root)  # a broken catalog stops the build before any write
         if dirty:
-            extract_project(config, dirty)
+            # reads and merges every catalog before writing any: a broken one stops the build here
+            extract_project(config, dirty, jobs=options.jobs)
             if not options.no_mt:
                 report.translate = translate_project(
                     config, options.engine, jobs=options.jobs, only=set(catalogs.values()), progress=progress
                 )
-            report.issues.extend(check_project(config, only=set(catalogs.values())))
         template = _template(config)
+        prepare = functools.partial(_prepare_article, config, options, template)
         fresh: dict[str, dict[str, Any]] = {}
-        for document in dirty:
-            catalog = read_catalog(catalogs[document.source], config.root)
-            fresh[document.source] = _build_article(config, document, catalog, out, template, options, report)
+        for document, prepared in zip(dirty, parallel_map(prepare, dirty, options.jobs), strict=True):
+            fresh[document.source] = _write_article(prepared, out, report)
             if progress is not None:
                 progress(1)
         report.articles = len(sources)
@@ -226,16 +223,36 @@ def _save_cache(path: Path, settings: str, entries: dict[str, dict[str, Any]], c
     write_atomic(path, json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
 
 
-def _build_article(
-    config: Config,
-    document: Document,
-    catalog: polib.POFile,
-    out: Path,
-    template: Path | None,
-    options: BuildOptions,
-    report: BuildReport,
-) -> dict[str, Any]:
+@dataclass
+class _Prepared:
+    """One article's pages and facts, computed (in a worker) before anything is written."""
+
+    entry: dict[str, Any]
+    pages: dict[str, bytes]
+    issues: list[Issue]
+    units: dict[str, int]
+    held: str | None
+
+
+def _write_article(prepared: _Prepared, out: Path, report: BuildReport) -> dict[str, Any]:
+    report.issues.extend(prepared.issues)
+    for key in COUNT_KEYS:
+        report.units[key] += prepared.units[key]
+    if prepared.held is not None:
+        report.not_written.append(prepared.held)
+        # a page held back must not stay online in an older version
+        (out / prepared.held).unlink(missing_ok=True)
+    for path, page in prepared.pages.items():
+        written = write_atomic(out / path, page)
+        (report.pages_written if written else report.pages_unchanged).append(path)
+    return prepared.entry
+
+
+def _prepare_article(
+    config: Config, options: BuildOptions, template: Path | None, document: Document
+) -> _Prepared:
     meta = document.meta
+    catalog = read_catalog(po_path(config, meta.slug, config.target_language(meta.lang)), config.root)
     source_lang, target_lang = meta.lang, config.target_language(meta.lang)
     paths = {source_lang: page_path(source_lang, meta.slug), target_lang: page_path(target_lang, meta.slug)}
     alternates = {lang: f"../{path}" for lang, path in paths.items()}
@@ -252,14 +269,9 @@ def _build_article(
         changed_units=config.changed_units,
         segmentation=config.segmentation,
     )
-    report.issues.extend(page_report.issues)
-    for key in COUNT_KEYS:
-        report.units[key] += page_report.units[key]
+    issues = page_report.issues + check_catalog(catalog, catalog_rel, config, project_glossary(config))
     held = page_report.held or (options.reviewed_only and page_report.state != "reviewed")
-    if held:
-        report.not_written.append(paths[target_lang])
-        # a page held back must not stay online in an older version, nor be linked to
-        (out / paths[target_lang]).unlink(missing_ok=True)
+    if held:  # and not linked to either
         alternates = {source_lang: alternates[source_lang]}
     pages: dict[str, bytes] = {
         source_lang: render_page(
@@ -275,11 +287,8 @@ def _build_article(
             template=template,
             ids=ids,
         )
-    for lang, page in pages.items():
-        written = write_atomic(out / paths[lang], page)
-        (report.pages_written if written else report.pages_unchanged).append(paths[lang])
     source_words = sum(count_words(unit.text) for unit in units)
-    return {
+    entry = {
         "slug": meta.slug,
         "source": document.source,
         "source_lang": source_lang,
@@ -302,6 +311,13 @@ def _build_article(
         },
         "target_units": page_report.units,
     }
+    return _Prepared(
+        entry=entry,
+        pages={paths[lang]: page for lang, page in pages.items()},
+        issues=issues,
+        units=page_report.units,
+        held=paths[target_lang] if held else None,
+    )
 
 
 def _article_entry(entry: dict[str, Any]) -> ArticleEntry:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import functools
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -28,9 +30,10 @@ from pipeline import __version__
 from pipeline.config import Config
 from pipeline.errors import CatalogError
 from pipeline.files import write_atomic
-from pipeline.glossary import find_terms, glossary_notes, load_glossary
+from pipeline.glossary import find_terms, glossary_notes, project_glossary
 from pipeline.merge import MergeStats, merge_units
 from pipeline.model import Document, Unit
+from pipeline.parallel import parallel_map
 from pipeline.placeholders import count_words
 from pipeline.pofile import parse_po
 from pipeline.segment import document_units
@@ -141,26 +144,31 @@ def render_catalog(catalog: polib.POFile) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def write_catalog(catalog: polib.POFile, path: Path) -> bool:
-    """Write ``catalog`` unwrapped, only when an entry or header other than its dates changed.
+def catalog_text(catalog: polib.POFile, path: Path) -> str | None:
+    """The text ``path`` should hold for ``catalog``, or None when the file holds it already.
 
-    When it changed, PO-Revision-Date (POT-Creation-Date for a template) is set
-    to now; otherwise the file keeps its bytes and its dates.
+    The header dates are taken from the existing file, so they move (to now)
+    only when an entry or another header changed: no churn in git.
     """
-    date_key = "POT-Creation-Date" if path.suffix == ".pot" else "PO-Revision-Date"
-    if path.is_file():
-        try:
-            old = polib.pofile(path.read_text("utf-8"), wrapwidth=0)
-        except (OSError, ValueError, UnicodeDecodeError):
-            old = None
-        if old is not None:
-            for key in DATE_KEYS:
-                if key in old.metadata:
-                    catalog.metadata[key] = old.metadata[key]
-            if render_catalog(catalog) == path.read_text("utf-8"):
-                return False
-    catalog.metadata[date_key] = now_stamp()
-    return write_atomic(path, render_catalog(catalog))
+    try:
+        old_text: str | None = path.read_text("utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        old_text = None
+    if old_text is not None:
+        for key in DATE_KEYS:
+            match = re.search(rf'^"{key}: (.*)\\n"$', old_text, re.MULTILINE)
+            if match:
+                catalog.metadata[key] = match.group(1)
+        if render_catalog(catalog) == old_text:
+            return None
+    catalog.metadata["POT-Creation-Date" if path.suffix == ".pot" else "PO-Revision-Date"] = now_stamp()
+    return render_catalog(catalog)
+
+
+def write_catalog(catalog: polib.POFile, path: Path) -> bool:
+    """Write ``catalog`` unwrapped, only when an entry or header other than its dates changed."""
+    text = catalog_text(catalog, path)
+    return text is not None and write_atomic(path, text)
 
 
 @dataclass
@@ -201,38 +209,58 @@ def update_catalog(
     return catalog, stats
 
 
-def read_catalogs(config: Config, paths: Iterable[Path]) -> dict[Path, polib.POFile]:
-    """Read every existing catalog among ``paths``; any broken one raises before anything is written."""
-    return {path: read_catalog(path, config.root) for path in paths if path.is_file()}
+@dataclass
+class _Extracted:
+    pot: Path
+    pot_text: str | None
+    target: Path
+    po_text: str | None
+    stats: MergeStats
 
 
-def extract_project(config: Config, documents: Sequence[Document] | None = None) -> ExtractReport:
-    """Write the templates and update the catalogs of every article."""
+def _extract_article(config: Config, doc: Document) -> _Extracted:
+    """One article's template and catalog texts (nothing written: the caller writes)."""
+    glossary = project_glossary(config)
+    lang = config.target_language(doc.meta.lang)
+    target = po_path(config, doc.meta.slug, lang)
+    existing = read_catalog(target, config.root) if target.is_file() else None
+    units = [
+        dataclasses.replace(
+            unit,
+            notes=unit.notes + tuple(glossary_notes(find_terms(glossary, unit.text, doc.meta.lang), lang)),
+        )
+        for unit in document_units(doc, config.segmentation)
+    ]
+    pot = pot_path(config, doc.meta.slug)
+    catalog, stats = update_catalog(existing, doc, units, lang, config)
+    return _Extracted(
+        pot, catalog_text(template_for(doc, units, config), pot), target, catalog_text(catalog, target), stats
+    )
+
+
+def extract_project(
+    config: Config, documents: Sequence[Document] | None = None, *, jobs: int = 2
+) -> ExtractReport:
+    """Write the templates and update the catalogs of every article.
+
+    Every catalog is read and merged (on ``jobs`` processes for large projects)
+    before anything is written, so a broken catalog stops the run with no file
+    changed.
+    """
     docs = list(documents) if documents is not None else load_sources(config)
-    targets = {
-        doc.meta.slug: po_path(config, doc.meta.slug, config.target_language(doc.meta.lang)) for doc in docs
-    }
-    existing = read_catalogs(config, targets.values())
-    glossary = load_glossary(config)
+    project_glossary(config, reload=True)  # the termbase may have changed since the last run
+    results = parallel_map(functools.partial(_extract_article, config), docs, jobs)
     report = ExtractReport()
-    for doc in docs:
-        lang = config.target_language(doc.meta.lang)
-        units = [
-            dataclasses.replace(
-                unit,
-                notes=unit.notes
-                + tuple(glossary_notes(find_terms(glossary, unit.text, doc.meta.lang), lang)),
-            )
-            for unit in document_units(doc, config.segmentation)
-        ]
-        pot = pot_path(config, doc.meta.slug)
-        written = write_catalog(template_for(doc, units, config), pot)
-        (report.templates_written if written else report.templates_unchanged).append(relative(config, pot))
-        target = targets[doc.meta.slug]
-        catalog, stats = update_catalog(existing.get(target), doc, units, lang, config)
-        report.stats.add(stats)
-        written = write_catalog(catalog, target)
-        (report.catalogs_written if written else report.catalogs_unchanged).append(relative(config, target))
+    for result in results:
+        report.stats.add(result.stats)
+        for path, text, written, unchanged in (
+            (result.pot, result.pot_text, report.templates_written, report.templates_unchanged),
+            (result.target, result.po_text, report.catalogs_written, report.catalogs_unchanged),
+        ):
+            if text is not None and write_atomic(path, text):
+                written.append(relative(config, path))
+            else:
+                unchanged.append(relative(config, path))
     return report
 
 

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.placeholders import PLACEHOLDER_RE
@@ -136,6 +137,17 @@ def load_glossary(config: Config) -> Glossary:
     from pipeline.tbx import read_termbases
 
     return read_termbases(config)
+
+
+_LOADED: dict[Path, Glossary] = {}
+
+
+def project_glossary(config: Config, *, reload: bool = False) -> Glossary:
+    """The project's glossary, read once per process (worker processes reuse it);
+    ``reload`` reads it again (at the start of a run: the termbase may have changed)."""
+    if reload or config.root not in _LOADED:
+        _LOADED[config.root] = load_glossary(config)
+    return _LOADED[config.root]
 
 
 def find_terms(glossary: Glossary, text: str, lang: str) -> list[TermHit]:
