@@ -241,14 +241,17 @@ def _from_engine(
     report: TranslateReport,
 ) -> None:
     masked = [mask(glossary, item.entry.msgid, source, target) for item in items]
-    result = engine.translate([m.text for m in masked], source, target)
+    # newsroom boilerplate repeats: each distinct text goes to the engine once
+    unique = list(dict.fromkeys(m.text for m in masked))
+    result = engine.translate(unique, source, target)
     report.engine_calls += 1
-    report.engine_units += len(items)
+    report.engine_units += len(unique)
+    position = {text: index for index, text in enumerate(unique)}
     label = f"{engine.name} {engine.version}"
     stored: list[tuple[str, Draft]] = []
-    for item, m, translation, unknown, error in zip(
-        items, masked, result.translations, result.unknown, result.errors, strict=True
-    ):
+    for item, m in zip(items, masked, strict=True):
+        index = position[m.text]
+        translation, unknown, error = result.translations[index], result.unknown[index], result.errors[index]
         if translation is None:
             report.failures.append(
                 Failure(relative(config, item.path), item.entry.linenum, item.entry.msgid, error or "failed")
