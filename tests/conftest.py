@@ -30,10 +30,10 @@ def run_cli(*args: str | Path) -> Run:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the repository's own project (sources, glossary, locales) in a temporary folder."""
+    """A copy of the repository's sources and glossary in a temporary folder (no catalogs yet)."""
     root = tmp_path / "project"
     root.mkdir()
-    for name in ("sources", "glossary", "locales"):
+    for name in ("sources", "glossary"):
         if (REPO / name).is_dir():
             shutil.copytree(REPO / name, root / name)
     return root
