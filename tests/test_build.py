@@ -256,26 +256,31 @@ def test_a_build_killed_midway_leaves_no_half_written_file(tmp_path: Path) -> No
         capture_output=True,
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "build", "--root", str(root), "--no-mt", "--quiet"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not list((root / "build").rglob("*.html")):
-        time.sleep(0.05)
-    assert process.poll() is None  # still writing pages
-    process.send_signal(signal.SIGKILL)
-    assert process.wait() == -signal.SIGKILL
-    assert len(list((root / "build").rglob("*.html"))) < 120  # killed midway
+    killed_while_running = 0
+    for delay in (0.4, 0.8, 1.2, 1.6, 2.0):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "build", "--root", str(root), "--no-mt", "--quiet"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            killed_while_running += 1
+        process.wait()
+        _assert_whole_files(root)
+    assert killed_while_running  # at least one build died midway
+    assert run_cli("build", "--root", root, "--no-mt", "--quiet").exit_code == 0
+    assert len(list((root / "build").rglob("*.html"))) == 120
+
+
+def _assert_whole_files(root: Path) -> None:
     leftovers = [p for p in root.rglob("*") if p.is_file() and p.name.endswith(".tmp")]
     for path in [*root.rglob("*.html"), *root.rglob("*.po"), *root.rglob("*.pot")]:
         if path.suffix == ".html":
             assert path.read_bytes().rstrip().endswith(b"</html>"), path
         else:
             polib.pofile(str(path))  # parses completely
-    # temporary files may be left by a kill, but never under a final name, and the next build completes
+    # temporary files may be left by a kill, but never under a final name
     assert all(p.name.startswith(".") for p in leftovers)
-    assert run_cli("build", "--root", root, "--no-mt", "--quiet").exit_code == 0
-    assert len(list((root / "build").rglob("*.html"))) == 120
