@@ -15,13 +15,15 @@ MIN_ITEMS = 40
 
 
 def parallel_map(function: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
-    """``[function(item) for item in items]``, on ``jobs`` forked processes for long lists.
+    """``[function(item) for item in items]``, on ``jobs`` processes for long lists.
 
     Results come back in order; the first exception a worker raised is raised here.
+    Workers are spawned, not forked: a forked worker would inherit the build lock
+    and the pool's pipes, and outlive a killed build while holding the lock.
     """
     if jobs < 2 or len(items) < MIN_ITEMS:
         return [function(item) for item in items]
     chunk = max(1, len(items) // (jobs * 4))
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         return list(pool.map(function, items, chunksize=chunk))
