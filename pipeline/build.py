@@ -33,7 +33,7 @@ from pipeline.assemble import COUNT_KEYS, assemble
 from pipeline.catalog import extract_project, po_path, read_catalog, relative
 from pipeline.checks import check_catalog
 from pipeline.config import Config
-from pipeline.errors import BuildError, SourceError
+from pipeline.errors import BuildError
 from pipeline.files import write_atomic
 from pipeline.glossary import project_glossary
 from pipeline.manifest import ArticleEntry, PageEntry, build_manifest
@@ -42,7 +42,7 @@ from pipeline.parallel import parallel_map
 from pipeline.placeholders import count_words
 from pipeline.render import heading_ids, render_page
 from pipeline.segment import document_units
-from pipeline.sources import SOURCE_SUFFIXES, load_document, slug_line
+from pipeline.sources import SOURCE_SUFFIXES, check_unique_slugs, load_document
 from pipeline.translate import TranslateReport, translate_project
 
 Progress = Callable[[int], None]
@@ -185,16 +185,7 @@ def build_project(config: Config, options: BuildOptions, progress: Progress | No
 
 def _check_slugs(dirty: list[Document], clean: dict[str, dict[str, Any]]) -> None:
     owners = {cached["slug"]: rel for rel, cached in clean.items()}
-    for document in sorted(dirty, key=lambda d: d.source):
-        first = owners.get(document.meta.slug)
-        if first is not None:
-            raise SourceError(
-                document.source,
-                slug_line(document),
-                f"duplicate slug {document.meta.slug!r}: {first} has it already; "
-                "give one of them another slug",
-            )
-        owners[document.meta.slug] = document.source
+    check_unique_slugs(sorted(dirty, key=lambda d: d.source), owners)
 
 
 def _still_valid(cached: dict[str, Any], path: Path, config: Config, out: Path) -> bool:

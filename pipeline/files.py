@@ -14,6 +14,17 @@ import os
 import tempfile
 from pathlib import Path
 
+from pipeline.errors import PipelineError
+
+
+def decode_utf8(raw: bytes, path: str, error: type[PipelineError], advice: str) -> str:
+    """``raw`` as text, or ``error`` naming the line of the first byte that is not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(path, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); {advice}") from None
+
 
 def write_atomic(path: Path, data: bytes | str) -> bool:
     """Write ``data`` to ``path`` atomically; return False (and write nothing)

@@ -14,6 +14,7 @@ from pathlib import Path
 import polib
 
 from pipeline.errors import CatalogError
+from pipeline.files import decode_utf8
 
 _STRING = re.compile(r'"(?:[^"\\]|\\(?:[\\"abfnrtv]|[0-7]{1,3}|x[0-9A-Fa-f]{1,2}))*"\s*\Z')
 _KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(.*)\Z")
@@ -89,13 +90,7 @@ def _next_state(state: str, keyword: str, path: str, number: int, obsolete: bool
 def read_po_text(path: Path, relative: str) -> str:
     """The file's text, refusing bytes and headers that are not UTF-8."""
     raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise CatalogError(
-            relative, line, "not valid UTF-8: save the file as UTF-8 with charset=UTF-8 in its header"
-        ) from None
+    text = decode_utf8(raw, relative, CatalogError, "save the file as UTF-8 with charset=UTF-8 in its header")
     header_end = text.find("\n\n")
     header = text if header_end < 0 else text[:header_end]
     match = _CHARSET.search(header)

@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import html as htmlmod
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from markdown_it import MarkdownIt
 
 from pipeline.config import SUPPORTED_LANGUAGES, Config
 from pipeline.errors import SourceError
+from pipeline.files import decode_utf8
 from pipeline.model import (
     Attrs,
     Block,
@@ -93,19 +95,24 @@ def load_sources(config: Config) -> list[Document]:
         for path in config.sources_dir.glob("*")
         if path.is_file() and path.suffix.lower() in SOURCE_SUFFIXES
     )
-    documents: dict[str, Document] = {}
-    for path in paths:
-        document = load_document(path, config.root)
-        first = documents.get(document.meta.slug)
+    documents = [load_document(path, config.root) for path in paths]
+    check_unique_slugs(documents)
+    return sorted(documents, key=lambda document: document.meta.slug)
+
+
+def check_unique_slugs(documents: Iterable[Document], owners: Mapping[str, str] | None = None) -> None:
+    """Raise on the first document whose slug another one (or ``owners``: slug → source) has."""
+    taken = dict(owners or {})
+    for document in documents:
+        first = taken.get(document.meta.slug)
         if first is not None:
             raise SourceError(
                 document.source,
                 slug_line(document),
-                f"duplicate slug {document.meta.slug!r}: {first.source} has it already; "
+                f"duplicate slug {document.meta.slug!r}: {first} has it already; "
                 "give one of them another slug",
             )
-        documents[document.meta.slug] = document
-    return [documents[slug] for slug in sorted(documents)]
+        taken[document.meta.slug] = document.source
 
 
 def load_document(path: Path, root: Path) -> Document:
@@ -113,14 +120,7 @@ def load_document(path: Path, root: Path) -> Document:
     relative = _relative(path, root)
     fmt: Format = "md" if SOURCE_SUFFIXES.get(path.suffix.lower()) == "md" else "html"
     raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise SourceError(
-            relative, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
-        ) from None
-    text = text.removeprefix("\ufeff")
+    text = decode_utf8(raw, relative, SourceError, "save the file as UTF-8").removeprefix("\ufeff")
     if fmt == "md":
         meta, body = _parse_markdown(text, relative, path.stem)
     else:

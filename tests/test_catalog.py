@@ -266,7 +266,7 @@ BAD_CASES = {
     "duplicate-entry.po": "10: duplicate entry for msgid 'Hello' (msgctxt 'paragraph'), first at line 6",
     "wrong-language.po": "3: header says Language: fr, but the catalog is in locales/es/: fix the header or "
     "move the file",
-    "undecodable.po": "8: not valid UTF-8: save the file as UTF-8 with charset=UTF-8 in its header",
+    "undecodable.po": "8: not valid UTF-8 (byte 0xf1); save the file as UTF-8 with charset=UTF-8 in its header",
 }
 
 
