@@ -17,6 +17,7 @@ import click
 
 from pipeline import __version__
 from pipeline.errors import PipelineError
+from pipeline.model import Issue
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,6 +28,11 @@ root_option = click.option(
     show_default=True,
     help="Project folder (holds sources/, locales/, glossary/).",
 )
+
+
+def format_issue(issue: Issue) -> str:
+    """``path:line: code: message [severity]``: the location first, for editors and tools."""
+    return f"{issue} [{issue.severity}]"
 
 
 @contextmanager
@@ -105,7 +111,7 @@ def build(
         return
     errors = [issue for issue in report.issues if issue.severity == "error"]
     for issue in errors:
-        click.echo(f"{issue.location}: {issue.severity}: {issue.code}: {issue.message}", err=True)
+        click.echo(format_issue(issue), err=True)
     if report.translate is not None:
         for failure in report.translate.failures:
             click.echo(f"{failure}", err=True)
@@ -348,7 +354,7 @@ def glossary_export(root: Path, output: Path | None) -> None:
 def check(root: Path, as_json: bool, list_checks: bool) -> None:
     """Check every translation: placeholders, glossary, numbers, negation, form.
 
-    Prints one line per finding, `path:line: severity: code: message`, and a
+    Prints one line per finding, `path:line: code: message [severity]`, and a
     summary. Exit code 1 when an error-severity finding exists. Silence one
     finding with the PO flag `puente-ignore-<code>`, or a whole check in
     puente.toml: [checks] <code> = "off".
@@ -378,7 +384,7 @@ def check(root: Path, as_json: bool, list_checks: bool) -> None:
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         for issue in issues:
-            click.echo(f"{issue.location}: {issue.severity}: {issue.code}: {issue.message}")
+            click.echo(format_issue(issue))
         counts = {
             severity: sum(1 for i in issues if i.severity == severity)
             for severity in ("error", "warning", "info")
