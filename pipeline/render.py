@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -214,7 +214,7 @@ def _toc(article: etree._Element, lang: str) -> etree._Element:
     return nav
 
 
-def _render_nodes(parent: etree._Element, nodes: Sequence[Node], ids: object) -> None:
+def _render_nodes(parent: etree._Element, nodes: Sequence[Node], ids: Iterator[str]) -> None:
     for node in nodes:
         if isinstance(node, Verbatim):
             for fragment in lxml_html.fragments_fromstring(node.html, parser=_parser()):
@@ -232,7 +232,7 @@ def _render_nodes(parent: etree._Element, nodes: Sequence[Node], ids: object) ->
             _render_block(parent, node, ids)
 
 
-def _render_block(parent: etree._Element, block: Block, ids: object) -> None:
+def _render_block(parent: etree._Element, block: Block, ids: Iterator[str]) -> None:
     element = etree.SubElement(parent, block.tag, dict(block.attrs))
     element.tail = "\n"
     if block.attribute is not None:
@@ -240,7 +240,7 @@ def _render_block(parent: etree._Element, block: Block, ids: object) -> None:
     else:
         fill_inline(element, block.text, block.placeholders)
     if block.kind == "heading" and element.get("id") is None:
-        element.set("id", next(ids))  # type: ignore[call-overload]
+        element.set("id", next(ids))
     if block.children:
         _append_text(element, "\n")
         _render_nodes(element, block.children, ids)

@@ -124,8 +124,12 @@ def translate_project(
         if planned:
             engine = engine or get_engine(engine_name or config.engine, jobs=jobs)
             pending: dict[tuple[str, str], list[_Pending]] = {}
+            lookups: dict[tuple[str, str], _Lookup] = {}
             for source, target, item in planned:
-                lookup = _Lookup(memory, engine, glossary.version, source, target, config.fuzzy_threshold)
+                lookup = lookups.setdefault(
+                    (source, target),
+                    _Lookup(memory, engine, glossary.version, source, target, config.fuzzy_threshold),
+                )
                 if not _from_memory(item, lookup, report):
                     pending.setdefault((source, target), []).append(item)
             for (source, target), items in pending.items():

@@ -240,13 +240,7 @@ def _status(exc: BaseException) -> int | None:
     if response is not None and response.status_code >= 400:
         return int(response.status_code)
     code = getattr(exc, "http_status_code", None) or getattr(exc, "status_code", None)
-    if isinstance(code, int):
-        return code
-    text = str(exc)
-    for candidate in RETRYABLE | {400, 401, 403, 404}:
-        if str(candidate) in text:
-            return candidate
-    return None
+    return code if isinstance(code, int) else None
 
 
 def _retry_after() -> float | None:
