@@ -161,3 +161,47 @@ def test_missing_configuration_is_a_clear_error() -> None:
     engine = OnlineEngine("libretranslate", environ={})
     with pytest.raises(EngineError, match="set PUENTE_LIBRETRANSLATE_URL"):
         engine.translate(["x"], "en", "es")
+
+
+def deepl_server(handler) -> None:  # type: ignore[no-untyped-def]
+    """DeepL's /v2/translate: 429 with Retry-After once, then answers."""
+    length = int(handler.headers.get("Content-Length") or 0)
+    body = handler.rfile.read(length)
+    state = handler.server.__dict__.setdefault("calls", [0])
+    state[0] += 1
+    if state[0] == 1:
+        handler.send_response(429)
+        handler.send_header("Retry-After", "0.1")
+        handler.end_headers()
+        return
+    try:
+        payload = json.loads(body)
+        texts = payload["text"]
+    except ValueError:
+        from urllib.parse import parse_qs as parse
+
+        texts = parse(body.decode())["text"]
+    answer = json.dumps(
+        {
+            "translations": [
+                {"detected_source_language": "EN", "text": "ES:" + t, "billed_characters": len(t)}
+                for t in texts
+            ]
+        }
+    )
+    data = answer.encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def test_deepl_through_the_official_sdk() -> None:
+    with loopback_server(deepl_server) as (url, hits):
+        env = {"PUENTE_DEEPL_KEY": KEY, "PUENTE_DEEPL_URL": url}
+        engine = OnlineEngine("deepl", environ=env, retries=2, backoff=0.01, rate=100)
+        result = engine.translate(["Seizures rose in Sonora."], "en", "es")
+    assert result.translations == ["ES:Seizures rose in Sonora."]
+    assert any("/v2/translate" in hit for hit in hits) and len(hits) == 2  # 429 once, then the answer
+    assert engine.version.startswith("deepl ")
