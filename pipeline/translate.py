@@ -17,6 +17,7 @@ per language pair, goes to the engine in one batch.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ import polib
 
 from pipeline.catalog import entry_state, read_catalog, relative, write_catalog
 from pipeline.config import Config
-from pipeline.glossary import Glossary, load_glossary, mask, unmask
+from pipeline.glossary import Glossary, find_terms, load_glossary, mask, unmask
 from pipeline.memory import Draft, TranslationMemory
 from pipeline.merge import PRESERVED_NOTE_PREFIXES
 from pipeline.mt import Engine, get_engine
@@ -137,9 +138,43 @@ def translate_project(
                 if progress is not None:
                     progress(len(items))
     for path, catalog in catalogs.items():
+        expand_first_mentions(catalog, glossary, config)
         if write_catalog(catalog, path):
             report.catalogs_written.append(relative(config, path))
     return report
+
+
+BODY_CONTEXTS = ("paragraph", "list item", "quotation", "table cell", "caption")
+"""Where a first mention is expanded: body text, not titles, descriptions or headings."""
+
+
+def expand_first_mentions(catalog: polib.POFile, glossary: Glossary, config: Config) -> None:
+    """Newsroom style: the first mention of a term in an article's body gets its expansion
+    ("la Secretaría de Seguridad y Protección Ciudadana (SSPC)"), in machine drafts only:
+    a person's translation is theirs. Drafts in the memory stay unexpanded, so a repeated
+    sentence is not expanded twice."""
+    target = catalog.metadata.get("Language", "")
+    source = catalog.metadata.get("X-Source-Language") or _other(config, target)
+    seen: set[str] = set()
+    for entry in catalog:
+        if entry.obsolete or not (entry.msgctxt or "").startswith(BODY_CONTEXTS):
+            continue
+        for hit in find_terms(glossary, entry.msgid, source):
+            term = hit.term
+            expansion = term.en_expansion if target == "en" else term.es_expansion
+            if not expansion or term.id in seen:
+                continue
+            seen.add(term.id)
+            short = term.target(target, hit.form_index) if not term.dnt else hit.text
+            long_form = expansion.replace(f"({short})", "").strip()
+            if entry_state(entry) != "machine" or long_form in entry.msgstr:
+                continue  # a person's translation, or the name is spelled out already
+            # not in parentheses ("Fiscalía General de la República (FGR)" explains itself)
+            # nor inside an element of its own ({1}SSPC{/1}: an abbreviation already explains it)
+            pattern = re.compile(r"(?<![\w}(])" + re.escape(short) + r"(?![\w{)])")
+            match = pattern.search(entry.msgstr)
+            if match is not None:
+                entry.msgstr = entry.msgstr[: match.start()] + expansion + entry.msgstr[match.end() :]
 
 
 def _other(config: Config, lang: str) -> str:

@@ -10,6 +10,7 @@ import polib
 
 from pipeline.catalog import extract_project, po_path
 from pipeline.config import Config
+from pipeline.glossary import load_glossary
 from pipeline.memory import Draft, TranslationMemory
 from pipeline.mt import BatchResult
 from pipeline.mt.apertium import ApertiumEngine
@@ -193,3 +194,43 @@ def test_translate_command(project: Path) -> None:
     assert memory_path(Config(root=project)).is_file()
     summary = run_cli("translate", "--root", project).stdout
     assert "engine: 0 units in 0 calls" in summary
+
+
+def test_first_mention_of_a_term_is_expanded_in_drafts_only(empty_project: Path) -> None:
+    import shutil
+
+    from tests.conftest import REPO
+
+    shutil.copytree(REPO / "glossary", empty_project / "glossary")
+    config = Config(root=empty_project)
+    (empty_project / "sources" / "a.md").write_text(
+        article("a", "The SSPC met the DEA in Tijuana.", "Later the SSPC and the DEA signed an agreement.")
+    )
+    (empty_project / "sources" / "b.md").write_text(
+        article("b", "The [Drug Enforcement Administration](https://www.dea.gov) (DEA) opened an office.")
+    )
+    extract_project(config)
+    translate_project(config, engine=ApertiumEngine())
+    drafts = entries(empty_project, "a")
+    first = drafts["The SSPC met the DEA in Tijuana."].msgstr
+    second = drafts["Later the SSPC and the DEA signed an agreement."].msgstr
+    assert "Secretaría de Seguridad y Protección Ciudadana (SSPC)" in first
+    assert "Administración para el Control de Drogas (DEA)" in first
+    assert "Secretaría de Seguridad" not in second and "SSPC" in second
+    assert "glossary: SSPC = SSPC (do not translate)" in drafts["The SSPC met the DEA in Tijuana."].comment
+    with TranslationMemory(memory_path(config)) as memory:  # the memory keeps the plain draft
+        stored = memory.draft(
+            "apertium",
+            ApertiumEngine().version,
+            "en",
+            "es",
+            load_glossary(config).version,
+            "The SSPC met the DEA in Tijuana.",
+        )
+    assert stored is not None and "Secretaría" not in stored.translation
+    # a source that spells the name out already is not expanded a second time
+    spelled = entries(empty_project, "b")[
+        "The {1}Drug Enforcement Administration{/1} (DEA) opened an office."
+    ]
+    assert spelled.msgstr.count("Administración para el Control de Drogas") == 1, spelled.msgstr
+    assert spelled.msgstr.count("DEA") == 1, spelled.msgstr
