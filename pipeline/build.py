@@ -28,21 +28,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polib
+
 from pipeline import __version__
 from pipeline.assemble import COUNT_KEYS, assemble
-from pipeline.catalog import extract_project, po_path, read_catalog, relative
+from pipeline.catalog import (
+    Extracted,
+    extract_article,
+    extract_project,
+    po_path,
+    read_catalog,
+    relative,
+    write_extracted,
+)
 from pipeline.checks import check_catalog
 from pipeline.config import Config
 from pipeline.errors import BuildError
-from pipeline.files import write_atomic
+from pipeline.files import write_atomic, write_many
 from pipeline.glossary import project_glossary
 from pipeline.manifest import ArticleEntry, PageEntry, build_manifest
-from pipeline.model import Document, Issue
+from pipeline.model import Document, Issue, Unit
 from pipeline.parallel import parallel_map
 from pipeline.placeholders import count_words
 from pipeline.render import heading_ids, render_page
 from pipeline.segment import document_units
-from pipeline.sources import SOURCE_SUFFIXES, check_unique_slugs, load_document
+from pipeline.sources import check_unique_slugs, load_document, source_paths
 from pipeline.translate import TranslateReport, translate_project
 
 Progress = Callable[[int], None]
@@ -138,36 +148,48 @@ def build_project(config: Config, options: BuildOptions, progress: Progress | No
         settings = _settings_key(config, options, glossary.version)
         cache_path = config.state_dir / CACHE_NAME
         cache = _load_cache(cache_path, settings)
-        sources = sorted(
-            p for p in config.sources_dir.glob("*") if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES
-        )
+        sources = source_paths(config)
         clean: dict[str, dict[str, Any]] = {}
-        dirty: list[Document] = []
+        dirty: list[Path] = []
         for path in sources:
             rel = relative(config, path)
             cached = cache.get(rel)
             if cached and _still_valid(cached, path, config, out):
                 clean[rel] = cached
             else:
-                dirty.append(load_document(path, config.root))
-        _check_slugs(dirty, clean)
-        catalogs = {
-            doc.source: po_path(config, doc.meta.slug, config.target_language(doc.meta.lang)) for doc in dirty
-        }
-        if dirty:
-            # reads and merges every catalog before writing any: a broken one stops the build here
-            extract_project(config, dirty, jobs=options.jobs)
-            if not options.no_mt:
-                report.translate = translate_project(
-                    config, options.engine, jobs=options.jobs, only=set(catalogs.values()), progress=progress
-                )
+                dirty.append(path)
         template = _template(config)
-        prepare = functools.partial(_prepare_article, config, options, template)
+        prepared: list[_Prepared] = []
+        if dirty and options.no_mt:
+            # one pass per article: parse, merge its catalog, reassemble and render, all
+            # before anything is written (a bad source or catalog stops the build here)
+            process = functools.partial(_process_source, config, options, template)
+            results = parallel_map(process, dirty, options.jobs)
+            check_unique_slugs(sorted(extracted.claim for extracted, _ in results), _owners(clean))
+            write_extracted(config, [extracted for extracted, _ in results])
+            prepared = [article for _, article in results]
+        elif dirty:
+            # reads and merges every catalog before writing any: a broken one stops the build here
+            extracted = extract_project(config, dirty, jobs=options.jobs, owners=_owners(clean))
+            report.translate = translate_project(
+                config,
+                options.engine,
+                jobs=options.jobs,
+                only=set(extracted.catalog_paths),
+                progress=progress,
+            )
+            prepared = parallel_map(
+                functools.partial(_prepare_source, config, options, template), dirty, options.jobs
+            )
         fresh: dict[str, dict[str, Any]] = {}
-        for document, prepared in zip(dirty, parallel_map(prepare, dirty, options.jobs), strict=True):
-            fresh[document.source] = _write_article(prepared, out, report)
+        writes: list[tuple[Path, bytes]] = []
+        for article in prepared:
+            fresh[article.entry["source"]] = _account_article(article, out, report, writes)
             if progress is not None:
                 progress(1)
+        for (path, _), written in zip(writes, write_many(writes, durable=False), strict=True):
+            rel_page = path.relative_to(out).as_posix()
+            (report.pages_written if written else report.pages_unchanged).append(rel_page)
         report.articles = len(sources)
         report.rebuilt = len(dirty)
         entries = {**clean, **fresh}
@@ -183,9 +205,9 @@ def build_project(config: Config, options: BuildOptions, progress: Progress | No
     return report
 
 
-def _check_slugs(dirty: list[Document], clean: dict[str, dict[str, Any]]) -> None:
-    owners = {cached["slug"]: rel for rel, cached in clean.items()}
-    check_unique_slugs(sorted(dirty, key=lambda d: d.source), owners)
+def _owners(clean: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Slug → source of the articles not rebuilt this time."""
+    return {cached["slug"]: rel for rel, cached in clean.items()}
 
 
 def _still_valid(cached: dict[str, Any], path: Path, config: Config, out: Path) -> bool:
@@ -225,7 +247,11 @@ class _Prepared:
     held: str | None
 
 
-def _write_article(prepared: _Prepared, out: Path, report: BuildReport) -> dict[str, Any]:
+def _account_article(
+    prepared: _Prepared, out: Path, report: BuildReport, writes: list[tuple[Path, bytes]]
+) -> dict[str, Any]:
+    """Count one article into ``report``, queue its pages into ``writes``, and return its
+    cache entry."""
     report.issues.extend(prepared.issues)
     for key in COUNT_KEYS:
         report.units[key] += prepared.units[key]
@@ -233,22 +259,42 @@ def _write_article(prepared: _Prepared, out: Path, report: BuildReport) -> dict[
         report.not_written.append(prepared.held)
         # a page held back must not stay online in an older version
         (out / prepared.held).unlink(missing_ok=True)
-    for path, page in prepared.pages.items():
-        written = write_atomic(out / path, page)
-        (report.pages_written if written else report.pages_unchanged).append(path)
+    writes.extend((out / path, page) for path, page in prepared.pages.items())
     return prepared.entry
 
 
-def _prepare_article(
-    config: Config, options: BuildOptions, template: Path | None, document: Document
-) -> _Prepared:
+def _process_source(
+    config: Config, options: BuildOptions, template: Path | None, path: Path
+) -> tuple[Extracted, _Prepared]:
+    """Everything of one article without machine translation, in one worker."""
+    document = load_document(path, config.root)
+    extracted, catalog, units = extract_article(config, document)
+    return extracted, _prepare_article(config, options, template, document, catalog, units)
+
+
+def _prepare_source(config: Config, options: BuildOptions, template: Path | None, path: Path) -> _Prepared:
+    """One article's pages from its source and its catalog as written."""
+    document = load_document(path, config.root)
     meta = document.meta
     catalog = read_catalog(po_path(config, meta.slug, config.target_language(meta.lang)), config.root)
+    return _prepare_article(config, options, template, document, catalog)
+
+
+def _prepare_article(
+    config: Config,
+    options: BuildOptions,
+    template: Path | None,
+    document: Document,
+    catalog: polib.POFile,
+    units: list[Unit] | None = None,
+) -> _Prepared:
+    meta = document.meta
     source_lang, target_lang = meta.lang, config.target_language(meta.lang)
     paths = {source_lang: page_path(source_lang, meta.slug), target_lang: page_path(target_lang, meta.slug)}
     alternates = {lang: f"../{path}" for lang, path in paths.items()}
     ids = heading_ids(document)
-    units = document_units(document, config.segmentation)
+    if units is None:
+        units = document_units(document, config.segmentation)
     entries = {(e.msgctxt, e.msgid): e for e in catalog if not e.obsolete}
     catalog_rel = relative(config, po_path(config, meta.slug, target_lang))
     translated, page_report = assemble(

@@ -14,11 +14,12 @@ into an existing catalog lives in :mod:`pipeline.merge`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -29,7 +30,7 @@ from babel.messages.plurals import get_plural
 from pipeline import __version__
 from pipeline.config import Config
 from pipeline.errors import CatalogError
-from pipeline.files import write_atomic
+from pipeline.files import write_atomic, write_many
 from pipeline.glossary import find_terms, glossary_notes, project_glossary
 from pipeline.merge import MergeStats, merge_units
 from pipeline.model import Document, Unit
@@ -37,7 +38,7 @@ from pipeline.parallel import parallel_map
 from pipeline.placeholders import count_words
 from pipeline.pofile import parse_po
 from pipeline.segment import document_units
-from pipeline.sources import load_sources
+from pipeline.sources import SlugClaim, check_unique_slugs, load_document, slug_claim, source_paths
 
 EntryState = Literal["reviewed", "machine", "changed", "untranslated"]
 DATE_KEYS = ("POT-Creation-Date", "PO-Revision-Date")
@@ -52,6 +53,8 @@ def po_path(config: Config, slug: str, lang: str) -> Path:
 
 
 def relative(config: Config, path: Path) -> str:
+    with contextlib.suppress(ValueError):  # a path made from the root: no file system call
+        return path.relative_to(config.root).as_posix()
     try:
         return path.resolve().relative_to(config.root.resolve()).as_posix()
     except ValueError:
@@ -139,12 +142,25 @@ def unit_entry(unit: Unit, source: str) -> polib.POEntry:
     )
 
 
-def render_catalog(catalog: polib.POFile) -> str:
-    text = str(catalog)
+def render_catalog(catalog: polib.POFile, body: str | None = None) -> str:
+    """``catalog`` as polib writes it; ``body`` is the text of its entries when the caller
+    has it already (a new catalog and its template share their entries' text)."""
+    head = polib.POFile(wrapwidth=catalog.wrapwidth)
+    head.header = catalog.header
+    head.metadata = catalog.metadata
+    text = str(head) + (render_entries(catalog) if body is None else body)
     return text if text.endswith("\n") else text + "\n"
 
 
-def catalog_text(catalog: polib.POFile, path: Path) -> str | None:
+def render_entries(catalog: polib.POFile) -> str:
+    """The text polib writes for the entries of ``catalog`` (after its header)."""
+    active = [entry for entry in catalog if not entry.obsolete]
+    return "".join(
+        "\n" + entry.__unicode__(catalog.wrapwidth) for entry in [*active, *catalog.obsolete_entries()]
+    )
+
+
+def catalog_text(catalog: polib.POFile, path: Path, body: str | None = None) -> str | None:
     """The text ``path`` should hold for ``catalog``, or None when the file holds it already.
 
     The header dates are taken from the existing file, so they move (to now)
@@ -159,10 +175,10 @@ def catalog_text(catalog: polib.POFile, path: Path) -> str | None:
             match = re.search(rf'^"{key}: (.*)\\n"$', old_text, re.MULTILINE)
             if match:
                 catalog.metadata[key] = match.group(1)
-        if render_catalog(catalog) == old_text:
+        if render_catalog(catalog, body) == old_text:
             return None
     catalog.metadata["POT-Creation-Date" if path.suffix == ".pot" else "PO-Revision-Date"] = now_stamp()
-    return render_catalog(catalog)
+    return render_catalog(catalog, body)
 
 
 def write_catalog(catalog: polib.POFile, path: Path) -> bool:
@@ -179,6 +195,7 @@ class ExtractReport:
     templates_unchanged: list[str] = field(default_factory=list)
     catalogs_written: list[str] = field(default_factory=list)
     catalogs_unchanged: list[str] = field(default_factory=list)
+    catalog_paths: list[Path] = field(default_factory=list)
     stats: MergeStats = field(default_factory=MergeStats)
 
 
@@ -210,7 +227,10 @@ def update_catalog(
 
 
 @dataclass
-class _Extracted:
+class Extracted:
+    """One article's template and catalog texts (None: the file holds them already)."""
+
+    claim: SlugClaim
     pot: Path
     pot_text: str | None
     target: Path
@@ -218,8 +238,9 @@ class _Extracted:
     stats: MergeStats
 
 
-def _extract_article(config: Config, doc: Document) -> _Extracted:
-    """One article's template and catalog texts (nothing written: the caller writes)."""
+def extract_article(config: Config, doc: Document) -> tuple[Extracted, polib.POFile, list[Unit]]:
+    """One article's template and catalog (nothing written: the caller writes), the
+    catalog as merged and the article's units."""
     glossary = project_glossary(config)
     lang = config.target_language(doc.meta.lang)
     target = po_path(config, doc.meta.slug, lang)
@@ -232,35 +253,65 @@ def _extract_article(config: Config, doc: Document) -> _Extracted:
         for unit in document_units(doc, config.segmentation)
     ]
     pot = pot_path(config, doc.meta.slug)
-    catalog, stats = update_catalog(existing, doc, units, lang, config)
-    return _Extracted(
-        pot, catalog_text(template_for(doc, units, config), pot), target, catalog_text(catalog, target), stats
-    )
+    template = template_for(doc, units, config)
+    body = render_entries(template)
+    if existing is None:
+        # a new catalog: the template's entries, untranslated (what a merge into nothing gives)
+        catalog = new_catalog(doc, lang, config)
+        catalog.extend(template)
+        stats = MergeStats(new=len(template))
+        po_text = catalog_text(catalog, target, body)
+    else:
+        catalog, stats = update_catalog(existing, doc, units, lang, config)
+        po_text = catalog_text(catalog, target)
+    extracted = Extracted(slug_claim(doc), pot, catalog_text(template, pot, body), target, po_text, stats)
+    return extracted, catalog, units
+
+
+def _extract_source(config: Config, path: Path) -> Extracted:
+    return extract_article(config, load_document(path, config.root))[0]
 
 
 def extract_project(
-    config: Config, documents: Sequence[Document] | None = None, *, jobs: int = 2
+    config: Config,
+    paths: Sequence[Path] | None = None,
+    *,
+    jobs: int = 2,
+    owners: Mapping[str, str] | None = None,
 ) -> ExtractReport:
-    """Write the templates and update the catalogs of every article.
+    """Write the templates and update the catalogs of every article (or of ``paths``).
 
-    Every catalog is read and merged (on ``jobs`` processes for large projects)
-    before anything is written, so a broken catalog stops the run with no file
-    changed.
+    Every source is read and every catalog merged (on ``jobs`` processes for large
+    projects) before anything is written, so a bad source, a duplicate slug (among them,
+    or with ``owners``: slug → source of articles not extracted this time) or a broken
+    catalog stops the run with no file changed.
     """
-    docs = list(documents) if documents is not None else load_sources(config)
+    paths = source_paths(config) if paths is None else paths
     project_glossary(config, reload=True)  # the termbase may have changed since the last run
-    results = parallel_map(functools.partial(_extract_article, config), docs, jobs)
+    results = parallel_map(functools.partial(_extract_source, config), paths, jobs)
+    check_unique_slugs(sorted(result.claim for result in results), owners)
+    return write_extracted(config, results)
+
+
+def write_extracted(config: Config, results: Sequence[Extracted]) -> ExtractReport:
+    """Write the texts of :func:`extract_article`, each file only when it changed."""
     report = ExtractReport()
+    files: list[tuple[Path, str]] = []
     for result in results:
         report.stats.add(result.stats)
-        for path, text, written, unchanged in (
-            (result.pot, result.pot_text, report.templates_written, report.templates_unchanged),
-            (result.target, result.po_text, report.catalogs_written, report.catalogs_unchanged),
+        report.catalog_paths.append(result.target)
+        files.extend(
+            (path, text)
+            for path, text in ((result.pot, result.pot_text), (result.target, result.po_text))
+            if text is not None
+        )
+    written = dict(zip((path for path, _ in files), write_many(files), strict=True))
+    for result in results:
+        for path, done, unchanged in (
+            (result.pot, report.templates_written, report.templates_unchanged),
+            (result.target, report.catalogs_written, report.catalogs_unchanged),
         ):
-            if text is not None and write_atomic(path, text):
-                written.append(relative(config, path))
-            else:
-                unchanged.append(relative(config, path))
+            (done if written.get(path) else unchanged).append(relative(config, path))
     return report
 
 

@@ -58,6 +58,9 @@ def main() -> None:
     translation, reviewed by translators in PO files under locales/, and built
     into HTML pages in both languages with a manifest for the CMS.
     """
+    from pipeline.parallel import tune_gc
+
+    tune_gc()
 
 
 @contextmanager

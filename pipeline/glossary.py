@@ -78,6 +78,9 @@ class Glossary:
 
     terms: list[Term] = field(default_factory=list)
     version: str = "none"
+    _found: dict[tuple[str, str], tuple[TermHit, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @cached_property
     def _matchers(self) -> dict[str, list[tuple[re.Pattern[str], dict[str, tuple[Term, int]]]]]:
@@ -96,9 +99,8 @@ class Glossary:
                             forms.setdefault(_key(form, strict), (form, term, index))
                 if not forms:
                     continue
-                ordered = sorted(forms.values(), key=lambda triple: -len(triple[0]))
-                body = "|".join(_form_pattern(form, strict) for form, _, _ in ordered)
-                pattern = re.compile(r"(?<![\w{])(?:" + body + r")(?![\w}])", 0 if strict else re.IGNORECASE)
+                body = _trie([_atoms(form, strict) for form, _, _ in forms.values()])
+                pattern = re.compile(r"(?<![\w{])" + body + r"(?![\w}])", 0 if strict else re.IGNORECASE)
                 lookup = {key: (term, index) for key, (_, term, index) in forms.items()}
                 matchers[lang].append((pattern, lookup))
         return matchers
@@ -111,6 +113,53 @@ def _key(text: str, strict: bool) -> str:
 
 def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+_FOLD_TABLE = {
+    code: base
+    for code in range(0xC0, 0x250)
+    if len(
+        base := "".join(c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c))
+    )
+    == 1
+    and base != chr(code)
+}
+"""Accented Latin letters to their base letter, one character for one: a folded text keeps
+the positions of the original."""
+
+
+def _fold_text(text: str) -> str:
+    return text.translate(_FOLD_TABLE)
+
+
+def _atoms(form: str, strict: bool) -> list[str]:
+    """A form as regex pieces matched against folded text (accents optional, any run of
+    whitespace for a space)."""
+    folded = _fold_text(form) if strict else _fold_text(form).lower()
+    return [r"\s+" if char == " " else re.escape(char) for char in folded]
+
+
+def _trie(forms: list[list[str]]) -> str:
+    """One regex for many forms, as a trie: Python's ``re`` tries the branches of a flat
+    alternation one by one at every position; a trie shares prefixes. Longer forms are
+    tried before the shorter ones they extend, so the longest form wins."""
+    root: dict[str, dict] = {}  # type: ignore[type-arg]
+    for atoms in forms:
+        node = root
+        for atom in atoms:
+            node = node.setdefault(atom, {})
+        node[""] = {}
+    return "(?:" + _trie_body(root) + ")"
+
+
+def _trie_body(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+    branches = [atom + _trie_body(child) for atom, child in node.items() if atom]
+    if not branches:
+        return ""
+    joined = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:
+        return ("(?:" + joined + ")" if len(branches) == 1 else joined) + "?"
+    return joined
 
 
 def _pattern(form: str, strict: bool) -> re.Pattern[str]:
@@ -151,14 +200,27 @@ def project_glossary(config: Config, *, reload: bool = False) -> Glossary:
 
 
 def find_terms(glossary: Glossary, text: str, lang: str) -> list[TermHit]:
-    """Glossary terms in ``text`` (never inside a placeholder), longest first, no overlaps, in order."""
+    """Glossary terms in ``text`` (never inside a placeholder), longest first, no overlaps, in order.
+
+    Results are remembered per glossary: newsroom text repeats (boilerplate, datelines).
+    """
+    key = (text, lang)
+    found = glossary._found.get(key)
+    if found is None:
+        found = glossary._found[key] = tuple(_find_terms(glossary, text, lang))
+    return list(found)
+
+
+def _find_terms(glossary: Glossary, text: str, lang: str) -> list[TermHit]:
     candidates: list[TermHit] = []
+    folded = _fold_text(text)
     for pattern, lookup in glossary._matchers.get(lang, []):
         strict = not pattern.flags & re.IGNORECASE
-        for match in pattern.finditer(text):
-            found = lookup.get(_key(match.group(0), strict))
+        for match in pattern.finditer(folded):
+            start, end = match.span()
+            found = lookup.get(_key(text[start:end], strict))
             if found is not None:
-                candidates.append(TermHit(found[0], match.start(), match.end(), match.group(0), found[1]))
+                candidates.append(TermHit(found[0], start, end, text[start:end], found[1]))
     taken: list[tuple[int, int]] = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
     hits: list[TermHit] = []
     for hit in sorted(candidates, key=lambda h: (-(h.end - h.start), h.start)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -12,6 +13,13 @@ R = TypeVar("R")
 
 MIN_ITEMS = 40
 """Below this many articles, starting worker processes costs more than it saves."""
+
+
+def tune_gc() -> None:
+    """Collect garbage less often: a run allocates millions of small objects that live as
+    long as their article, and the default thresholds spend a third of the time
+    re-scanning them. Called by the command line and in every worker."""
+    gc.set_threshold(100_000, 50, 100)
 
 
 def parallel_map(function: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
@@ -25,5 +33,5 @@ def parallel_map(function: Callable[[T], R], items: Sequence[T], jobs: int) -> l
         return [function(item) for item in items]
     chunk = max(1, len(items) // (jobs * 4))
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=tune_gc) as pool:
         return list(pool.map(function, items, chunksize=chunk))

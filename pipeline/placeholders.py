@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 PLACEHOLDER_RE = re.compile(r"\{(/?)(\d{1,4})(/?)\}")
@@ -54,7 +55,9 @@ def format_tag(form: Form, number: int) -> str:
 
 def tokens(text: str) -> list[Tag]:
     """Every placeholder in ``text``, in order. ``{/1/}`` is not a placeholder."""
-    found = []
+    found: list[Tag] = []
+    if "{" not in text:
+        return found
     for match in PLACEHOLDER_RE.finditer(text):
         closing, number, selfclosing = match.groups()
         if closing and selfclosing:
@@ -84,6 +87,8 @@ def strip(text: str) -> str:
     >>> strip("See {1}the report{/1}{2/}.")
     'See the report.'
     """
+    if "{" not in text:
+        return text
     return "".join(part for part in split(text) if isinstance(part, str))
 
 
@@ -147,6 +152,7 @@ def problems(text: str, expected: Iterable[tuple[int, bool]]) -> list[str]:
 WORD_RE = re.compile(r"[^\W_]+(?:[-\u2011'\u2019.,][^\W_]+)*")
 
 
+@lru_cache(maxsize=1 << 16)
 def count_words(text: str) -> int:
     """Words of ``text`` not counting placeholders: runs of letters and digits,
     allowing inner ``- ' . ,`` (so "1,500" and "cartel-related" are one word).

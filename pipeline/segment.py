@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from pipeline.model import Block, BlockKind, Document, Placeholder, Segment, Unit
@@ -73,7 +73,6 @@ _CANDIDATE = re.compile(
     """,
     re.VERBOSE,
 )
-_TOKEN_BEFORE = re.compile(r"(\S+)\s+(\S+)$|(\S+)$")
 _OPENERS = '“‘"«([¿¡'
 
 
@@ -115,6 +114,7 @@ def rules(lang: str) -> Rules:
     )
 
 
+@lru_cache(maxsize=1 << 16)
 def segment_text(text: str, lang: str, mode: str = "sentence") -> Segment:
     """Split ``text`` into sentences (or keep it whole with ``mode="block"``).
 
@@ -149,6 +149,8 @@ def segment_text(text: str, lang: str, mode: str = "sentence") -> Segment:
 
 def _open_pair_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every paired placeholder's content, to forbid breaks inside."""
+    if "{" not in text:
+        return []
     spans: list[tuple[int, int]] = []
     opened: dict[int, int] = {}
     for tag in tokens(text):
@@ -172,18 +174,18 @@ def _is_break(text: str, match: re.Match[str], language: Rules) -> bool:
         return False
     if "!" in end or "?" in end or "…" in end or len(end) > 1:
         return True
-    before = text[: match.start("end")]
-    token_match = _TOKEN_BEFORE.search(before)
-    if token_match is None:
+    words = _words_before(text, match.start("end"))
+    if words is None:
         return True
-    last = (token_match.group(2) or token_match.group(3) or "").lstrip(_OPENERS)
-    pair = f"{token_match.group(1)} {last}" if token_match.group(1) else last
+    previous, last = words
+    last = last.lstrip(_OPENERS)
+    pair = f"{previous} {last}" if previous else last
     if match.group("close"):
         # "...results.” The" — a closing quote after the period ends the sentence
         return True
     if last in language.never or (len(last) == 1 and last.isalpha() and last.isupper()):
         return False
-    if last.isdigit() and not token_match.group(1):
+    if last.isdigit() and not previous:
         # "1. Enhanced Bilateral Task Forces": a numbered heading or list label
         return False
     next_word = _next_word(text, match.end("space") + len(opener))
@@ -195,6 +197,14 @@ def _is_break(text: str, match: re.Match[str], language: Rules) -> bool:
         # an unlisted dotted abbreviation such as "N.Y": same rule as the listed ones
         return next_word in language.starters
     return True
+
+
+def _words_before(text: str, end: int) -> tuple[str | None, str] | None:
+    """The word before ``end`` (which must touch it) and the one before that, if any."""
+    if end == 0 or text[end - 1].isspace():
+        return None
+    words = text[:end].rsplit(maxsplit=2)
+    return (words[-2] if len(words) > 1 else None), words[-1]
 
 
 def _next_word(text: str, position: int) -> str:
@@ -240,6 +250,8 @@ def _localise(
     text: str, placeholders: Sequence[Placeholder]
 ) -> tuple[str, tuple[Placeholder, ...], tuple[int, ...]]:
     """Renumber a unit's placeholders from 1 in order of first appearance."""
+    if "{" not in text:
+        return text, (), ()
     order: list[int] = []
     for tag in tokens(text):
         if tag.id not in order:

@@ -20,13 +20,14 @@ dropped: they never reach a page.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import html as htmlmod
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from lxml import etree
@@ -88,31 +89,46 @@ _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
 _HTML_SPACE = " \t\n\r\f"
 
 
-def load_sources(config: Config) -> list[Document]:
-    """Every article in ``sources/``, sorted by slug; raise on any bad source or duplicate slug."""
-    paths = sorted(
+def source_paths(config: Config) -> list[Path]:
+    """Every article file in ``sources/``, sorted by name."""
+    return sorted(
         path
         for path in config.sources_dir.glob("*")
         if path.is_file() and path.suffix.lower() in SOURCE_SUFFIXES
     )
-    documents = [load_document(path, config.root) for path in paths]
-    check_unique_slugs(documents)
+
+
+def load_sources(config: Config) -> list[Document]:
+    """Every article in ``sources/``, sorted by slug; raise on any bad source or duplicate slug."""
+    documents = [load_document(path, config.root) for path in source_paths(config)]
+    check_unique_slugs(slug_claim(document) for document in documents)
     return sorted(documents, key=lambda document: document.meta.slug)
 
 
-def check_unique_slugs(documents: Iterable[Document], owners: Mapping[str, str] | None = None) -> None:
-    """Raise on the first document whose slug another one (or ``owners``: slug → source) has."""
+class SlugClaim(NamedTuple):
+    """A source and the slug it gives its article (and the line that sets it)."""
+
+    source: str
+    slug: str
+    line: int
+
+
+def slug_claim(document: Document) -> SlugClaim:
+    return SlugClaim(document.source, document.meta.slug, slug_line(document))
+
+
+def check_unique_slugs(claims: Iterable[SlugClaim], owners: Mapping[str, str] | None = None) -> None:
+    """Raise on the first claim whose slug another one (or ``owners``: slug → source) has."""
     taken = dict(owners or {})
-    for document in documents:
-        first = taken.get(document.meta.slug)
+    for claim in claims:
+        first = taken.get(claim.slug)
         if first is not None:
             raise SourceError(
-                document.source,
-                slug_line(document),
-                f"duplicate slug {document.meta.slug!r}: {first} has it already; "
-                "give one of them another slug",
+                claim.source,
+                claim.line,
+                f"duplicate slug {claim.slug!r}: {first} has it already; give one of them another slug",
             )
-        taken[document.meta.slug] = document.source
+        taken[claim.slug] = claim.source
 
 
 def load_document(path: Path, root: Path) -> Document:
@@ -134,6 +150,8 @@ def load_document(path: Path, root: Path) -> Document:
 
 
 def _relative(path: Path, root: Path) -> str:
+    with contextlib.suppress(ValueError):  # a path made from the root: no file system call
+        return path.relative_to(root).as_posix()
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:

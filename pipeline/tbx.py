@@ -11,6 +11,7 @@ Puente's own data categories use TBX's ``x-`` extension names:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import hashlib
@@ -36,6 +37,8 @@ _FORBIDDEN = re.compile(rb"<!DOCTYPE|<!ENTITY|<xi:include|XInclude", re.IGNORECA
 
 
 def _relative(config: Config, path: Path) -> str:
+    with contextlib.suppress(ValueError):  # a path made from the root: no file system call
+        return path.relative_to(config.root).as_posix()
     try:
         return path.resolve().relative_to(config.root.resolve()).as_posix()
     except ValueError:
