@@ -164,7 +164,7 @@ def build_project(config: Config, options: BuildOptions, progress: Progress | No
             # one pass per article: parse, merge its catalog, reassemble and render, all
             # before anything is written (a bad source or catalog stops the build here)
             process = functools.partial(_process_source, config, options, template)
-            results = parallel_map(process, dirty, options.jobs)
+            results = parallel_map(process, dirty, options.jobs, progress)
             check_unique_slugs(sorted(extracted.claim for extracted, _ in results), _owners(clean))
             write_extracted(config, [extracted for extracted, _ in results])
             prepared = [article for _, article in results]
@@ -179,14 +179,12 @@ def build_project(config: Config, options: BuildOptions, progress: Progress | No
                 progress=progress,
             )
             prepared = parallel_map(
-                functools.partial(_prepare_source, config, options, template), dirty, options.jobs
+                functools.partial(_prepare_source, config, options, template), dirty, options.jobs, progress
             )
         fresh: dict[str, dict[str, Any]] = {}
         writes: list[tuple[Path, bytes]] = []
         for article in prepared:
             fresh[article.entry["source"]] = _account_article(article, out, report, writes)
-            if progress is not None:
-                progress(1)
         for (path, _), written in zip(writes, write_many(writes, durable=False), strict=True):
             rel_page = path.relative_to(out).as_posix()
             (report.pages_written if written else report.pages_unchanged).append(rel_page)

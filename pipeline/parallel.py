@@ -22,16 +22,31 @@ def tune_gc() -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
-def parallel_map(function: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
+def parallel_map(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    jobs: int,
+    progress: Callable[[int], None] | None = None,
+) -> list[R]:
     """``[function(item) for item in items]``, on ``jobs`` processes for long lists.
 
-    Results come back in order; the first exception a worker raised is raised here.
+    Results come back in order, ``progress(1)`` is called as each arrives; the first
+    exception a worker raised is raised here.
     Workers are spawned, not forked: a forked worker would inherit the build lock
     and the pool's pipes, and outlive a killed build while holding the lock.
     """
+    results: list[R] = []
     if jobs < 2 or len(items) < MIN_ITEMS:
-        return [function(item) for item in items]
-    chunk = max(1, len(items) // (jobs * 4))
+        for item in items:
+            results.append(function(item))
+            if progress is not None:
+                progress(1)
+        return results
+    chunk = max(1, min(50, len(items) // (jobs * 4)))
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=tune_gc) as pool:
-        return list(pool.map(function, items, chunksize=chunk))
+        for result in pool.map(function, items, chunksize=chunk):
+            results.append(result)
+            if progress is not None:
+                progress(1)
+    return results

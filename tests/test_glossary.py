@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from pipeline.config import Config
@@ -260,3 +262,46 @@ def test_empty_project_has_an_empty_glossary(empty_project: Path) -> None:
 def test_error_type() -> None:
     with pytest.raises(GlossaryError):
         read_tbx(b"<notbx/>", "x.tbx")
+
+
+def _reference_spans(text: str, lang: str) -> dict[tuple[int, int], set[str]]:
+    """Terms found one form at a time (each form's own pattern), longest first, no overlaps:
+    the slow, obvious reading of the rule the combined matcher implements."""
+    from pipeline.glossary import _pattern
+
+    candidates = []
+    for term in GLOSSARY.terms:
+        for form in term.forms(lang):
+            if form:
+                for match in _pattern(form, term.strict_case).finditer(text):
+                    candidates.append((match.start(), match.end(), term.id))
+    chosen: dict[tuple[int, int], set[str]] = {}
+    for start, end, term_id in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
+        if (start, end) in chosen:
+            chosen[(start, end)].add(term_id)
+        elif not any(start < b and a < end for a, b in chosen):
+            chosen[(start, end)] = {term_id}
+    return chosen
+
+
+def _strip_accents(text: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), lang=st.sampled_from(["en", "es"]))
+def test_combined_matcher_finds_what_each_form_alone_finds(data: st.DataObject, lang: str) -> None:
+    forms = sorted({form for term in GLOSSARY.terms for form in term.forms(lang) if form})
+    pieces = data.draw(st.lists(st.sampled_from(forms), min_size=1, max_size=6))
+    styled = [
+        data.draw(st.sampled_from([piece, piece.upper(), piece.lower(), _strip_accents(piece)]))
+        for piece in pieces
+    ]
+    # filler words that no term contains keep neighbouring terms from overlapping
+    text = " zqx, ".join(styled) + "."
+    found = {(hit.start, hit.end): hit.term.id for hit in find_terms(GLOSSARY, text, lang)}
+    expected = _reference_spans(text, lang)
+    assert set(found) == set(expected), text
+    assert all(found[span] in expected[span] for span in found), text

@@ -1,0 +1,35 @@
+"""Writing many files at once: only what changed, atomically, nothing left on failure."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pipeline.files import write_many
+
+
+def test_only_changed_files_are_written_and_modes_are_kept(tmp_path: Path) -> None:
+    same, changed, new = tmp_path / "same.po", tmp_path / "changed.po", tmp_path / "sub" / "new.html"
+    same.write_text("kept\n")
+    changed.write_text("old\n")
+    changed.chmod(0o600)
+    before = same.stat().st_mtime_ns
+    written = write_many([(same, "kept\n"), (changed, "new\n"), (new, b"<html></html>\n")])
+    assert written == [False, True, True]
+    assert same.stat().st_mtime_ns == before
+    assert changed.read_text() == "new\n" and changed.stat().st_mode & 0o777 == 0o600
+    assert new.read_bytes() == b"<html></html>\n"
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_a_failure_midway_writes_nothing_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    first = tmp_path / "a.po"
+    first.write_text("old\n")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be\n")
+    with pytest.raises(OSError):
+        write_many([(first, "new\n"), (blocker / "b.po", "b\n")])
+    assert first.read_text() == "old\n"
+    assert sorted(os.listdir(tmp_path)) == ["a.po", "not-a-folder"]
