@@ -199,6 +199,10 @@ def project_glossary(config: Config, *, reload: bool = False) -> Glossary:
     return _LOADED[config.root]
 
 
+FOUND_LIMIT = 100_000
+"""Distinct texts whose terms a glossary remembers (about 50 MB)."""
+
+
 def find_terms(glossary: Glossary, text: str, lang: str) -> list[TermHit]:
     """Glossary terms in ``text`` (never inside a placeholder), longest first, no overlaps, in order.
 
@@ -207,6 +211,8 @@ def find_terms(glossary: Glossary, text: str, lang: str) -> list[TermHit]:
     key = (text, lang)
     found = glossary._found.get(key)
     if found is None:
+        if len(glossary._found) >= FOUND_LIMIT:
+            glossary._found.clear()  # bounded memory on a large archive
         found = glossary._found[key] = tuple(_find_terms(glossary, text, lang))
     return list(found)
 
