@@ -107,6 +107,12 @@ def now_stamp() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M+0000")
 
 
+@functools.cache
+def plural_forms(locale: str) -> str:
+    """The ``Plural-Forms`` header for ``locale``, from Babel's locale data."""
+    return str(get_plural(locale))
+
+
 def new_catalog(document: Document, lang: str | None, config: Config) -> polib.POFile:
     """An empty template (``lang=None``) or catalog with Puente's full headers."""
     catalog = polib.POFile(wrapwidth=0, check_for_duplicates=False)
@@ -124,7 +130,7 @@ def new_catalog(document: Document, lang: str | None, config: Config) -> polib.P
         "Content-Transfer-Encoding": "8bit",
     }
     if lang is not None:
-        metadata["Plural-Forms"] = str(get_plural(config.locale(lang)))
+        metadata["Plural-Forms"] = plural_forms(config.locale(lang))
     metadata["X-Generator"] = f"Puente {__version__}"
     metadata["X-Source-Language"] = document.meta.lang
     catalog.metadata = metadata
@@ -246,11 +252,9 @@ def extract_article(config: Config, doc: Document) -> tuple[Extracted, polib.POF
     target = po_path(config, doc.meta.slug, lang)
     existing = read_catalog(target, config.root) if target.is_file() else None
     units = [
-        dataclasses.replace(
-            unit,
-            notes=unit.notes + tuple(glossary_notes(find_terms(glossary, unit.text, doc.meta.lang), lang)),
-        )
+        dataclasses.replace(unit, notes=unit.notes + tuple(notes)) if notes else unit
         for unit in document_units(doc, config.segmentation)
+        for notes in [glossary_notes(find_terms(glossary, unit.text, doc.meta.lang), lang)]
     ]
     pot = pot_path(config, doc.meta.slug)
     template = template_for(doc, units, config)

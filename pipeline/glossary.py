@@ -112,7 +112,11 @@ def _key(text: str, strict: bool) -> str:
 
 
 def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    """``text`` without accents (combining marks)."""
+    folded = _fold_text(text)
+    if folded.isascii():  # the common case, without decomposing every character
+        return folded
+    return "".join(c for c in unicodedata.normalize("NFD", folded) if unicodedata.category(c) != "Mn")
 
 
 _FOLD_TABLE = {
