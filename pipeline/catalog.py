@@ -14,7 +14,6 @@ into an existing catalog lives in :mod:`pipeline.merge`.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -30,7 +29,7 @@ from babel.messages.plurals import get_plural
 from pipeline import __version__
 from pipeline.config import Config
 from pipeline.errors import CatalogError
-from pipeline.files import write_atomic, write_many
+from pipeline.files import relative_to, write_atomic, write_many
 from pipeline.glossary import find_terms, glossary_notes, project_glossary
 from pipeline.merge import MergeStats, merge_units
 from pipeline.model import Document, Unit
@@ -53,12 +52,7 @@ def po_path(config: Config, slug: str, lang: str) -> Path:
 
 
 def relative(config: Config, path: Path) -> str:
-    with contextlib.suppress(ValueError):  # a path made from the root: no file system call
-        return path.relative_to(config.root).as_posix()
-    try:
-        return path.resolve().relative_to(config.root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return relative_to(path, config.root)
 
 
 def read_catalog(path: Path, root: Path) -> polib.POFile:

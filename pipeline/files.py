@@ -2,7 +2,8 @@
 
 Every file Puente writes goes through :func:`write_atomic` or, for a run's many
 files, :func:`write_many`: the bytes go to a temporary file in the same folder,
-are flushed to disk, and the temporary file is renamed over the target. An
+are flushed to disk when they replace earlier work, and the temporary file is
+renamed over the target. An
 interrupted build leaves each file either old or new (a kill may leave a hidden
 ``.name.*.tmp`` file behind, never a half-written file under a final name).
 Files whose content would not change are not touched, so their timestamps and
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,32 +29,20 @@ def decode_utf8(raw: bytes, path: str, error: type[PipelineError], advice: str) 
         raise error(path, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); {advice}") from None
 
 
+def relative_to(path: Path, root: Path) -> str:
+    """``path`` relative to ``root``, with forward slashes (as given when outside it)."""
+    with contextlib.suppress(ValueError):  # a path made from the root: no file system call
+        return path.relative_to(root).as_posix()
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def write_atomic(path: Path, data: bytes | str) -> bool:
     """Write ``data`` to ``path`` atomically; return False (and write nothing)
     when the file already holds exactly ``data``."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        if path.read_bytes() == payload:
-            return False
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return True
+    return write_many([(path, data)])[0]
 
 
 def write_many(files: Sequence[tuple[Path, bytes | str]], *, durable: bool = True) -> list[bool]:
@@ -94,7 +82,7 @@ def write_many(files: Sequence[tuple[Path, bytes | str]], *, durable: bool = Tru
             with os.fdopen(fd, "wb") as handle:
                 handle.write(payload)
         if durable and any(mode is not None for _, _, mode in pending):
-            os.sync()
+            _flush([tmp for tmp, _, _ in pending])
         for tmp, path, mode in pending:
             if mode is not None:
                 os.chmod(tmp, mode)
@@ -105,3 +93,15 @@ def write_many(files: Sequence[tuple[Path, bytes | str]], *, durable: bool = Tru
                 os.unlink(tmp)
         raise
     return written
+
+
+def _flush(paths: list[str]) -> None:
+    """Put the contents of ``paths`` on disk: one file by itself, many with one ``sync``."""
+    if len(paths) > 1:
+        os.sync()
+        return
+    fd = os.open(paths[0], os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -20,7 +20,6 @@ dropped: they never reach a page.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import html as htmlmod
@@ -36,7 +35,7 @@ from markdown_it import MarkdownIt
 
 from pipeline.config import SUPPORTED_LANGUAGES, Config
 from pipeline.errors import SourceError
-from pipeline.files import decode_utf8
+from pipeline.files import decode_utf8, relative_to
 from pipeline.model import (
     Attrs,
     Block,
@@ -133,7 +132,7 @@ def check_unique_slugs(claims: Iterable[SlugClaim], owners: Mapping[str, str] | 
 
 def load_document(path: Path, root: Path) -> Document:
     """Parse one source file (Markdown or HTML) into a :class:`Document`."""
-    relative = _relative(path, root)
+    relative = relative_to(path, root)
     fmt: Format = "md" if SOURCE_SUFFIXES.get(path.suffix.lower()) == "md" else "html"
     raw = path.read_bytes()
     text = decode_utf8(raw, relative, SourceError, "save the file as UTF-8").removeprefix("\ufeff")
@@ -147,15 +146,6 @@ def load_document(path: Path, root: Path) -> Document:
     if not any(block.text.strip() for block in document.blocks() if block.kind != "title"):
         raise SourceError(relative, 1, "empty article: no text to publish or translate")
     return document
-
-
-def _relative(path: Path, root: Path) -> str:
-    with contextlib.suppress(ValueError):  # a path made from the root: no file system call
-        return path.relative_to(root).as_posix()
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def slug_line(document: Document) -> int:

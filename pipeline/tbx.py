@@ -11,19 +11,18 @@ Puente's own data categories use TBX's ``x-`` extension names:
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import hashlib
 import io
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
 from lxml import etree
 
 from pipeline.config import Config
 from pipeline.errors import GlossaryError
+from pipeline.files import relative_to
 from pipeline.glossary import Glossary, Term
 from pipeline.xml import safe_xml_parser, sourceline
 
@@ -36,15 +35,6 @@ CSV_COLUMNS = [
 _FORBIDDEN = re.compile(rb"<!DOCTYPE|<!ENTITY|<xi:include|XInclude", re.IGNORECASE)
 
 
-def _relative(config: Config, path: Path) -> str:
-    with contextlib.suppress(ValueError):  # a path made from the root: no file system call
-        return path.relative_to(config.root).as_posix()
-    try:
-        return path.resolve().relative_to(config.root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def read_termbases(config: Config) -> Glossary:
     """All ``glossary/*.tbx`` files; raises :class:`GlossaryError` on bad, hostile or conflicting input."""
     terms: list[Term] = []
@@ -52,7 +42,7 @@ def read_termbases(config: Config) -> Glossary:
     for path in sorted(config.glossary_dir.glob("*.tbx")):
         raw = path.read_bytes()
         digest.update(raw)
-        terms.extend(read_tbx(raw, _relative(config, path)))
+        terms.extend(read_tbx(raw, relative_to(path, config.root)))
     check_conflicts(terms, "glossary")
     return Glossary(terms, digest.hexdigest()[:12] if terms else "none")
 
