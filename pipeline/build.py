@@ -34,6 +34,7 @@ from pipeline import __version__
 from pipeline.assemble import COUNT_KEYS, assemble
 from pipeline.catalog import (
     Extracted,
+    discard_extracted,
     extract_article,
     extract_project,
     po_path,
@@ -44,11 +45,11 @@ from pipeline.catalog import (
 from pipeline.checks import check_catalog
 from pipeline.config import Config
 from pipeline.errors import BuildError
-from pipeline.files import write_atomic, write_many
+from pipeline.files import Staged, commit, discard, stage, write_atomic
 from pipeline.glossary import project_glossary
 from pipeline.manifest import ArticleEntry, PageEntry, build_manifest
 from pipeline.model import Document, Issue, Unit
-from pipeline.parallel import parallel_map
+from pipeline.parallel import fork_safe_fd, parallel_map, release_fd
 from pipeline.placeholders import count_words
 from pipeline.render import heading_ids, render_page
 from pipeline.segment import document_units
@@ -103,7 +104,11 @@ def build_lock(config: Config) -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
-        yield
+        fork_safe_fd(handle.fileno())  # workers must not hold it after a killed build
+        try:
+            yield
+        finally:
+            release_fd(handle.fileno())
 
 
 def page_path(lang: str, slug: str) -> str:
@@ -160,34 +165,45 @@ def build_project(config: Config, options: BuildOptions, progress: Progress | No
                 dirty.append(path)
         template = _template(config)
         prepared: list[_Prepared] = []
+        extracted: list[Extracted] = []
         if dirty and options.no_mt:
-            # one pass per article: parse, merge its catalog, reassemble and render, all
-            # before anything is written (a bad source or catalog stops the build here)
-            process = functools.partial(_process_source, config, options, template)
-            results = parallel_map(process, dirty, options.jobs, progress)
-            check_unique_slugs(sorted(extracted.claim for extracted, _ in results), _owners(clean))
-            write_extracted(config, [extracted for extracted, _ in results])
+            # one pass per article: parse, merge its catalog, reassemble and render, staging
+            # the files; nothing is committed before every article is done (a bad source or
+            # catalog stops the build here with no file changed)
+            process = functools.partial(_process_source, config, options, template, out)
+            results = parallel_map(process, dirty, options.jobs, progress, discard=_discard_result)
+            extracted = [article for article, _ in results]
             prepared = [article for _, article in results]
         elif dirty:
             # reads and merges every catalog before writing any: a broken one stops the build here
-            extracted = extract_project(config, dirty, jobs=options.jobs, owners=_owners(clean))
+            catalogs = extract_project(config, dirty, jobs=options.jobs, owners=_owners(clean))
             report.translate = translate_project(
                 config,
                 options.engine,
                 jobs=options.jobs,
-                only=set(extracted.catalog_paths),
+                only=set(catalogs.catalog_paths),
                 progress=progress,
             )
-            prepared = parallel_map(
-                functools.partial(_prepare_source, config, options, template), dirty, options.jobs, progress
-            )
+            prepare = functools.partial(_prepare_source, config, options, template, out)
+            prepared = parallel_map(prepare, dirty, options.jobs, progress, discard=_discard_prepared)
+        pages: list[Staged] = []
         fresh: dict[str, dict[str, Any]] = {}
-        writes: list[tuple[Path, bytes]] = []
-        for article in prepared:
-            fresh[article.entry["source"]] = _account_article(article, out, report, writes)
-        for (path, _), written in zip(writes, write_many(writes, durable=False), strict=True):
-            rel_page = path.relative_to(out).as_posix()
-            (report.pages_written if written else report.pages_unchanged).append(rel_page)
+        try:
+            if extracted:
+                check_unique_slugs(sorted(done.claim for done in extracted), _owners(clean))
+                write_extracted(config, extracted)
+            for article in prepared:
+                fresh[article.entry["source"]] = _account_article(article, out, report, pages)
+            for item in pages:
+                rel_page = item.path.relative_to(out).as_posix()
+                (report.pages_written if item.changed else report.pages_unchanged).append(rel_page)
+            commit(pages, durable=False)
+        except BaseException:
+            for done in extracted:
+                discard_extracted(done)
+            for article in prepared:
+                _discard_prepared(article)
+            raise
         report.articles = len(sources)
         report.rebuilt = len(dirty)
         entries = {**clean, **fresh}
@@ -236,20 +252,29 @@ def _save_cache(path: Path, settings: str, entries: dict[str, dict[str, Any]], c
 
 @dataclass
 class _Prepared:
-    """One article's pages and facts, computed (in a worker) before anything is written."""
+    """One article's pages (staged) and facts, computed in a worker."""
 
     entry: dict[str, Any]
-    pages: dict[str, bytes]
+    pages: tuple[Staged, ...]
     issues: list[Issue]
     units: dict[str, int]
     held: str | None
 
 
+def _discard_prepared(prepared: _Prepared) -> None:
+    discard(prepared.pages)
+
+
+def _discard_result(result: tuple[Extracted, _Prepared]) -> None:
+    discard_extracted(result[0])
+    _discard_prepared(result[1])
+
+
 def _account_article(
-    prepared: _Prepared, out: Path, report: BuildReport, writes: list[tuple[Path, bytes]]
+    prepared: _Prepared, out: Path, report: BuildReport, pages: list[Staged]
 ) -> dict[str, Any]:
-    """Count one article into ``report``, queue its pages into ``writes``, and return its
-    cache entry."""
+    """Count one article into ``report``, queue its staged pages into ``pages``, and
+    return its cache entry."""
     report.issues.extend(prepared.issues)
     for key in COUNT_KEYS:
         report.units[key] += prepared.units[key]
@@ -257,31 +282,38 @@ def _account_article(
         report.not_written.append(prepared.held)
         # a page held back must not stay online in an older version
         (out / prepared.held).unlink(missing_ok=True)
-    writes.extend((out / path, page) for path, page in prepared.pages.items())
+    pages.extend(prepared.pages)
     return prepared.entry
 
 
 def _process_source(
-    config: Config, options: BuildOptions, template: Path | None, path: Path
+    config: Config, options: BuildOptions, template: Path | None, out: Path, path: Path
 ) -> tuple[Extracted, _Prepared]:
     """Everything of one article without machine translation, in one worker."""
     document = load_document(path, config.root)
     extracted, catalog, units = extract_article(config, document)
-    return extracted, _prepare_article(config, options, template, document, catalog, units)
+    try:
+        return extracted, _prepare_article(config, options, template, out, document, catalog, units)
+    except BaseException:
+        discard_extracted(extracted)
+        raise
 
 
-def _prepare_source(config: Config, options: BuildOptions, template: Path | None, path: Path) -> _Prepared:
+def _prepare_source(
+    config: Config, options: BuildOptions, template: Path | None, out: Path, path: Path
+) -> _Prepared:
     """One article's pages from its source and its catalog as written."""
     document = load_document(path, config.root)
     meta = document.meta
     catalog = read_catalog(po_path(config, meta.slug, config.target_language(meta.lang)), config.root)
-    return _prepare_article(config, options, template, document, catalog)
+    return _prepare_article(config, options, template, out, document, catalog)
 
 
 def _prepare_article(
     config: Config,
     options: BuildOptions,
     template: Path | None,
+    out: Path,
     document: Document,
     catalog: polib.POFile,
     units: list[Unit] | None = None,
@@ -348,7 +380,7 @@ def _prepare_article(
     }
     return _Prepared(
         entry=entry,
-        pages={paths[lang]: page for lang, page in pages.items()},
+        pages=tuple(stage((out / paths[lang], page) for lang, page in pages.items())),
         issues=issues,
         units=page_report.units,
         held=paths[target_lang] if held else None,

@@ -29,7 +29,7 @@ from babel.messages.plurals import get_plural
 from pipeline import __version__
 from pipeline.config import Config
 from pipeline.errors import CatalogError
-from pipeline.files import relative_to, write_atomic, write_many
+from pipeline.files import Staged, commit, discard, relative_to, stage, write_atomic
 from pipeline.glossary import find_terms, glossary_notes, project_glossary
 from pipeline.merge import MergeStats, merge_units
 from pipeline.model import Document, Unit
@@ -228,19 +228,19 @@ def update_catalog(
 
 @dataclass
 class Extracted:
-    """One article's template and catalog texts (None: the file holds them already)."""
+    """One article's template and catalog, staged (see :mod:`pipeline.files`): no file is
+    changed until :func:`write_extracted` commits them, or :func:`discard_extracted`."""
 
     claim: SlugClaim
     pot: Path
-    pot_text: str | None
     target: Path
-    po_text: str | None
+    files: tuple[Staged, ...]
     stats: MergeStats
 
 
 def extract_article(config: Config, doc: Document) -> tuple[Extracted, polib.POFile, list[Unit]]:
-    """One article's template and catalog (nothing written: the caller writes), the
-    catalog as merged and the article's units."""
+    """One article's template and catalog, staged (the caller commits or discards them),
+    the catalog as merged and the article's units."""
     glossary = project_glossary(config)
     lang = config.target_language(doc.meta.lang)
     target = po_path(config, doc.meta.slug, lang)
@@ -262,8 +262,9 @@ def extract_article(config: Config, doc: Document) -> tuple[Extracted, polib.POF
     else:
         catalog, stats = update_catalog(existing, doc, units, lang, config)
         po_text = catalog_text(catalog, target)
-    extracted = Extracted(slug_claim(doc), pot, catalog_text(template, pot, body), target, po_text, stats)
-    return extracted, catalog, units
+    pot_text = catalog_text(template, pot, body)
+    files = stage((path, text) for path, text in ((pot, pot_text), (target, po_text)) if text is not None)
+    return Extracted(slug_claim(doc), pot, target, tuple(files), stats), catalog, units
 
 
 def _extract_source(config: Config, path: Path) -> Extracted:
@@ -286,30 +287,36 @@ def extract_project(
     """
     paths = source_paths(config) if paths is None else paths
     project_glossary(config, reload=True)  # the termbase may have changed since the last run
-    results = parallel_map(functools.partial(_extract_source, config), paths, jobs)
-    check_unique_slugs(sorted(result.claim for result in results), owners)
-    return write_extracted(config, results)
+    extract = functools.partial(_extract_source, config)
+    results = parallel_map(extract, paths, jobs, discard=discard_extracted)
+    try:
+        check_unique_slugs(sorted(result.claim for result in results), owners)
+        return write_extracted(config, results)
+    except BaseException:
+        for result in results:
+            discard_extracted(result)
+        raise
+
+
+def discard_extracted(result: Extracted) -> None:
+    """Remove what :func:`extract_article` staged (the files are left as they were)."""
+    discard(result.files)
 
 
 def write_extracted(config: Config, results: Sequence[Extracted]) -> ExtractReport:
-    """Write the texts of :func:`extract_article`, each file only when it changed."""
+    """Commit the files :func:`extract_article` staged (those that changed)."""
     report = ExtractReport()
-    files: list[tuple[Path, str]] = []
+    files = [item for result in results for item in result.files]
+    commit(files)
+    written = {item.path for item in files if item.changed}
     for result in results:
         report.stats.add(result.stats)
         report.catalog_paths.append(result.target)
-        files.extend(
-            (path, text)
-            for path, text in ((result.pot, result.pot_text), (result.target, result.po_text))
-            if text is not None
-        )
-    written = dict(zip((path for path, _ in files), write_many(files), strict=True))
-    for result in results:
         for path, done, unchanged in (
             (result.pot, report.templates_written, report.templates_unchanged),
             (result.target, report.catalogs_written, report.catalogs_unchanged),
         ):
-            (done if written.get(path) else unchanged).append(relative(config, path))
+            (done if path in written else unchanged).append(relative(config, path))
     return report
 
 

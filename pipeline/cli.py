@@ -71,6 +71,7 @@ def progress_bar(quiet: bool, description: str) -> Iterator[Callable[[int], None
         return
     from tqdm import tqdm
 
+    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
     with tqdm(desc=description, unit=" units", leave=False) as bar:
 
         def advance(count: int) -> None:

@@ -17,6 +17,10 @@ class PipelineError(Exception):
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[type[PipelineError], tuple[str, int | None, str]]:
+        # rebuilt from its three parts when it comes back from a worker process
+        return type(self), (self.path, self.line, self.message)
+
 
 class SourceError(PipelineError):
     """A source article cannot be read (bad front matter, bytes, language...)."""

@@ -1,9 +1,11 @@
 """Writing files so that a reader never sees half of one.
 
 Every file Puente writes goes through :func:`write_atomic` or, for a run's many
-files, :func:`write_many`: the bytes go to a temporary file in the same folder,
-are flushed to disk when they replace earlier work, and the temporary file is
-renamed over the target. An
+files, :func:`write_many`: the bytes go to a temporary file in the same folder
+(:func:`stage`), are flushed to disk when they replace earlier work, and the
+temporary file is renamed over the target (:func:`commit`). Worker processes stage
+the files of their articles while the others are still being worked on; the main
+process commits them all once the whole run is valid, or discards them. An
 interrupted build leaves each file either old or new (a kill may leave a hidden
 ``.name.*.tmp`` file behind, never a half-written file under a final name).
 Files whose content would not change are not touched, so their timestamps and
@@ -13,8 +15,10 @@ git status stay calm.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import PipelineError
@@ -47,52 +51,97 @@ def write_atomic(path: Path, data: bytes | str) -> bool:
 
 def write_many(files: Sequence[tuple[Path, bytes | str]], *, durable: bool = True) -> list[bool]:
     """Write each ``(path, data)`` atomically, as :func:`write_atomic` does; return, per file,
-    whether it was written.
+    whether it was written. On failure no target is changed and no temporary file is left."""
+    return commit(stage(files), durable=durable)
 
-    All the temporary files are written first, then renamed over their targets. Before
-    the renames, one ``sync`` puts the new contents on disk when ``durable`` and a file
-    that holds earlier work is being replaced (a translator's catalog must not be lost to
-    a power cut between the rename and the write-back); new files and ``durable=False``
+
+@dataclass(frozen=True)
+class Staged:
+    """A file's new content, written under a hidden temporary name next to it and waiting
+    for :func:`commit` (or :func:`discard`). Plain data: workers stage, the main process
+    commits once the whole run is known to be valid."""
+
+    path: Path
+    tmp: str | None  # None: the target holds these bytes already, nothing to do
+    mode: int | None  # the mode of the file being replaced; None for a new file
+
+    @property
+    def changed(self) -> bool:
+        return self.tmp is not None
+
+
+_SERIAL = itertools.count()
+
+
+def stage(files: Iterable[tuple[Path, bytes | str]]) -> list[Staged]:
+    """Write the content of each changed file to a temporary file in its folder (creating
+    folders as needed); the targets are untouched. On failure nothing stays staged."""
+    staged: list[Staged] = []
+    try:
+        for path, data in files:
+            staged.append(_stage_one(path, data.encode("utf-8") if isinstance(data, str) else data))
+    except BaseException:
+        discard(staged)
+        raise
+    return staged
+
+
+def _stage_one(path: Path, payload: bytes) -> Staged:
+    mode: int | None = None
+    try:
+        with open(path, "rb") as old:
+            mode = os.fstat(old.fileno()).st_mode & 0o777
+            if old.read() == payload:
+                return Staged(path, None, None)
+    except FileNotFoundError:
+        pass
+    tmp = str(path.parent / f".{path.name}.{os.getpid()}-{next(_SERIAL)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
+    try:  # created with the usual 0o666 less the umask (a replaced file keeps its mode)
+        fd = os.open(tmp, flags, 0o666)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, flags, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return Staged(path, tmp, mode)
+
+
+def commit(staged: Sequence[Staged], *, durable: bool = True) -> list[bool]:
+    """Rename every staged file over its target; return, per file, whether it changed.
+
+    Before the renames, one ``sync`` puts the new contents on disk when ``durable`` and a
+    file that holds earlier work is being replaced (a translator's catalog must not be lost
+    to a power cut between the rename and the write-back); new files and ``durable=False``
     files (pages, which a build makes again) skip it. A sync per file would cost a journal
     commit each: most of the time of a run that writes thousands of small files.
     """
-    written: list[bool] = []
-    pending: list[tuple[str, Path, int | None]] = []
-    listings: dict[Path, set[str]] = {}
+    pending = [(item.tmp, item) for item in staged if item.tmp is not None]
+    done = 0
     try:
-        for path, data in files:
-            payload = data.encode("utf-8") if isinstance(data, str) else data
-            folder = path.parent
-            if folder not in listings:  # one directory read instead of a failed open per new file
-                folder.mkdir(parents=True, exist_ok=True)
-                listings[folder] = {entry.name for entry in os.scandir(folder)}
-            old: bytes | None = None
-            mode: int | None = None
-            if path.name in listings[folder]:
-                with contextlib.suppress(FileNotFoundError):
-                    old = path.read_bytes()
-                    mode = path.stat().st_mode & 0o777
-            written.append(old != payload)
-            if old == payload:
-                continue
-            tmp = str(folder / f".{path.name}.{os.getpid()}-{len(pending)}.tmp")
-            # created with the usual 0o666 less the umask (a replaced file keeps its mode below)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
-            pending.append((tmp, path, mode))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-        if durable and any(mode is not None for _, _, mode in pending):
-            _flush([tmp for tmp, _, _ in pending])
-        for tmp, path, mode in pending:
-            if mode is not None:
-                os.chmod(tmp, mode)
-            os.replace(tmp, path)
+        if durable and any(item.mode is not None for _, item in pending):
+            _flush([tmp for tmp, _ in pending])
+        for tmp, item in pending:
+            if item.mode is not None:
+                os.chmod(tmp, item.mode)
+            os.replace(tmp, item.path)
+            done += 1
     except BaseException:
-        for tmp, _, _ in pending:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+        discard(item for _, item in pending[done:])
         raise
-    return written
+    return [item.changed for item in staged]
+
+
+def discard(staged: Iterable[Staged]) -> None:
+    """Remove the temporary files of ``staged`` (the targets are untouched)."""
+    for item in staged:
+        if item.tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(item.tmp)
 
 
 def _flush(paths: list[str]) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
+import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -22,31 +24,107 @@ def tune_gc() -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
+class RemoteTraceback(Exception):
+    """Where in a worker an unexpected exception was raised (attached as its cause)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class _Guarded(Generic[T, R]):
+    """``function`` made to return its exception instead of raising it, so that one failed
+    item does not hide the results (and staged files) of the others."""
+
+    def __init__(self, function: Callable[[T], R]) -> None:
+        self.function = function
+
+    def __call__(self, item: T) -> tuple[bool, object, str]:
+        try:
+            return True, self.function(item), ""
+        except Exception as exc:
+            return False, exc, traceback.format_exc()
+
+
 def parallel_map(
     function: Callable[[T], R],
     items: Sequence[T],
     jobs: int,
     progress: Callable[[int], None] | None = None,
+    discard: Callable[[R], None] | None = None,
 ) -> list[R]:
     """``[function(item) for item in items]``, on ``jobs`` processes for long lists.
 
-    Results come back in order, ``progress(1)`` is called as each arrives; the first
-    exception a worker raised is raised here.
-    Workers are spawned, not forked: a forked worker would inherit the build lock
-    and the pool's pipes, and outlive a killed build while holding the lock.
+    Results come back in order, ``progress(1)`` is called as each arrives. When an item
+    fails, ``discard`` is called on every result made (so that what a worker staged
+    is not left behind) and the first exception is raised.
+
+    Workers are forked: they start at once with everything the main process has loaded
+    (the glossary, the configuration). They do not hold the build lock (see
+    :func:`pipeline.build.build_lock`), so a killed build never leaves it taken.
     """
     results: list[R] = []
     if jobs < 2 or len(items) < MIN_ITEMS:
-        for item in items:
-            results.append(function(item))
-            if progress is not None:
-                progress(1)
+        try:
+            for item in items:
+                results.append(function(item))
+                if progress is not None:
+                    progress(1)
+        except BaseException:
+            _discard_all(results, discard)
+            raise
         return results
     chunk = max(1, min(50, len(items) // (jobs * 4)))
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("fork")
+    failure: BaseException | None = None
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=tune_gc) as pool:
-        for result in pool.map(function, items, chunksize=chunk):
-            results.append(result)
-            if progress is not None:
-                progress(1)
+        try:
+            for ok, value, where in pool.map(_Guarded(function), items, chunksize=chunk):
+                if ok:
+                    results.append(value)  # type: ignore[arg-type]
+                elif failure is None:
+                    assert isinstance(value, Exception)
+                    failure = value
+                    failure.__cause__ = RemoteTraceback(where)
+                if progress is not None:
+                    progress(1)
+        except BaseException:
+            _discard_all(results, discard)
+            raise
+    if failure is not None:
+        _discard_all(results, discard)
+        raise failure
     return results
+
+
+def _discard_all(results: list[R], discard: Callable[[R], None] | None) -> None:
+    if discard is not None:
+        for result in results:
+            discard(result)
+
+
+def fork_safe_fd(fd: int) -> None:
+    """Make forked children give up their copy of ``fd`` (an open file holding a lock):
+    the child's descriptor is pointed at ``/dev/null``, the parent's is untouched."""
+    _PARENT_ONLY.add(fd)
+
+
+def release_fd(fd: int) -> None:
+    _PARENT_ONLY.discard(fd)
+
+
+_PARENT_ONLY: set[int] = set()
+
+
+def _drop_parent_only_fds() -> None:
+    if not _PARENT_ONLY:
+        return
+    null = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        for fd in _PARENT_ONLY:
+            os.dup2(null, fd)
+    finally:
+        os.close(null)
+    _PARENT_ONLY.clear()
+
+
+os.register_at_fork(after_in_child=_drop_parent_only_fds)

@@ -19,6 +19,7 @@ import polib
 import pytest
 from lxml import html as lxml_html
 
+from pipeline.build import build_lock
 from pipeline.catalog import po_path
 from pipeline.config import Config
 from pipeline.manifest import schema
@@ -209,6 +210,20 @@ def test_a_second_build_is_refused_while_one_runs(project: Path) -> None:
     assert not (project / "build").exists()
 
 
+def test_worker_processes_do_not_keep_the_build_lock(project: Path) -> None:
+    read, write = os.pipe()
+    with build_lock(Config(root=project)):
+        worker = os.fork()
+        if worker == 0:  # a worker forked during the build, still running after it
+            os.read(read, 1)
+            os._exit(0)
+    try:
+        assert run_cli("build", "--root", project, "--no-mt", "--quiet").exit_code == 0
+    finally:
+        os.write(write, b"x")
+        os.waitpid(worker, 0)
+
+
 def test_reviewed_only_holds_back_machine_pages(project: Path) -> None:
     result = run_cli("build", "--root", project, "--reviewed-only", "--no-mt")
     assert result.exit_code == 0
@@ -239,25 +254,36 @@ def test_changed_units_publish_a_fresh_draft_not_stale_facts(project: Path) -> N
     assert "fresh draft: " in changed.comment
 
 
-def test_a_build_killed_midway_leaves_no_half_written_file(tmp_path: Path) -> None:
-    root = tmp_path / "big"
+def _corpus(root: Path, n: int) -> Path:
+    """A project of ``n`` generated Markdown articles."""
+    command = [sys.executable, str(SHARED / "bench" / "make_corpus.py"), "--n", str(n)]
     subprocess.run(
-        [
-            sys.executable,
-            str(SHARED / "bench" / "make_corpus.py"),
-            "--n",
-            "60",
-            "--out",
-            str(root / "sources"),
-            "--format",
-            "md",
-        ],
-        check=True,
-        capture_output=True,
+        [*command, "--out", str(root / "sources"), "--format", "md"], check=True, capture_output=True
     )
+    return root
+
+
+def test_a_broken_catalog_in_a_large_project_changes_no_file(tmp_path: Path) -> None:
+    # large enough for worker processes, which stage every other article's files first
+    root = _corpus(tmp_path / "big", 80)
+    assert run_cli("build", "--root", root, "--no-mt", "--quiet").exit_code == 0
+    for source in (root / "sources").glob("*.md"):
+        source.write_text(source.read_text("utf-8").replace("\n\n", "\n\nA new paragraph.\n\n", 1), "utf-8")
+    broken = sorted((root / "locales" / "es" / "LC_MESSAGES").glob("*.po"))[40]
+    broken.write_text(broken.read_text("utf-8").replace('msgstr ""\n', 'msgstr "roto\n', 3), "utf-8")
+    before = snapshot(root / "build"), snapshot(root / "locales")
+    result = run_cli("build", "--root", root, "--no-mt", "--quiet")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"locales/es/LC_MESSAGES/{broken.name}:")
+    # not one file changed, and no temporary file left behind
+    assert (snapshot(root / "build"), snapshot(root / "locales")) == before
+
+
+def test_a_build_killed_midway_leaves_no_half_written_file(tmp_path: Path) -> None:
+    root = _corpus(tmp_path / "big", 200)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     killed_while_running = 0
-    for delay in (0.4, 0.8, 1.2, 1.6, 2.0):
+    for delay in (0.2, 0.35, 0.5, 0.65, 0.8, 1.0, 1.5):
         process = subprocess.Popen(
             [sys.executable, "-m", "pipeline", "build", "--root", str(root), "--no-mt", "--quiet"],
             env=env,
@@ -272,7 +298,7 @@ def test_a_build_killed_midway_leaves_no_half_written_file(tmp_path: Path) -> No
         _assert_whole_files(root)
     assert killed_while_running  # at least one build died midway
     assert run_cli("build", "--root", root, "--no-mt", "--quiet").exit_code == 0
-    assert len(list((root / "build").rglob("*.html"))) == 120
+    assert len(list((root / "build").rglob("*.html"))) == 400
 
 
 def _assert_whole_files(root: Path) -> None:
