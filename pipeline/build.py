@@ -247,7 +247,8 @@ def _save_cache(path: Path, settings: str, entries: dict[str, dict[str, Any]], c
     for entry in entries.values():
         entry["catalog_sha"] = _sha(config.root / entry["catalog"])
     payload = {"settings": settings, "articles": entries}
-    write_atomic(path, json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    # compact: the C encoder (an indented dump takes the slow path, a tenth of a second per 1,000 articles)
+    write_atomic(path, json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n")
 
 
 @dataclass
