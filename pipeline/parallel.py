@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -42,6 +43,10 @@ class _Guarded(Generic[T, R]):
         try:
             return True, self.function(item), ""
         except Exception as exc:
+            try:
+                pickle.dumps(exc)
+            except Exception:  # it could not travel back: its message and type still do
+                exc = RuntimeError(f"{type(exc).__name__}: {exc}")
             return False, exc, traceback.format_exc()
 
 
