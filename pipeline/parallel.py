@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
 import pickle
+import signal
+import sys
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -63,9 +66,10 @@ def parallel_map(
     fails, ``discard`` is called on every result made (so that what a worker staged
     is not left behind) and the first exception is raised.
 
-    Workers are forked: they start at once with everything the main process has loaded
-    (the glossary, the configuration). They do not hold the build lock (see
-    :func:`pipeline.build.build_lock`), so a killed build never leaves it taken.
+    Workers are forked (on Linux): they start at once with everything the main process
+    has loaded (the glossary, the configuration). They do not hold the build lock (see
+    :func:`pipeline.build.build_lock`) and they die with the main process, so a killed
+    build leaves neither the lock taken nor workers behind.
     """
     results: list[R] = []
     if jobs < 2 or len(items) < MIN_ITEMS:
@@ -79,9 +83,12 @@ def parallel_map(
             raise
         return results
     chunk = max(1, min(50, len(items) // (jobs * 4)))
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("fork" if _CAN_FOLLOW_PARENT else "spawn")
     failure: BaseException | None = None
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=tune_gc) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+    )
+    with pool:
         try:
             for ok, value, where in pool.map(_Guarded(function), items, chunksize=chunk):
                 if ok:
@@ -99,6 +106,22 @@ def parallel_map(
         _discard_all(results, discard)
         raise failure
     return results
+
+
+_CAN_FOLLOW_PARENT = sys.platform.startswith("linux")
+PR_SET_PDEATHSIG = 1
+
+
+def _start_worker(parent: int) -> None:
+    """In each worker: ask the kernel to kill it when the main process dies (a forked
+    worker shares the pool's pipes, so it would otherwise wait for work forever after a
+    killed build), then collect garbage less often."""
+    if _CAN_FOLLOW_PARENT:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the main process died before the request was made
+            os._exit(1)
+    tune_gc()
 
 
 def _discard_all(results: list[R], discard: Callable[[R], None] | None) -> None:

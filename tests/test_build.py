@@ -295,10 +295,28 @@ def test_a_build_killed_midway_leaves_no_half_written_file(tmp_path: Path) -> No
             process.send_signal(signal.SIGKILL)
             killed_while_running += 1
         process.wait()
+        _assert_no_process_left(root)
         _assert_whole_files(root)
     assert killed_while_running  # at least one build died midway
     assert run_cli("build", "--root", root, "--no-mt", "--quiet").exit_code == 0
     assert len(list((root / "build").rglob("*.html"))) == 400
+
+
+def _assert_no_process_left(root: Path) -> None:
+    """No worker of the killed build lives on (they would hold memory, and wait forever)."""
+    deadline = time.monotonic() + 10
+    while True:
+        left = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if str(root).encode() in cmdline.read_bytes():
+                    left.append(cmdline.parent.name)
+            except OSError:  # the process ended meanwhile
+                continue
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert not left, f"processes of a killed build still running: {left}"
 
 
 def _assert_whole_files(root: Path) -> None:
