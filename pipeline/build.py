@@ -22,7 +22,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,17 +193,20 @@ def build_project(config: Config, options: BuildOptions, progress: Progress | No
                 check_unique_slugs(sorted(done.claim for done in extracted), _owners(clean))
                 write_extracted(config, extracted)
             for article in prepared:
-                fresh[article.entry["source"]] = _account_article(article, out, report, pages)
+                fresh[article.entry["source"]] = _account_article(article, report, pages)
             for item in pages:
                 rel_page = item.path.relative_to(out).as_posix()
                 (report.pages_written if item.changed else report.pages_unchanged).append(rel_page)
             commit(pages, durable=False)
         except BaseException:
-            for done in extracted:
-                discard_extracted(done)
-            for article in prepared:
-                _discard_prepared(article)
+            discard(
+                [item for done in extracted for item in done.files]
+                + [item for article in prepared for item in article.pages]
+            )
             raise
+        for held in report.not_written:
+            # a page held back must not stay online in an older version
+            (out / held).unlink(missing_ok=True)
         report.articles = len(sources)
         report.rebuilt = len(dirty)
         entries = {**clean, **fresh}
@@ -262,18 +265,18 @@ class _Prepared:
     held: str | None
 
 
-def _discard_prepared(prepared: _Prepared) -> None:
-    discard(prepared.pages)
+def _discard_prepared(prepared: Sequence[_Prepared]) -> None:
+    discard(item for article in prepared for item in article.pages)
 
 
-def _discard_result(result: tuple[Extracted, _Prepared]) -> None:
-    discard_extracted(result[0])
-    _discard_prepared(result[1])
+def _discard_result(results: Sequence[tuple[Extracted, _Prepared]]) -> None:
+    discard(
+        [item for extracted, _ in results for item in extracted.files]
+        + [item for _, prepared in results for item in prepared.pages]
+    )
 
 
-def _account_article(
-    prepared: _Prepared, out: Path, report: BuildReport, pages: list[Staged]
-) -> dict[str, Any]:
+def _account_article(prepared: _Prepared, report: BuildReport, pages: list[Staged]) -> dict[str, Any]:
     """Count one article into ``report``, queue its staged pages into ``pages``, and
     return its cache entry."""
     report.issues.extend(prepared.issues)
@@ -281,8 +284,6 @@ def _account_article(
         report.units[key] += prepared.units[key]
     if prepared.held is not None:
         report.not_written.append(prepared.held)
-        # a page held back must not stay online in an older version
-        (out / prepared.held).unlink(missing_ok=True)
     pages.extend(prepared.pages)
     return prepared.entry
 
@@ -296,7 +297,7 @@ def _process_source(
     try:
         return extracted, _prepare_article(config, options, template, out, document, catalog, units)
     except BaseException:
-        discard_extracted(extracted)
+        discard_extracted([extracted])
         raise
 
 

@@ -18,7 +18,7 @@ import dataclasses
 import datetime as dt
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -293,14 +293,14 @@ def extract_project(
         check_unique_slugs(sorted(result.claim for result in results), owners)
         return write_extracted(config, results)
     except BaseException:
-        for result in results:
-            discard_extracted(result)
+        discard_extracted(results)
         raise
 
 
-def discard_extracted(result: Extracted) -> None:
-    """Remove what :func:`extract_article` staged (the files are left as they were)."""
-    discard(result.files)
+def discard_extracted(results: Iterable[Extracted]) -> None:
+    """Remove what :func:`extract_article` staged for ``results``, and the folders made
+    for it that are left empty (the files are left as they were)."""
+    discard(item for result in results for item in result.files)
 
 
 def write_extracted(config: Config, results: Sequence[Extracted]) -> ExtractReport:

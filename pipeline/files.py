@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,7 @@ class Staged:
     path: Path
     tmp: str | None  # None: the target holds these bytes already, nothing to do
     mode: int | None  # the mode of the file being replaced; None for a new file
+    created: tuple[Path, ...] = ()  # folders made for it, deepest first (removed by discard)
 
     @property
     def changed(self) -> bool:
@@ -71,6 +73,15 @@ class Staged:
 
 
 _SERIAL = itertools.count()
+_TOKEN: dict[int, str] = {}
+
+
+def _temporary_name(path: Path) -> str:
+    """A hidden name next to ``path``, unique to this process and this call; the random
+    part keeps a file left by a killed run in an earlier container (same pid) out of the way."""
+    pid = os.getpid()
+    token = _TOKEN.get(pid) or _TOKEN.setdefault(pid, secrets.token_hex(4))
+    return str(path.parent / f".{path.name}.{pid}-{token}-{next(_SERIAL)}.tmp")
 
 
 def stage(files: Iterable[tuple[Path, bytes | str]]) -> list[Staged]:
@@ -95,20 +106,47 @@ def _stage_one(path: Path, payload: bytes) -> Staged:
                 return Staged(path, None, None)
     except FileNotFoundError:
         pass
-    tmp = str(path.parent / f".{path.name}.{os.getpid()}-{next(_SERIAL)}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
-    try:  # created with the usual 0o666 less the umask (a replaced file keeps its mode)
-        fd = os.open(tmp, flags, 0o666)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, flags, 0o666)
+    created: tuple[Path, ...] = ()
+    folder_made = False
+    while True:
+        tmp = _temporary_name(path)
+        try:  # created with the usual 0o666 less the umask (a replaced file keeps its mode)
+            fd = os.open(tmp, flags, 0o666)
+            break
+        except FileExistsError:  # a name left by an earlier run: take the next one
+            continue
+        except FileNotFoundError:
+            if folder_made:
+                raise
+            created, folder_made = _make_folder(path.parent), True
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
     except BaseException:
         os.unlink(tmp)
+        _remove_empty(created)
         raise
-    return Staged(path, tmp, mode)
+    return Staged(path, tmp, mode, created)
+
+
+def _make_folder(folder: Path) -> tuple[Path, ...]:
+    """Make ``folder`` and its missing parents; return those made, deepest first."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another worker made it meanwhile
+            made.mkdir()
+    return tuple(missing)
+
+
+def _remove_empty(folders: Iterable[Path]) -> None:
+    """Remove ``folders`` that are empty, deepest first (a folder in use stays)."""
+    for folder in sorted(set(folders), key=lambda f: len(f.parts), reverse=True):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def commit(staged: Sequence[Staged], *, durable: bool = True) -> list[bool]:
@@ -137,11 +175,16 @@ def commit(staged: Sequence[Staged], *, durable: bool = True) -> list[bool]:
 
 
 def discard(staged: Iterable[Staged]) -> None:
-    """Remove the temporary files of ``staged`` (the targets are untouched)."""
+    """Remove the temporary files of ``staged``, then the folders made for them that are
+    left empty (the targets are untouched). Give it a whole run's files at once: a folder
+    is removed only once every temporary file in it is gone."""
+    created: list[Path] = []
     for item in staged:
         if item.tmp is not None:
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):
                 os.unlink(item.tmp)
+        created.extend(item.created)
+    _remove_empty(created)
 
 
 def _flush(paths: list[str]) -> None:

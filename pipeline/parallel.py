@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import multiprocessing
@@ -12,7 +13,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -35,20 +36,28 @@ class RemoteTraceback(Exception):
         return str(self.args[0])
 
 
+Outcome = tuple[bool, object, str]
+"""``(True, result, "")`` or ``(False, exception, traceback text)``."""
+
+
 class _Guarded(Generic[T, R]):
-    """``function`` made to return its exception instead of raising it, so that one failed
-    item does not hide the results (and staged files) of the others."""
+    """``function`` over a chunk of items, each item's exception returned instead of
+    raised, so that one failed item does not hide the results (and staged files) of the
+    others."""
 
     def __init__(self, function: Callable[[T], R]) -> None:
         self.function = function
 
-    def __call__(self, item: T) -> tuple[bool, object, str]:
+    def __call__(self, chunk: Sequence[T]) -> list[Outcome]:
+        return [self.one(item) for item in chunk]
+
+    def one(self, item: T) -> Outcome:
         try:
             return True, self.function(item), ""
         except Exception as exc:
             try:
-                pickle.dumps(exc)
-            except Exception:  # it could not travel back: its message and type still do
+                pickle.loads(pickle.dumps(exc))
+            except Exception:  # it could not travel back: its type and message still do
                 exc = RuntimeError(f"{type(exc).__name__}: {exc}")
             return False, exc, traceback.format_exc()
 
@@ -58,52 +67,67 @@ def parallel_map(
     items: Sequence[T],
     jobs: int,
     progress: Callable[[int], None] | None = None,
-    discard: Callable[[R], None] | None = None,
+    discard: Callable[[list[R]], None] | None = None,
 ) -> list[R]:
     """``[function(item) for item in items]``, on ``jobs`` processes for long lists.
 
     Results come back in order, ``progress(1)`` is called as each arrives. When an item
-    fails, ``discard`` is called on every result made (so that what a worker staged
-    is not left behind) and the first exception is raised.
+    fails, or the run is interrupted, ``discard`` is called once with every result made
+    (so that what the workers staged is not left behind) and the exception is raised.
 
     Workers are forked (on Linux): they start at once with everything the main process
     has loaded (the glossary, the configuration). They do not hold the build lock (see
-    :func:`pipeline.build.build_lock`) and they die with the main process, so a killed
-    build leaves neither the lock taken nor workers behind.
+    :func:`pipeline.build.build_lock`), ignore Ctrl-C (the main process stops them and
+    cleans up after them) and die with the main process, so a killed build leaves
+    neither the lock taken nor workers behind.
     """
-    results: list[R] = []
     if jobs < 2 or len(items) < MIN_ITEMS:
+        done: list[R] = []
         try:
             for item in items:
-                results.append(function(item))
+                done.append(function(item))
                 if progress is not None:
                     progress(1)
         except BaseException:
-            _discard_all(results, discard)
+            _discard_all(done, discard)
             raise
-        return results
-    chunk = max(1, min(50, len(items) // (jobs * 4)))
+        return done
+    size = max(1, min(50, len(items) // (jobs * 4)))
+    chunks = [items[start : start + size] for start in range(0, len(items), size)]
     context = multiprocessing.get_context("fork" if _CAN_FOLLOW_PARENT else "spawn")
-    failure: BaseException | None = None
     pool = ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
     )
-    with pool:
-        try:
-            for ok, value, where in pool.map(_Guarded(function), items, chunksize=chunk):
-                if ok:
-                    results.append(value)  # type: ignore[arg-type]
-                elif failure is None:
-                    assert isinstance(value, Exception)
-                    failure = value
-                    failure.__cause__ = RemoteTraceback(where)
+    guarded = _Guarded(function)
+    futures = [pool.submit(guarded, chunk) for chunk in chunks]
+    outcomes: list[Outcome] = []
+    try:
+        for future in futures:
+            for outcome in future.result():
+                outcomes.append(outcome)
                 if progress is not None:
                     progress(1)
-        except BaseException:
-            _discard_all(results, discard)
-            raise
-    if failure is not None:
+    except BaseException:
+        # interrupted, or the pool broke: let running chunks finish, drop the others, and
+        # discard everything made (including chunks finished but not yet read)
+        pool.shutdown(wait=True, cancel_futures=True)
+        made: list[R] = [
+            cast("R", value)
+            for future in futures
+            if future.done() and not future.cancelled() and future.exception() is None
+            for ok, value, _ in future.result()
+            if ok
+        ]
+        _discard_all(made, discard)
+        raise
+    pool.shutdown(wait=True)
+    failures = [(value, where) for ok, value, where in outcomes if not ok]
+    results: list[R] = [cast("R", value) for ok, value, _ in outcomes if ok]
+    if failures:
         _discard_all(results, discard)
+        failure, where = failures[0]
+        assert isinstance(failure, Exception)
+        failure.__cause__ = RemoteTraceback(where)
         raise failure
     return results
 
@@ -113,9 +137,11 @@ PR_SET_PDEATHSIG = 1
 
 
 def _start_worker(parent: int) -> None:
-    """In each worker: ask the kernel to kill it when the main process dies (a forked
-    worker shares the pool's pipes, so it would otherwise wait for work forever after a
-    killed build), then collect garbage less often."""
+    """In each worker: ignore Ctrl-C (the main process stops the pool, so that what the
+    worker staged is discarded, not dropped halfway), ask the kernel to kill it when the
+    main process dies (a forked worker shares the pool's pipes, so it would otherwise wait
+    for work forever after a killed build), then collect garbage less often."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if _CAN_FOLLOW_PARENT:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -124,10 +150,10 @@ def _start_worker(parent: int) -> None:
     tune_gc()
 
 
-def _discard_all(results: list[R], discard: Callable[[R], None] | None) -> None:
-    if discard is not None:
-        for result in results:
-            discard(result)
+def _discard_all(results: list[R], discard: Callable[[list[R]], None] | None) -> None:
+    if discard is not None and results:
+        with contextlib.suppress(OSError):  # never hide the error being raised
+            discard(results)
 
 
 def fork_safe_fd(fd: int) -> None:

@@ -328,3 +328,38 @@ def _assert_whole_files(root: Path) -> None:
             polib.pofile(str(path))  # parses completely
     # temporary files may be left by a kill, but never under a final name
     assert all(p.name.startswith(".") for p in leftovers)
+
+
+def test_a_failed_first_build_leaves_no_empty_folders(tmp_path: Path) -> None:
+    # the workers made locales/… and build/… for the good articles before the bad one failed
+    root = _corpus(tmp_path / "big", 80)
+    shutil.copy(REPO / "tests" / "bad" / "sources" / "bad-front-matter.md", root / "sources" / "zz-bad.md")
+    result = run_cli("build", "--root", root, "--no-mt", "--quiet")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("sources/zz-bad.md:2: malformed front matter")
+    assert sorted(p.name for p in root.iterdir()) == [".puente", "sources"]
+
+
+def test_ctrl_c_during_a_build_leaves_no_temporary_file(tmp_path: Path) -> None:
+    root = _corpus(tmp_path / "big", 200)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    interrupted = 0
+    for delay in (0.3, 0.6, 1.0, 1.5):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "build", "--root", str(root), "--no-mt", "--quiet"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            interrupted += process.wait() == 130
+        process.wait()
+        _assert_no_process_left(root)
+        _assert_whole_files(root)
+        # unlike a kill, an interruption cleans up after itself
+        assert not [p for p in root.rglob("*") if p.name.endswith(".tmp")]
+    assert interrupted  # at least one build was stopped midway
+    assert run_cli("build", "--root", root, "--no-mt", "--quiet").exit_code == 0
+    assert len(list((root / "build").rglob("*.html"))) == 400

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
 import pytest
 
-from pipeline.files import write_many
+from pipeline import files
+from pipeline.files import write_atomic, write_many
 
 
 def test_only_changed_files_are_written_and_modes_are_kept(tmp_path: Path) -> None:
@@ -33,3 +35,26 @@ def test_a_failure_midway_writes_nothing_and_leaves_no_temporary_file(tmp_path: 
         write_many([(first, "new\n"), (blocker / "b.po", "b\n")])
     assert first.read_text() == "old\n"
     assert sorted(os.listdir(tmp_path)) == ["a.po", "not-a-folder"]
+
+
+def test_a_failure_removes_the_folders_it_made(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be\n")
+    with pytest.raises(OSError):
+        write_many([(tmp_path / "build" / "en" / "a.html", "<html></html>\n"), (blocker / "b.po", "b\n")])
+    assert sorted(os.listdir(tmp_path)) == ["not-a-folder"]
+
+
+def test_a_temporary_file_left_by_a_killed_run_is_stepped_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a run killed in another container with the same pid and, by bad luck, the same token
+    monkeypatch.setattr(files, "_SERIAL", itertools.count())
+    monkeypatch.setitem(files._TOKEN, os.getpid(), "0badf00d")
+    target = tmp_path / "a.po"
+    leftovers = [tmp_path / f".a.po.{os.getpid()}-0badf00d-{serial}.tmp" for serial in range(3)]
+    for leftover in leftovers:
+        leftover.write_text("half a catalog")
+    assert write_atomic(target, 'msgid ""\n')
+    assert target.read_text() == 'msgid ""\n'
+    assert all(leftover.read_text() == "half a catalog" for leftover in leftovers)

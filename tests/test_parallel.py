@@ -33,7 +33,7 @@ def test_results_come_back_in_order(jobs: int) -> None:
 def test_a_failure_discards_every_other_result_and_raises_the_first_error() -> None:
     discarded: list[int] = []
     with pytest.raises(ValueError, match="item 30 is bad") as raised:
-        parallel_map(square_or_fail, ITEMS, 2, discard=discarded.append)
+        parallel_map(square_or_fail, ITEMS, 2, discard=discarded.extend)
     # the items after the bad one ran too, and everything they made was handed back
     assert sorted(discarded) == [item * item for item in ITEMS if item != BAD]
     assert isinstance(raised.value.__cause__, RemoteTraceback)
@@ -43,5 +43,27 @@ def test_a_failure_discards_every_other_result_and_raises_the_first_error() -> N
 def test_an_error_that_cannot_travel_back_still_reports_its_message() -> None:
     discarded: list[int] = []
     with pytest.raises(RuntimeError, match=r"ValueError: <unlocked _thread\.lock"):
-        parallel_map(fail_with_a_lock, ITEMS, 2, discard=discarded.append)
+        parallel_map(fail_with_a_lock, ITEMS, 2, discard=discarded.extend)
     assert len(discarded) == len(ITEMS) - 1
+
+
+class NeedsAKeyword(Exception):
+    """Pickles, but cannot be rebuilt: ``__reduce__`` passes only ``args`` back."""
+
+    def __init__(self, message: str, *, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def fail_with_a_keyword(item: int) -> int:
+    if item == BAD:
+        raise NeedsAKeyword(f"item {item} is bad", line=7)
+    return item
+
+
+def test_an_error_that_cannot_be_rebuilt_still_reports_its_message() -> None:
+    # without the round-trip check, the pool would break and every result would be lost
+    discarded: list[int] = []
+    with pytest.raises(RuntimeError, match="NeedsAKeyword: item 30 is bad"):
+        parallel_map(fail_with_a_keyword, ITEMS, 2, discard=discarded.extend)
+    assert sorted(discarded) == [item for item in ITEMS if item != BAD]
