@@ -85,8 +85,9 @@ class BuildReport:
 
 
 @contextmanager
-def build_lock(config: Config) -> Iterator[None]:
-    """Hold ``.puente/build.lock`` for the duration of a build, or fail at once."""
+def build_lock(config: Config, command: str = "build") -> Iterator[None]:
+    """Hold ``.puente/build.lock`` while ``command`` (build, extract, translate: whatever
+    rewrites catalogs and pages) runs, or fail at once naming the run that holds it."""
     config.state_dir.mkdir(parents=True, exist_ok=True)
     path = config.state_dir / "build.lock"
     with open(path, "a+") as handle:
@@ -94,15 +95,16 @@ def build_lock(config: Config) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            holder = handle.read().strip() or "unknown"
+            pid, _, holder = handle.read().strip().partition(" ")
             raise BuildError(
                 ".puente/build.lock",
                 None,
-                f"another build is running on this project (pid {holder}); wait for it to finish",
+                f"another {holder or 'puente command'} is running on this project "
+                f"(pid {pid or 'unknown'}); wait for it to finish",
             ) from None
         handle.seek(0)
         handle.truncate()
-        handle.write(str(os.getpid()))
+        handle.write(f"{os.getpid()} {command}")
         handle.flush()
         fork_safe_fd(handle.fileno())  # workers must not hold it after a killed build
         try:

@@ -147,12 +147,13 @@ def translate(root: Path, engine: str | None, jobs: int, quiet: bool) -> None:
     Every draft is marked fuzzy with a note naming its origin. Translations a
     person wrote are never replaced. Run `puente extract` first.
     """
+    from pipeline.build import build_lock
     from pipeline.config import load_config
     from pipeline.translate import translate_project
 
     with reported_errors():
         config = load_config(root)
-        with progress_bar(quiet, "translate") as progress:
+        with build_lock(config, "translate"), progress_bar(quiet, "translate") as progress:
             report = translate_project(config, engine, jobs=jobs, progress=progress)
     for failure in report.failures:
         click.echo(str(failure), err=True)
@@ -178,11 +179,14 @@ def extract(root: Path, quiet: bool) -> None:
     kept, changed units become fuzzy with the previous text, removed ones
     become obsolete. Files are rewritten only when their content changed.
     """
+    from pipeline.build import build_lock
     from pipeline.catalog import extract_project
     from pipeline.config import load_config
 
     with reported_errors():
-        report = extract_project(load_config(root))
+        config = load_config(root)
+        with build_lock(config, "extract"):
+            report = extract_project(config)
     if not quiet:
         stats = report.stats
         click.echo(

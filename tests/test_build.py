@@ -196,18 +196,29 @@ def test_broken_catalog_stops_the_build_before_any_write(project: Path) -> None:
     assert (snapshot(project / "build"), snapshot(project / "locales")) == before
 
 
-def test_a_second_build_is_refused_while_one_runs(project: Path) -> None:
+@pytest.mark.parametrize(
+    ("running", "command"),
+    [("build", "build"), ("build", "extract"), ("build", "translate"), ("extract", "build")],
+)
+def test_a_second_run_is_refused_while_one_rewrites_the_project(
+    project: Path, running: str, command: str
+) -> None:
     (project / ".puente").mkdir()
     with open(project / ".puente" / "build.lock", "w") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        handle.write("4242")
+        handle.write(f"4242 {running}")
         handle.flush()
-        result = run_cli("build", "--root", project)
+        result = run_cli(command, "--root", project)
     assert result.exit_code == 2
     assert result.stderr == (
-        ".puente/build.lock: another build is running on this project (pid 4242); wait for it to finish\n"
+        f".puente/build.lock: another {running} is running on this project (pid 4242); wait for it to finish\n"
     )
-    assert not (project / "build").exists()
+    assert not (project / "build").exists() and not (project / "locales").exists()
+
+
+def test_the_lock_is_free_again_after_each_command(project: Path) -> None:
+    for command in ("extract", "translate", "build", "build"):
+        assert run_cli(command, "--root", project, "--quiet").exit_code == 0, command
 
 
 def test_worker_processes_do_not_keep_the_build_lock(project: Path) -> None:
