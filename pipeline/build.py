@@ -45,7 +45,7 @@ from pipeline.catalog import (
 from pipeline.checks import check_catalog
 from pipeline.config import Config
 from pipeline.errors import BuildError
-from pipeline.files import Staged, commit, discard, stage, write_atomic
+from pipeline.files import Staged, commit, discard, stage, sweep, write_atomic
 from pipeline.glossary import project_glossary
 from pipeline.manifest import ArticleEntry, PageEntry, build_manifest
 from pipeline.model import Document, Issue, Unit
@@ -107,6 +107,7 @@ def build_lock(config: Config, command: str = "build") -> Iterator[None]:
         handle.write(f"{os.getpid()} {command}")
         handle.flush()
         fork_safe_fd(handle.fileno())  # workers must not hold it after a killed build
+        sweep([config.locales_dir, config.output_dir, config.state_dir])  # a killed run's leftovers
         try:
             yield
         finally:
@@ -151,6 +152,8 @@ def build_project(config: Config, options: BuildOptions, progress: Progress | No
     out = options.output or config.output_dir
     report = BuildReport()
     with build_lock(config):
+        if out != config.output_dir:
+            sweep([out])
         glossary = project_glossary(config, reload=True)
         settings = _settings_key(config, options, glossary.version)
         cache_path = config.state_dir / CACHE_NAME

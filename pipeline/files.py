@@ -7,7 +7,8 @@ temporary file is renamed over the target (:func:`commit`). Worker processes sta
 the files of their articles while the others are still being worked on; the main
 process commits them all once the whole run is valid, or discards them. An
 interrupted build leaves each file either old or new (a kill may leave a hidden
-``.name.*.tmp`` file behind, never a half-written file under a final name).
+``.name.*.tmp`` file behind, never a half-written file under a final name; the next
+run, holding the project lock, removes it with :func:`sweep`).
 Files whose content would not change are not touched, so their timestamps and
 git status stay calm.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -185,6 +187,27 @@ def discard(staged: Iterable[Staged]) -> None:
                 os.unlink(item.tmp)
         created.extend(item.created)
     _remove_empty(created)
+
+
+_LEFTOVER = re.compile(r"\..+\.[0-9]+(?:-[0-9a-f]{8})?-[0-9]+\.tmp")
+"""The name :func:`_temporary_name` gives (and the one earlier versions gave)."""
+
+
+def sweep(folders: Iterable[Path]) -> list[Path]:
+    """Remove the temporary files a killed run left under ``folders``; return them.
+
+    Only while holding the project lock: the files of a run in progress look the same.
+    """
+    removed = []
+    for folder in folders:
+        for parent, _, names in os.walk(folder):
+            for name in names:
+                if name.startswith(".") and _LEFTOVER.fullmatch(name):
+                    path = Path(parent, name)
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+                        removed.append(path)
+    return removed
 
 
 def _flush(paths: list[str]) -> None:

@@ -311,6 +311,8 @@ def test_a_build_killed_midway_leaves_no_half_written_file(tmp_path: Path) -> No
     assert killed_while_running  # at least one build died midway
     assert run_cli("build", "--root", root, "--no-mt", "--quiet").exit_code == 0
     assert len(list((root / "build").rglob("*.html"))) == 400
+    # the next run removed whatever temporary file the kills left
+    assert not [p for p in root.rglob("*") if p.name.endswith(".tmp")]
 
 
 def _assert_no_process_left(root: Path) -> None:

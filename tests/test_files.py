@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import files
-from pipeline.files import write_atomic, write_many
+from pipeline.files import sweep, write_atomic, write_many
 
 
 def test_only_changed_files_are_written_and_modes_are_kept(tmp_path: Path) -> None:
@@ -58,3 +58,16 @@ def test_a_temporary_file_left_by_a_killed_run_is_stepped_over(
     assert write_atomic(target, 'msgid ""\n')
     assert target.read_text() == 'msgid ""\n'
     assert all(leftover.read_text() == "half a catalog" for leftover in leftovers)
+
+
+def test_sweep_removes_only_what_a_killed_run_left(tmp_path: Path) -> None:
+    left = [
+        tmp_path / "es" / ".a.html.4242-0badf00d-17.tmp",
+        tmp_path / "LC_MESSAGES" / ".a.po.4242-3.tmp",  # the name earlier versions gave
+    ]
+    kept = [tmp_path / "es" / "a.html", tmp_path / ".notes.tmp", tmp_path / "LC_MESSAGES" / ".a.po.x-1.tmp"]
+    for path in left + kept:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("x")
+    assert sorted(sweep([tmp_path, tmp_path / "missing"])) == sorted(left)
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == sorted(kept)
