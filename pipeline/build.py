@@ -87,7 +87,12 @@ class BuildReport:
 @contextmanager
 def build_lock(config: Config, command: str = "build") -> Iterator[None]:
     """Hold ``.puente/build.lock`` while ``command`` (build, extract, translate: whatever
-    rewrites catalogs and pages) runs, or fail at once naming the run that holds it."""
+    rewrites catalogs and pages) runs, or fail at once naming the run that holds it.
+
+    Code that calls :func:`pipeline.catalog.extract_project` or
+    :func:`pipeline.translate.translate_project` itself should hold it too. Once taken,
+    the temporary files a killed run left in the project's folders are removed.
+    """
     config.state_dir.mkdir(parents=True, exist_ok=True)
     path = config.state_dir / "build.lock"
     with open(path, "a+") as handle:
@@ -107,11 +112,19 @@ def build_lock(config: Config, command: str = "build") -> Iterator[None]:
         handle.write(f"{os.getpid()} {command}")
         handle.flush()
         fork_safe_fd(handle.fileno())  # workers must not hold it after a killed build
-        sweep([config.locales_dir, config.output_dir, config.state_dir])  # a killed run's leftovers
+        sweep(_working_folders(config, config.output_dir))  # a killed run's leftovers
         try:
             yield
         finally:
             release_fd(handle.fileno())
+
+
+def _working_folders(config: Config, out: Path) -> list[Path]:
+    """The folders Puente writes files into (where a killed run can leave a temporary one)."""
+    folders = [config.state_dir, config.glossary_dir, config.locales_dir / "templates", out]
+    for lang in config.languages:
+        folders += [config.locales_dir / lang / "LC_MESSAGES", out / lang]
+    return folders
 
 
 def page_path(lang: str, slug: str) -> str:
@@ -153,7 +166,7 @@ def build_project(config: Config, options: BuildOptions, progress: Progress | No
     report = BuildReport()
     with build_lock(config):
         if out != config.output_dir:
-            sweep([out])
+            sweep([out, *(out / lang for lang in config.languages)])
         glossary = project_glossary(config, reload=True)
         settings = _settings_key(config, options, glossary.version)
         cache_path = config.state_dir / CACHE_NAME

@@ -8,7 +8,7 @@ the files of their articles while the others are still being worked on; the main
 process commits them all once the whole run is valid, or discards them. An
 interrupted build leaves each file either old or new (a kill may leave a hidden
 ``.name.*.tmp`` file behind, never a half-written file under a final name; the next
-run, holding the project lock, removes it with :func:`sweep`).
+run removes it with :func:`sweep`).
 Files whose content would not change are not touched, so their timestamps and
 git status stay calm.
 """
@@ -110,7 +110,7 @@ def _stage_one(path: Path, payload: bytes) -> Staged:
         pass
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
     created: tuple[Path, ...] = ()
-    folder_made = False
+    folders_made = 0
     while True:
         tmp = _temporary_name(path)
         try:  # created with the usual 0o666 less the umask (a replaced file keeps its mode)
@@ -119,9 +119,11 @@ def _stage_one(path: Path, payload: bytes) -> Staged:
         except FileExistsError:  # a name left by an earlier run: take the next one
             continue
         except FileNotFoundError:
-            if folder_made:
+            # make the folder; again if a failing worker removed it as empty meanwhile
+            if folders_made == 3:
                 raise
-            created, folder_made = _make_folder(path.parent), True
+            created = tuple(dict.fromkeys([*created, *_make_folder(path.parent)]))
+            folders_made += 1
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -189,25 +191,51 @@ def discard(staged: Iterable[Staged]) -> None:
     _remove_empty(created)
 
 
-_LEFTOVER = re.compile(r"\..+\.[0-9]+(?:-[0-9a-f]{8})?-[0-9]+\.tmp")
-"""The name :func:`_temporary_name` gives (and the one earlier versions gave)."""
+_LEFTOVER = re.compile(r"\..+\.([0-9]+)-([0-9a-f]{8})-[0-9]+\.tmp")
+"""The name :func:`_temporary_name` gives: hidden, with the pid and the random token of
+the process that wrote it."""
 
 
 def sweep(folders: Iterable[Path]) -> list[Path]:
-    """Remove the temporary files a killed run left under ``folders``; return them.
+    """Remove the temporary files that dead processes left in ``folders`` (not in their
+    subfolders); return them.
 
-    Only while holding the project lock: the files of a run in progress look the same.
+    A file whose process still runs belongs to a run in progress and is left alone, as is
+    any other name; a file that cannot be removed stays (this is tidying, never a reason
+    for a run to fail).
     """
     removed = []
     for folder in folders:
-        for parent, _, names in os.walk(folder):
-            for name in names:
-                if name.startswith(".") and _LEFTOVER.fullmatch(name):
-                    path = Path(parent, name)
-                    with contextlib.suppress(FileNotFoundError):
-                        path.unlink()
-                        removed.append(path)
+        try:
+            names = os.listdir(folder)
+        except OSError:  # no such folder yet, or not one
+            continue
+        for name in names:
+            match = _LEFTOVER.fullmatch(name)
+            if match is None or _running(int(match[1]), match[2]):
+                continue
+            path = Path(folder, name)
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            removed.append(path)
     return removed
+
+
+def _running(pid: int, token: str) -> bool:
+    """Whether the process that named a temporary file with ``pid`` and ``token`` runs."""
+    if pid == os.getpid():  # this process, or one that had its pid before
+        return _TOKEN.get(pid) == token
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    except (OverflowError, ValueError):  # not a pid this system can have
+        return False
+    return True
 
 
 def _flush(paths: list[str]) -> None:

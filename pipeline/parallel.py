@@ -12,7 +12,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Generic, TypeVar, cast
 
 T = TypeVar("T")
@@ -99,9 +99,10 @@ def parallel_map(
         max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
     )
     guarded = _Guarded(function)
-    futures = [pool.submit(guarded, chunk) for chunk in chunks]
+    futures: list[Future[list[Outcome]]] = []
     outcomes: list[Outcome] = []
     try:
+        futures += (pool.submit(guarded, chunk) for chunk in chunks)
         for future in futures:
             for outcome in future.result():
                 outcomes.append(outcome)
@@ -110,15 +111,17 @@ def parallel_map(
     except BaseException:
         # interrupted, or the pool broke: let running chunks finish, drop the others, and
         # discard everything made (including chunks finished but not yet read)
-        pool.shutdown(wait=True, cancel_futures=True)
-        made: list[R] = [
-            cast("R", value)
-            for future in futures
-            if future.done() and not future.cancelled() and future.exception() is None
-            for ok, value, _ in future.result()
-            if ok
-        ]
-        _discard_all(made, discard)
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        finally:  # even when a second Ctrl-C cuts the wait short
+            made: list[R] = [
+                cast("R", value)
+                for future in futures
+                if future.done() and not future.cancelled() and future.exception() is None
+                for ok, value, _ in future.result()
+                if ok
+            ]
+            _discard_all(made, discard)
         raise
     pool.shutdown(wait=True)
     failures = [(value, where) for ok, value, where in outcomes if not ok]

@@ -309,10 +309,26 @@ def test_a_build_killed_midway_leaves_no_half_written_file(tmp_path: Path) -> No
         _assert_no_process_left(root)
         _assert_whole_files(root)
     assert killed_while_running  # at least one build died midway
+    # what a killed worker leaves, wherever it was writing (planted, as kills are not
+    # sure to leave one), and a file of the editor's own that merely looks alike
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    planted = [
+        root / folder / f".{name}.{dead.pid}-0badf00d-7.tmp"
+        for folder, name in [
+            ("build/es", "a.html"),
+            ("locales/es/LC_MESSAGES", "a.po"),
+            ("locales/templates", "a.pot"),
+        ]
+    ]
+    for path in planted:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("half a file")
+    (root / "build" / ".notes.2024-05.tmp").write_text("mine")
     assert run_cli("build", "--root", root, "--no-mt", "--quiet").exit_code == 0
     assert len(list((root / "build").rglob("*.html"))) == 400
-    # the next run removed whatever temporary file the kills left
-    assert not [p for p in root.rglob("*") if p.name.endswith(".tmp")]
+    # the next run removed every temporary file the kills left, and nothing else
+    assert [p for p in root.rglob("*") if p.name.endswith(".tmp")] == [root / "build" / ".notes.2024-05.tmp"]
 
 
 def _assert_no_process_left(root: Path) -> None:
@@ -363,10 +379,11 @@ def test_ctrl_c_during_a_build_leaves_no_temporary_file(tmp_path: Path) -> None:
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         time.sleep(delay)
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+            os.killpg(process.pid, signal.SIGINT)  # as a terminal does: to every process of the run
             interrupted += process.wait() == 130
         process.wait()
         _assert_no_process_left(root)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -60,14 +61,37 @@ def test_a_temporary_file_left_by_a_killed_run_is_stepped_over(
     assert all(leftover.read_text() == "half a catalog" for leftover in leftovers)
 
 
-def test_sweep_removes_only_what_a_killed_run_left(tmp_path: Path) -> None:
-    left = [
-        tmp_path / "es" / ".a.html.4242-0badf00d-17.tmp",
-        tmp_path / "LC_MESSAGES" / ".a.po.4242-3.tmp",  # the name earlier versions gave
-    ]
-    kept = [tmp_path / "es" / "a.html", tmp_path / ".notes.tmp", tmp_path / "LC_MESSAGES" / ".a.po.x-1.tmp"]
-    for path in left + kept:
-        path.parent.mkdir(exist_ok=True)
-        path.write_text("x")
-    assert sorted(sweep([tmp_path, tmp_path / "missing"])) == sorted(left)
-    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == sorted(kept)
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_sweep_removes_only_what_a_dead_run_left(tmp_path: Path) -> None:
+    dead = _dead_pid()
+    running = subprocess.Popen(["sleep", "60"])  # a run in progress, lock or not
+    try:
+        in_progress = files.stage([(tmp_path / "es" / "b.html", "<html></html>\n")])[0]
+        left = [
+            tmp_path / "es" / f".a.html.{dead}-0badf00d-17.tmp",
+            tmp_path / f".a.po.{dead}-0123abcd-0.tmp",
+        ]
+        kept = [
+            tmp_path / "es" / "a.html",
+            tmp_path / "es" / f".c.html.{running.pid}-0badf00d-3.tmp",
+            tmp_path / ".notes.tmp",
+            tmp_path / ".notes.2024-05.tmp",
+            tmp_path / f".a.po.{dead}-3.tmp",
+            tmp_path / "sub" / f".a.po.{dead}-0badf00d-1.tmp",  # not a folder Puente writes to
+        ]
+        for path in left + kept:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text("x")
+        assert sorted(
+            sweep([tmp_path, tmp_path / "es", tmp_path / "missing", tmp_path / ".notes.tmp"])
+        ) == sorted(left)
+        assert in_progress.tmp is not None and os.path.exists(in_progress.tmp)
+        assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == sorted([*kept, Path(in_progress.tmp)])
+    finally:
+        running.kill()
+        running.wait()
