@@ -85,13 +85,14 @@ class BuildReport:
 
 
 @contextmanager
-def build_lock(config: Config, command: str = "build") -> Iterator[None]:
+def build_lock(config: Config, command: str = "build", out: Path | None = None) -> Iterator[None]:
     """Hold ``.puente/build.lock`` while ``command`` (build, extract, translate: whatever
     rewrites catalogs and pages) runs, or fail at once naming the run that holds it.
 
     Code that calls :func:`pipeline.catalog.extract_project` or
     :func:`pipeline.translate.translate_project` itself should hold it too. Once taken,
-    the temporary files a killed run left in the project's folders are removed.
+    the temporary files a killed run left in the project's folders (with ``out`` as the
+    output folder) are removed.
     """
     config.state_dir.mkdir(parents=True, exist_ok=True)
     path = config.state_dir / "build.lock"
@@ -112,7 +113,7 @@ def build_lock(config: Config, command: str = "build") -> Iterator[None]:
         handle.write(f"{os.getpid()} {command}")
         handle.flush()
         fork_safe_fd(handle.fileno())  # workers must not hold it after a killed build
-        sweep(_working_folders(config, config.output_dir))  # a killed run's leftovers
+        sweep(_working_folders(config, out or config.output_dir))  # a killed run's leftovers
         try:
             yield
         finally:
@@ -164,9 +165,7 @@ def build_project(config: Config, options: BuildOptions, progress: Progress | No
     """Build every article of the project; see the module docstring."""
     out = options.output or config.output_dir
     report = BuildReport()
-    with build_lock(config):
-        if out != config.output_dir:
-            sweep([out, *(out / lang for lang in config.languages)])
+    with build_lock(config, out=out):
         glossary = project_glossary(config, reload=True)
         settings = _settings_key(config, options, glossary.version)
         cache_path = config.state_dir / CACHE_NAME
