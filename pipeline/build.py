@@ -216,10 +216,7 @@ def build_project(config: Config, options: BuildOptions, progress: Progress | No
                 (report.pages_written if item.changed else report.pages_unchanged).append(rel_page)
             commit(pages, durable=False)
         except BaseException:
-            discard(
-                [item for done in extracted for item in done.files]
-                + [item for article in prepared for item in article.pages]
-            )
+            _discard_staged(extracted, prepared)
             raise
         for held in report.not_written:
             # a page held back must not stay online in an older version
@@ -282,15 +279,23 @@ class _Prepared:
     held: str | None
 
 
+def _discard_staged(extracted: Sequence[Extracted], prepared: Sequence[_Prepared]) -> None:
+    """Remove every file the articles staged, catalogs and pages, in one :func:`discard`
+    (so that the folders made for them go too)."""
+    discard(
+        [
+            *(item for done in extracted for item in done.files),
+            *(item for article in prepared for item in article.pages),
+        ]
+    )
+
+
 def _discard_prepared(prepared: Sequence[_Prepared]) -> None:
-    discard(item for article in prepared for item in article.pages)
+    _discard_staged([], prepared)
 
 
 def _discard_result(results: Sequence[tuple[Extracted, _Prepared]]) -> None:
-    discard(
-        [item for extracted, _ in results for item in extracted.files]
-        + [item for _, prepared in results for item in prepared.pages]
-    )
+    _discard_staged([done for done, _ in results], [article for _, article in results])
 
 
 def _account_article(prepared: _Prepared, report: BuildReport, pages: list[Staged]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from pipeline.catalog import po_path
 from pipeline.config import Config
 from pipeline.manifest import schema
 from tests.conftest import REPO, SHARED, run_cli
+from tests.helpers import dead_pid
 
 SLUGS = {"cartel-crackdown-results": "en", "juntos-contra-el-narco-balance": "es"}
 
@@ -292,15 +293,9 @@ def test_a_broken_catalog_in_a_large_project_changes_no_file(tmp_path: Path) -> 
 
 def test_a_build_killed_midway_leaves_no_half_written_file(tmp_path: Path) -> None:
     root = _corpus(tmp_path / "big", 200)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     killed_while_running = 0
     for delay in (0.2, 0.35, 0.5, 0.65, 0.8, 1.0, 1.5):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "build", "--root", str(root), "--no-mt", "--quiet"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        process = _start_build(root)
         time.sleep(delay)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
@@ -311,10 +306,9 @@ def test_a_build_killed_midway_leaves_no_half_written_file(tmp_path: Path) -> No
     assert killed_while_running  # at least one build died midway
     # what a killed worker leaves, wherever it was writing (planted, as kills are not
     # sure to leave one), and a file of the editor's own that merely looks alike
-    dead = subprocess.Popen(["true"])
-    dead.wait()
+    dead = dead_pid()
     planted = [
-        root / folder / f".{name}.{dead.pid}-0badf00d-7.tmp"
+        root / folder / f".{name}.{dead}-0badf00d-7.tmp"
         for folder, name in [
             ("build/es", "a.html"),
             ("locales/es/LC_MESSAGES", "a.po"),
@@ -329,6 +323,18 @@ def test_a_build_killed_midway_leaves_no_half_written_file(tmp_path: Path) -> No
     assert len(list((root / "build").rglob("*.html"))) == 400
     # the next run removed every temporary file the kills left, and nothing else
     assert [p for p in root.rglob("*") if p.name.endswith(".tmp")] == [root / "build" / ".notes.2024-05.tmp"]
+
+
+def _start_build(root: Path) -> subprocess.Popen[bytes]:
+    """``puente build --no-mt`` on ``root`` in the background, in a process group of its
+    own (as a terminal runs a command)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "build", "--root", str(root), "--no-mt", "--quiet"],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _assert_no_process_left(root: Path) -> None:
@@ -371,16 +377,9 @@ def test_a_failed_first_build_leaves_no_empty_folders(tmp_path: Path) -> None:
 
 def test_ctrl_c_during_a_build_leaves_no_temporary_file(tmp_path: Path) -> None:
     root = _corpus(tmp_path / "big", 200)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     interrupted = 0
     for delay in (0.3, 0.6, 1.0, 1.5):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "build", "--root", str(root), "--no-mt", "--quiet"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        process = _start_build(root)
         time.sleep(delay)
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGINT)  # as a terminal does: to every process of the run

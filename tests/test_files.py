@@ -11,6 +11,7 @@ import pytest
 
 from pipeline import files
 from pipeline.files import sweep, write_atomic, write_many
+from tests.helpers import dead_pid
 
 
 def test_only_changed_files_are_written_and_modes_are_kept(tmp_path: Path) -> None:
@@ -61,14 +62,8 @@ def test_a_temporary_file_left_by_a_killed_run_is_stepped_over(
     assert all(leftover.read_text() == "half a catalog" for leftover in leftovers)
 
 
-def _dead_pid() -> int:
-    child = subprocess.Popen(["true"])
-    child.wait()
-    return child.pid
-
-
 def test_sweep_removes_only_what_a_dead_run_left(tmp_path: Path) -> None:
-    dead = _dead_pid()
+    dead = dead_pid()
     running = subprocess.Popen(["sleep", "60"])  # a run in progress, lock or not
     try:
         in_progress = files.stage([(tmp_path / "es" / "b.html", "<html></html>\n")])[0]
