@@ -5,10 +5,10 @@ Usage (from the repository root, after ``make setup``)::
     PEERS_BIN=/path/to/venv-with-translate-toolkit/bin \\
         .venv/bin/python benchmarks/run.py [--n 1000] [--reps 3] [--work /tmp/puente-bench]
 
-The corpus and the peers' timing code are the newsroom's shared harness
-(``../shared/bench``): ``make_corpus.py`` writes N articles (HTML and Markdown,
-40 % of sentences repeated), ``peers.py`` times Translate Toolkit (html2po,
-pretranslate, po2html, pot2po), GNU msgmerge and raw Apertium with
+The corpus and the peers' timing code live beside this script: ``make_corpus.py``
+writes N articles (HTML and Markdown, 40 % of sentences repeated), ``peers.py``
+times Translate Toolkit (html2po, pretranslate, po2html, pot2po), GNU msgmerge and
+raw Apertium with
 ``/usr/bin/time -v`` (peak RSS) and reports medians. This script adds Puente's
 commands to the same run, with the same timing code, and prints a Markdown
 table with the ratios that docs/benchmarks.md reports.
@@ -29,8 +29,7 @@ import polib
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-SHARED = REPO.parent / "shared" / "bench"
-sys.path.insert(0, str(SHARED))
+sys.path.insert(0, str(HERE))
 
 import peers  # noqa: E402
 

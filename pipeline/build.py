@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import babel
 import polib
 
 from pipeline import __version__
@@ -149,6 +150,7 @@ def _settings_key(config: Config, options: BuildOptions, glossary_version: str) 
     template = _template(config)
     parts = [
         __version__,
+        f"babel {babel.__version__}",  # locale data shapes dates on pages
         glossary_version,
         _sha(template) if template else "built-in",
         repr(sorted(config.locales.items())),

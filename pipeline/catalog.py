@@ -101,10 +101,36 @@ def now_stamp() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M+0000")
 
 
+GETTEXT_PLURAL_FORMS = {"en": "nplurals=2; plural=(n != 1);", "es": "nplurals=2; plural=(n != 1);"}
+"""GNU gettext's conventional Plural-Forms for the project's languages, what msginit, Poedit
+and Weblate write. Babel's come from CLDR and change between releases (Babel 2.19 gives
+Spanish a third form for millions), which would rewrite every catalog on an upgrade."""
+
+_PLURAL_FORMS = re.compile(r"\s*nplurals\s*=\s*([1-9])\s*;\s*plural\s*=\s*[-+*/%!=<>&|?:()n0-9 \t]+;?\s*\Z")
+
+
 @functools.cache
 def plural_forms(locale: str) -> str:
-    """The ``Plural-Forms`` header for ``locale``, from Babel's locale data."""
-    return str(get_plural(locale))
+    """The ``Plural-Forms`` header for ``locale``: gettext's convention for the project's
+    languages, Babel's locale data for any other.
+
+    >>> plural_forms("es_MX")
+    'nplurals=2; plural=(n != 1);'
+    """
+    language = locale.replace("-", "_").split("_")[0]
+    return GETTEXT_PLURAL_FORMS.get(language) or str(get_plural(locale))
+
+
+def valid_plural_forms(value: str) -> bool:
+    """Whether ``value`` is a well-formed Plural-Forms expression (one a translator's tool
+    wrote is kept).
+
+    >>> valid_plural_forms("nplurals=3; plural=(n==1 ? 0 : n%1000000==0 ? 1 : 2);")
+    True
+    >>> valid_plural_forms("nplurals=INTEGER; plural=EXPRESSION;")
+    False
+    """
+    return _PLURAL_FORMS.match(value) is not None
 
 
 def new_catalog(document: Document, lang: str | None, config: Config) -> polib.POFile:
@@ -219,6 +245,8 @@ def update_catalog(
         for key in ("Last-Translator", "Language-Team", *DATE_KEYS):
             if existing.metadata.get(key):
                 catalog.metadata[key] = existing.metadata[key]
+        if valid_plural_forms(existing.metadata.get("Plural-Forms", "")):
+            catalog.metadata["Plural-Forms"] = existing.metadata["Plural-Forms"]
     template = [unit_entry(unit, document.source) for unit in units]
     entries, stats = merge_units(list(existing or []), template, threshold=60)
     for entry in entries:

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from pipeline.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+FIXTURES = REPO / "tests" / "fixtures"
+BENCHMARKS = REPO / "benchmarks"
 
 
 @dataclass

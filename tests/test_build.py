@@ -23,7 +23,7 @@ from pipeline.build import build_lock
 from pipeline.catalog import po_path
 from pipeline.config import Config
 from pipeline.manifest import schema
-from tests.conftest import REPO, SHARED, run_cli
+from tests.conftest import BENCHMARKS, REPO, run_cli
 from tests.helpers import dead_pid
 
 SLUGS = {"cartel-crackdown-results": "en", "juntos-contra-el-narco-balance": "es"}
@@ -268,7 +268,7 @@ def test_changed_units_publish_a_fresh_draft_not_stale_facts(project: Path) -> N
 
 def _corpus(root: Path, n: int) -> Path:
     """A project of ``n`` generated Markdown articles."""
-    command = [sys.executable, str(SHARED / "bench" / "make_corpus.py"), "--n", str(n)]
+    command = [sys.executable, str(BENCHMARKS / "make_corpus.py"), "--n", str(n)]
     subprocess.run(
         [*command, "--out", str(root / "sources"), "--format", "md"], check=True, capture_output=True
     )

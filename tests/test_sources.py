@@ -13,9 +13,9 @@ from pipeline.errors import SourceError
 from pipeline.model import Block, Element, Verbatim, iter_blocks
 from pipeline.placeholders import strip
 from pipeline.sources import load_document, load_sources
-from tests.conftest import REPO, SHARED, run_cli
+from tests.conftest import FIXTURES, REPO, run_cli
 
-SEED = SHARED / "seed" / "cartel-crackdown-results.txt"
+SEED = FIXTURES / "cartel-crackdown-results.txt"
 BAD = Path(__file__).parent / "bad" / "sources"
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
