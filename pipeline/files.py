@@ -235,7 +235,20 @@ def _running(pid: int, token: str) -> bool:
         return True
     except (OverflowError, ValueError):  # not a pid this system can have
         return False
-    return True
+    # a zombie still answers signals: a worker of a killed build that nobody reaped yet
+    # (in a container, the first process may reap late or never) runs no more
+    return _process_state(pid) not in ("Z", "X")
+
+
+def _process_state(pid: int) -> str | None:
+    """The state letter of ``pid`` in ``/proc`` (R, S, Z...), None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return None
+    # "pid (command) S ...": the command may hold spaces and parentheses
+    return stat[stat.rfind(b")") + 2 :][:1].decode("ascii", "replace") or None
 
 
 def _flush(paths: list[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,43 @@ def test_sweep_removes_only_what_a_dead_run_left(tmp_path: Path) -> None:
     finally:
         running.kill()
         running.wait()
+
+
+def test_sweep_treats_a_zombie_as_dead(tmp_path: Path) -> None:
+    """A killed build's worker that nobody reaped (a container's first process may reap
+    late, or never) is a zombie: it still has a pid, but it runs no more."""
+    parent = subprocess.Popen(
+        [
+            "python3",
+            "-c",
+            # a parent that never reaps: its child ends and stays a zombie while it sleeps
+            "import os, sys, time\n"
+            "child = os.fork()\n"
+            "if child == 0:\n"
+            "    os._exit(0)\n"
+            "print(child, flush=True)\n"
+            "time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        zombie = int(parent.stdout.readline())
+        for _ in range(50):
+            if _state(zombie) == "Z":
+                break
+            time.sleep(0.1)
+        assert _state(zombie) == "Z"
+        left = tmp_path / f".a.html.{zombie}-0badf00d-1.tmp"
+        left.write_text("half a page")
+        assert sweep([tmp_path]) == [left]
+        assert not left.exists()
+    finally:
+        parent.kill()
+        parent.communicate()
+
+
+def _state(pid: int) -> str:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat[stat.rfind(")") + 2]
