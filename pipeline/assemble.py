@@ -26,12 +26,11 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import polib
-
-from pipeline.catalog import entry_state
 from pipeline.model import Block, Document, Element, Issue, Location, Node, Unit
 from pipeline.placeholders import count_words, problems
+from pipeline.po import Entry
 from pipeline.segment import join_units, segment_block
+from pipeline.text import strip_controls
 
 COUNT_KEYS = ("reviewed", "machine", "untranslated")
 
@@ -53,20 +52,13 @@ class PageReport:
         return "machine" if self.units["reviewed"] == 0 else "mixed"
 
 
-def fresh_draft(entry: polib.POEntry) -> str | None:
-    for line in (entry.comment or "").split("\n"):
-        if line.startswith("fresh draft: "):
-            return line[len("fresh draft: ") :]
-    return None
-
-
 def choose_text(
-    unit: Unit, entry: polib.POEntry | None, changed_units: str, where: Location, report: PageReport
+    unit: Unit, entry: Entry | None, changed_units: str, where: Location, report: PageReport
 ) -> str:
     """The text published for one unit, counting it in ``report``."""
     expected = [(p.id, p.kind == "paired") for p in unit.placeholders]
     candidates: list[tuple[str, str]] = []  # (text, counted as)
-    state = entry_state(entry) if entry is not None else "untranslated"
+    state = entry.state if entry is not None else "untranslated"
     if entry is not None and state == "reviewed":
         candidates.append((entry.msgstr, "reviewed"))
     elif entry is not None and state == "machine":
@@ -76,7 +68,7 @@ def choose_text(
             report.held = True
         if changed_units == "previous":
             candidates.append((entry.msgstr, "machine"))
-        draft = fresh_draft(entry)
+        draft = entry.fresh_draft
         if draft is not None:
             candidates.append((draft, "machine"))
         else:
@@ -89,7 +81,8 @@ def choose_text(
             )
     else:
         _issue(report, where, "warning", "untranslated", f"untranslated: {_short(unit.text)!r}")
-    for position, (text, counted) in enumerate(candidates):
+    for position, (raw, counted) in enumerate(candidates):
+        text = strip_controls(raw)  # never on a page (the check reports them at the entry)
         found = problems(text, expected)
         if not found:
             _count(report, counted, unit.text)
@@ -116,7 +109,7 @@ def _short(text: str) -> str:
 def assemble(
     document: Document,
     units: Sequence[Unit],
-    entries: Mapping[tuple[str | None, str], polib.POEntry],
+    entries: Mapping[tuple[str | None, str], Entry],
     target_lang: str,
     *,
     catalog_path: str,
@@ -133,7 +126,7 @@ def assemble(
     by_block: dict[int, list[tuple[Unit, str]]] = {}
     for unit in units:
         entry = entries.get((unit.msgctxt, unit.text))
-        where = Location(catalog_path, entry.linenum) if entry is not None else unit.location
+        where = Location(catalog_path, entry.line) if entry is not None and entry.line else unit.location
         text = choose_text(unit, entry, changed_units, where, report)
         by_block.setdefault(unit.block_index, []).append((unit, text))
     texts: list[str] = []

@@ -1,69 +1,97 @@
-"""``puente build``: from sources and catalogs to pages in both languages and a manifest.
+"""``puente build``, ``extract`` and ``translate``: one flow, one pass, all or nothing.
 
-The orchestration only; each step is a function of its own module:
-parse (:mod:`~pipeline.sources`), update catalogs (:mod:`~pipeline.catalog`),
-draft (:mod:`~pipeline.translate`), reassemble (:mod:`~pipeline.assemble`),
-render (:mod:`~pipeline.render`) and describe (:mod:`~pipeline.manifest`).
+::
 
-Safe: a lock keeps two builds on one root from interleaving; every input of
-an article is read and validated before anything of it is written; every file
-is written atomically, so an interrupted build leaves each file old or new.
+    load the project once: settings, termbase, page template, build cache
+    ├─ per changed article, in workers: read the source and its catalog (once each),
+    │  parse, segment, merge, restore drafting notes, fill from the memory
+    │  └─ nothing left for the engine: assemble, check, render, stage (same worker)
+    ├─ one engine batch per language pair over every text still pending (main process)
+    ├─ per article that waited for it, in workers: fill, assemble, check, render, stage
+    └─ commit: catalogs, templates, pages, manifest, memory, cache, or nothing at all
 
-Incremental: ``.puente/build-cache.json`` records, per source file, a key made
-of the source's and catalog's bytes, the glossary, the page template, the
-settings and Puente's version. An article whose key is unchanged and whose
-pages are in place is not parsed, translated or rendered again.
+``extract`` stops after the merge and ``translate`` after the drafts (both stage and
+commit catalogs only); ``--no-mt`` skips the engine batch. Every step is a function
+of its own module: parse (:mod:`~pipeline.sources`), segment, catalogs
+(:mod:`~pipeline.catalog`, :mod:`~pipeline.po`), drafts (:mod:`~pipeline.translate`),
+reassemble (:mod:`~pipeline.assemble`), check, render and describe
+(:mod:`~pipeline.manifest`).
+
+Safe: the project lock keeps two runs from interleaving; nothing is written before
+every article of the run is known to be good; every file is written atomically. A
+catalog a translator saves while the build runs is never overwritten: the build
+compares each catalog with what it read just before replacing it, merges again the
+articles whose catalogs changed, and where a save lands in the last instant it puts
+the translator's file back (see :func:`pipeline.files.commit`).
+
+Incremental (:mod:`~pipeline.cache`): an article whose source, catalog, pages and
+settings are unchanged since the last build is not read at all.
 """
 
 from __future__ import annotations
 
-import fcntl
-import functools
+import dataclasses
 import hashlib
-import json
+import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import babel
-import polib
 
 from pipeline import __version__
 from pipeline.assemble import COUNT_KEYS, assemble
-from pipeline.catalog import (
-    Extracted,
-    discard_extracted,
-    extract_article,
-    extract_project,
-    po_path,
-    read_catalog,
-    relative,
-    write_extracted,
-)
+from pipeline.cache import BuildCache, FileIdentity, identify
+from pipeline.catalog import catalog_text, template_for, template_text, update_catalog
 from pipeline.checks import check_catalog
-from pipeline.config import Config
-from pipeline.errors import BuildError
-from pipeline.files import Staged, commit, discard, stage, sweep, write_atomic
-from pipeline.glossary import project_glossary
+from pipeline.errors import BuildError, CatalogError, EngineError, PipelineError, SourceError
+from pipeline.files import Staged, commit, commit_guarded, discard, read_with_stat, stage
+from pipeline.glossary import Glossary, find_terms, glossary_notes
 from pipeline.manifest import ArticleEntry, PageEntry, build_manifest
-from pipeline.model import Document, Issue, Unit
-from pipeline.parallel import fork_safe_fd, parallel_map, release_fd
+from pipeline.memory import Draft, TranslationMemory
+from pipeline.model import Document, Issue, Location, Unit
+from pipeline.mt import Engine, engine_version, get_engine
+from pipeline.parallel import parallel_map
 from pipeline.placeholders import count_words
-from pipeline.render import heading_ids, render_page
+from pipeline.po import CATALOG_LIMIT, Catalog, Origin, format_numbered, read_catalog
+from pipeline.po.merge import MergeStats
+from pipeline.project import Project
+from pipeline.render import PageTemplate, heading_ids, load_template, render_page
 from pipeline.segment import document_units
-from pipeline.sources import check_unique_slugs, load_document, source_paths
-from pipeline.translate import TranslateReport, translate_project
+from pipeline.sources import SlugClaim, check_unique_slugs, load_document, slug_claim
+from pipeline.termbase import load_glossary
+from pipeline.translate import (
+    EXACT,
+    DraftStats,
+    EngineDraft,
+    MemoryLookup,
+    Pending,
+    apply_drafts,
+    engine_drafts,
+    expand_first_mentions,
+    harvest_pairs,
+    plan_drafts,
+    restore_origins,
+    run_suggestions,
+)
 
-Progress = Callable[[int], None]
-CACHE_NAME = "build-cache.json"
+log = logging.getLogger("puente")
+
+Step = Literal["extract", "translate", "build"]
+Progress = Callable[[str, int, int], None]
+"""``progress(phase, done, total)``: called as the run advances."""
+
+SOURCE_LIMIT = 16 * 1024 * 1024
+"""The largest source file read (a long article is a few hundred kilobytes)."""
+ATTEMPTS = 3
+"""How many times the articles whose catalogs a translator saved during the build are merged again."""
 
 
 @dataclass(frozen=True)
 class BuildOptions:
-    output: Path | None = None
+    step: Step = "build"
     engine: str | None = None
     no_mt: bool = False
     jobs: int = 2
@@ -71,304 +99,515 @@ class BuildOptions:
 
 
 @dataclass
-class BuildReport:
-    """What a build did, for the summary and for tests."""
+class Failure:
+    """A unit the engine could not draft."""
 
+    location: Location
+    msgid: str
+    reason: str
+
+    def __str__(self) -> str:
+        short = self.msgid if len(self.msgid) <= 50 else self.msgid[:49] + "…"
+        return f"{self.location}: {short!r}: {self.reason}"
+
+
+@dataclass
+class BuildReport:
+    """What a run did, for the summary, the exit code and tests."""
+
+    step: Step = "build"
     articles: int = 0
     rebuilt: int = 0
     pages_written: list[str] = field(default_factory=list)
     pages_unchanged: list[str] = field(default_factory=list)
     not_written: list[str] = field(default_factory=list)
+    templates_written: list[str] = field(default_factory=list)
+    templates_unchanged: list[str] = field(default_factory=list)
+    catalogs_written: list[str] = field(default_factory=list)
+    catalogs_unchanged: list[str] = field(default_factory=list)
     units: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    merge: MergeStats = field(default_factory=MergeStats)
+    drafts: DraftStats = field(default_factory=DraftStats)
     issues: list[Issue] = field(default_factory=list)
-    translate: TranslateReport | None = None
+    warnings: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    retried: list[str] = field(default_factory=list)
     manifest_written: bool = False
 
-
-@contextmanager
-def build_lock(config: Config, command: str = "build", out: Path | None = None) -> Iterator[None]:
-    """Hold ``.puente/build.lock`` while ``command`` (build, extract, translate: whatever
-    rewrites catalogs and pages) runs, or fail at once naming the run that holds it.
-
-    Code that calls :func:`pipeline.catalog.extract_project` or
-    :func:`pipeline.translate.translate_project` itself should hold it too. Once taken,
-    the temporary files a killed run left in the project's folders (with ``out`` as the
-    output folder) are removed.
-    """
-    config.state_dir.mkdir(parents=True, exist_ok=True)
-    path = config.state_dir / "build.lock"
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            pid, _, holder = handle.read().strip().partition(" ")
-            raise BuildError(
-                ".puente/build.lock",
-                None,
-                f"another {holder or 'puente command'} is running on this project "
-                f"(pid {pid or 'unknown'}); wait for it to finish",
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()} {command}")
-        handle.flush()
-        fork_safe_fd(handle.fileno())  # workers must not hold it after a killed build
-        sweep(_working_folders(config, out or config.output_dir))  # a killed run's leftovers
-        try:
-            yield
-        finally:
-            release_fd(handle.fileno())
+    @property
+    def errors(self) -> list[Issue]:
+        """Error findings of the whole project (of unchanged articles too, from the cache)."""
+        return [issue for issue in self.issues if issue.severity == "error"]
 
 
-def _working_folders(config: Config, out: Path) -> list[Path]:
-    """The folders Puente writes files into (where a killed run can leave a temporary one)."""
-    folders = [config.state_dir, config.glossary_dir, config.locales_dir / "templates", out]
-    for lang in config.languages:
-        folders += [config.locales_dir / lang / "LC_MESSAGES", out / lang]
-    return folders
-
-
-def page_path(lang: str, slug: str) -> str:
-    """A page's path relative to the output folder (and to the manifest)."""
-    return f"{lang}/{slug}.html"
-
-
-def _sha(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return ""
-
-
-def _template(config: Config) -> Path | None:
-    path = config.root / "templates" / "page.html"
-    return path if path.is_file() else None
-
-
-def _settings_key(config: Config, options: BuildOptions, glossary_version: str) -> str:
-    template = _template(config)
-    parts = [
-        __version__,
-        f"babel {babel.__version__}",  # locale data shapes dates on pages
-        glossary_version,
-        _sha(template) if template else "built-in",
-        repr(sorted(config.locales.items())),
-        config.segmentation,
-        config.changed_units,
-        options.engine or config.engine,
-        str(options.no_mt),
-        str(options.reviewed_only),
-    ]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-def build_project(config: Config, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
-    """Build every article of the project; see the module docstring."""
-    out = options.output or config.output_dir
-    report = BuildReport()
-    with build_lock(config, out=out):
-        glossary = project_glossary(config, reload=True)
-        settings = _settings_key(config, options, glossary.version)
-        cache_path = config.state_dir / CACHE_NAME
-        cache = _load_cache(cache_path, settings)
-        sources = source_paths(config)
-        clean: dict[str, dict[str, Any]] = {}
-        dirty: list[Path] = []
-        for path in sources:
-            rel = relative(config, path)
-            cached = cache.get(rel)
-            if cached and _still_valid(cached, path, config, out):
-                clean[rel] = cached
-            else:
-                dirty.append(path)
-        template = _template(config)
-        prepared: list[_Prepared] = []
-        extracted: list[Extracted] = []
-        if dirty and options.no_mt:
-            # one pass per article: parse, merge its catalog, reassemble and render, staging
-            # the files; nothing is committed before every article is done (a bad source or
-            # catalog stops the build here with no file changed)
-            process = functools.partial(_process_source, config, options, template, out)
-            results = parallel_map(process, dirty, options.jobs, progress, discard=_discard_result)
-            extracted = [article for article, _ in results]
-            prepared = [article for _, article in results]
-        elif dirty:
-            # reads and merges every catalog before writing any: a broken one stops the build here
-            catalogs = extract_project(config, dirty, jobs=options.jobs, owners=_owners(clean))
-            report.translate = translate_project(
-                config,
-                options.engine,
-                jobs=options.jobs,
-                only=set(catalogs.catalog_paths),
-                progress=progress,
-            )
-            prepare = functools.partial(_prepare_source, config, options, template, out)
-            prepared = parallel_map(prepare, dirty, options.jobs, progress, discard=_discard_prepared)
-        pages: list[Staged] = []
-        fresh: dict[str, dict[str, Any]] = {}
-        try:
-            if extracted:
-                check_unique_slugs(sorted(done.claim for done in extracted), _owners(clean))
-                write_extracted(config, extracted)
-            for article in prepared:
-                fresh[article.entry["source"]] = _account_article(article, report, pages)
-            for item in pages:
-                rel_page = item.path.relative_to(out).as_posix()
-                (report.pages_written if item.changed else report.pages_unchanged).append(rel_page)
-            commit(pages, durable=False)
-        except BaseException:
-            _discard_staged(extracted, prepared)
-            raise
-        for held in report.not_written:
-            # a page held back must not stay online in an older version
-            (out / held).unlink(missing_ok=True)
-        report.articles = len(sources)
-        report.rebuilt = len(dirty)
-        entries = {**clean, **fresh}
-        for cached in clean.values():
-            report.pages_unchanged.extend(cached["pages"])
-            for key in COUNT_KEYS:
-                report.units[key] += cached["target_units"].get(key, 0)
-        ordered = sorted(entries, key=lambda rel: entries[rel]["slug"])
-        articles = [_article_entry(entries[rel]) for rel in ordered]
-        manifest = build_manifest(articles, generator_version=__version__, previous=out / "manifest.json")
-        report.manifest_written = write_atomic(out / "manifest.json", manifest)
-        _save_cache(cache_path, settings, entries, config)
-    return report
-
-
-def _owners(clean: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """Slug → source of the articles not rebuilt this time."""
-    return {cached["slug"]: rel for rel, cached in clean.items()}
-
-
-def _still_valid(cached: dict[str, Any], path: Path, config: Config, out: Path) -> bool:
-    if cached.get("source_sha") != _sha(path):
-        return False
-    if cached.get("catalog_sha") != _sha(config.root / cached["catalog"]):
-        return False
-    return all(_sha(out / page) == sha for page, sha in cached["page_sha"].items())
-
-
-def _load_cache(path: Path, settings: str) -> dict[str, dict[str, Any]]:
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (FileNotFoundError, ValueError, UnicodeDecodeError):
-        return {}
-    if not isinstance(data, dict) or data.get("settings") != settings:
-        return {}
-    articles = data.get("articles")
-    return articles if isinstance(articles, dict) else {}
-
-
-def _save_cache(path: Path, settings: str, entries: dict[str, dict[str, Any]], config: Config) -> None:
-    for entry in entries.values():
-        entry["catalog_sha"] = _sha(config.root / entry["catalog"])
-    payload = {"settings": settings, "articles": entries}
-    # compact: the C encoder (an indented dump takes the slow path, a tenth of a second per 1,000 articles)
-    write_atomic(path, json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n")
+# --- the run ------------------------------------------------------------------------
 
 
 @dataclass
-class _Prepared:
-    """One article's pages (staged) and facts, computed in a worker."""
+class Run:
+    """What every step of one run shares: the project, the options and what was loaded
+    once (termbase, page template, engine identity). Worker processes are forked and
+    inherit it."""
 
-    entry: dict[str, Any]
-    pages: tuple[Staged, ...]
-    issues: list[Issue]
-    units: dict[str, int]
-    held: str | None
+    project: Project
+    options: BuildOptions
+    glossary: Glossary
+    template: PageTemplate | None
+    engine_name: str
+    engine_version: str
+    settings: str
+    engine: Engine | None = None
+    _memory: tuple[int, TranslationMemory] | None = None
 
+    def memory(self) -> TranslationMemory:
+        """This process's read-only connection to the translation memory."""
+        if self._memory is None or self._memory[0] != os.getpid():
+            self._memory = (
+                os.getpid(),
+                TranslationMemory(
+                    self.project.memory_path,
+                    readonly=True,
+                    relative=self.project.relative(self.project.memory_path),
+                ),
+            )
+        return self._memory[1]
 
-def _discard_staged(extracted: Sequence[Extracted], prepared: Sequence[_Prepared]) -> None:
-    """Remove every file the articles staged, catalogs and pages, in one :func:`discard`
-    (so that the folders made for them go too)."""
-    discard(
-        [
-            *(item for done in extracted for item in done.files),
-            *(item for article in prepared for item in article.pages),
-        ]
-    )
-
-
-def _discard_prepared(prepared: Sequence[_Prepared]) -> None:
-    _discard_staged([], prepared)
-
-
-def _discard_result(results: Sequence[tuple[Extracted, _Prepared]]) -> None:
-    _discard_staged([done for done, _ in results], [article for _, article in results])
-
-
-def _account_article(prepared: _Prepared, report: BuildReport, pages: list[Staged]) -> dict[str, Any]:
-    """Count one article into ``report``, queue its staged pages into ``pages``, and
-    return its cache entry."""
-    report.issues.extend(prepared.issues)
-    for key in COUNT_KEYS:
-        report.units[key] += prepared.units[key]
-    if prepared.held is not None:
-        report.not_written.append(prepared.held)
-    pages.extend(prepared.pages)
-    return prepared.entry
+    def close(self) -> None:
+        if self._memory is not None and self._memory[0] == os.getpid():
+            self._memory[1].close()
+        self._memory = None
 
 
-def _process_source(
-    config: Config, options: BuildOptions, template: Path | None, out: Path, path: Path
-) -> tuple[Extracted, _Prepared]:
-    """Everything of one article without machine translation, in one worker."""
-    document = load_document(path, config.root)
-    extracted, catalog, units = extract_article(config, document)
+_RUN: Run | None = None
+"""The run in progress (read by the functions that run in workers)."""
+
+
+def _current() -> Run:
+    assert _RUN is not None, "no run in progress"
+    return _RUN
+
+
+def open_run(project: Project, options: BuildOptions, engine: Engine | None = None) -> Run:
+    """Load what the whole run shares, checking it before anything is read or written
+    (``engine``: an engine object to use instead of the one named by the options)."""
+    glossary = load_glossary(project)
+    template = None
+    template_key = ""
+    if options.step == "build":
+        path = project.page_template
+        template = load_template(path, project.relative(path) if path is not None else "")
+        template_key = hashlib.sha256(path.read_bytes()).hexdigest() if path is not None else "built-in"
+    engine_name = engine.name if engine is not None else options.engine or project.config.engine
+    if engine is not None:
+        version = engine.version
+    else:
+        version = engine_version(engine_name) if options.step != "extract" else ""
+    config = project.config
+    parts = [
+        __version__,
+        f"babel {babel.__version__}",  # locale data shapes dates and plural headers
+        glossary.version,
+        template_key,
+        repr(dataclasses.astuple(config)),
+        options.step,
+        engine_name,
+        version,
+        str(options.no_mt),
+        str(options.reviewed_only),
+        project.relative(project.output_dir),
+    ]
+    settings = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return Run(project, options, glossary, template, engine_name, version, settings, engine)
+
+
+def build_project(
+    project: Project, options: BuildOptions, progress: Progress | None = None, *, engine: Engine | None = None
+) -> BuildReport:
+    """Run the flow up to ``options.step`` on every article (see the module docstring);
+    ``engine``: an engine object instead of the one the options name (library callers)."""
+    global _RUN
+    report = BuildReport(step=options.step)
+    with project.lock(options.step):
+        run = open_run(project, options, engine)
+        cache = BuildCache.load(project.cache_path, run.settings)
+        sources = project.source_paths()
+        report.articles = len(sources)
+        if options.step == "build":
+            dirty = [path for path in sources if not cache.fresh(project, project.relative(path))]
+        else:
+            dirty = list(sources)
+        report.rebuilt = len(dirty)
+        log.info("%d articles, %d to process", len(sources), len(dirty))
+        _RUN = run
+        try:
+            done = _process(run, dirty, cache, report, progress)
+        finally:
+            run.close()
+            _RUN = None
+        try:
+            _commit(run, sources, done, cache, report)
+        except BaseException:
+            discard(item for article in done.values() for item in article.files)
+            raise
+    return report
+
+
+def _process(
+    run: Run, dirty: list[Path], cache: BuildCache, report: BuildReport, progress: Progress | None
+) -> dict[str, Done]:
+    """Every dirty article, processed and staged; articles whose catalogs a translator
+    saved meanwhile are processed again (at most :data:`ATTEMPTS` times)."""
+    done: dict[str, Done] = {}
+    todo = dirty
     try:
-        return extracted, _prepare_article(config, options, template, out, document, catalog, units)
+        for attempt in range(ATTEMPTS):
+            for article in _pass(run, todo, report, progress):
+                old = done.pop(article.source, None)
+                if old is not None:
+                    discard(old.files)
+                done[article.source] = article
+            owners = {slug: rel for rel, slug in cache.slugs().items() if rel not in done}
+            check_unique_slugs(sorted(article.claim for article in done.values()), owners)
+            changed = [article for article in done.values() if article.catalog_moved(run.project)]
+            if not changed:
+                return done
+            names = ", ".join(article.catalog for article in changed)
+            log.info("catalogs saved during the build, merged again: %s", names)
+            report.retried.extend(article.catalog for article in changed)
+            if attempt + 1 == ATTEMPTS:
+                raise BuildError(
+                    changed[0].catalog,
+                    None,
+                    f"the catalog keeps changing while the build reads it ({ATTEMPTS} times): "
+                    "run the build again when the translator's tool has saved",
+                )
+            todo = [run.project.root / article.source for article in changed]
     except BaseException:
-        discard_extracted([extracted])
+        discard(item for article in done.values() for item in article.files)
         raise
+    return done
 
 
-def _prepare_source(
-    config: Config, options: BuildOptions, template: Path | None, out: Path, path: Path
-) -> _Prepared:
-    """One article's pages from its source and its catalog as written."""
-    document = load_document(path, config.root)
-    meta = document.meta
-    catalog = read_catalog(po_path(config, meta.slug, config.target_language(meta.lang)), config.root)
-    return _prepare_article(config, options, template, out, document, catalog)
+def _pass(run: Run, paths: Sequence[Path], report: BuildReport, progress: Progress | None) -> list[Done]:
+    """One pass over ``paths``: the first worker step, the engine batch, the second step."""
+    jobs = run.options.jobs
+
+    def tick(phase: str, total: int) -> Callable[[int], None] | None:
+        if progress is None:
+            return None
+        count = [0]
+
+        def advance(step: int) -> None:
+            count[0] += step
+            progress(phase, count[0], total)
+
+        return advance
+
+    first = parallel_map(_first_step, paths, jobs, tick("articles", len(paths)), discard=_discard_results)
+    finished = [item for item in first if isinstance(item, Done)]
+    waiting = [item for item in first if isinstance(item, Waiting)]
+    if not waiting:
+        return finished
+    try:
+        drafts = _engine_batch(run, waiting, finished, report, progress)
+        global _WAITING, _DRAFTS
+        _WAITING, _DRAFTS = waiting, drafts
+        try:
+            second = parallel_map(
+                _second_step, range(len(waiting)), jobs, tick("pages", len(waiting)), discard=_discard_results
+            )
+        finally:
+            _WAITING, _DRAFTS = [], {}
+    except BaseException:
+        discard(item for article in finished for item in article.files)
+        raise
+    return finished + [item for item in second if isinstance(item, Done)]
 
 
-def _prepare_article(
-    config: Config,
-    options: BuildOptions,
-    template: Path | None,
-    out: Path,
-    document: Document,
-    catalog: polib.POFile,
-    units: list[Unit] | None = None,
-) -> _Prepared:
+def _discard_results(results: Sequence[object]) -> None:
+    discard(item for result in results if isinstance(result, Done) for item in result.files)
+
+
+# --- one article ----------------------------------------------------------------------
+
+
+@dataclass
+class Waiting:
+    """An article whose catalog waits for the engine batch (kept in the main process)."""
+
+    source: Path
+    source_id: FileIdentity
+    document: Document
+    units: list[Unit]
+    template: Catalog
+    pot_text: str | None
+    catalog: Catalog
+    old_catalog: Catalog | None
+    catalog_id: FileIdentity | None
+    pending: list[Pending]
+    merge: MergeStats
+    drafts: DraftStats
+    harvested: list[tuple[str, str]]
+
+
+@dataclass
+class Done:
+    """One article, processed: its staged files and what the manifest, the cache and the
+    summary need of it."""
+
+    source: str
+    claim: SlugClaim
+    catalog: str
+    files: tuple[Staged, ...]
+    pot: str
+    pot_written: bool
+    catalog_written: bool
+    source_id: FileIdentity
+    catalog_id: FileIdentity | None
+    facts: dict[str, Any]
+    issues: list[Issue]
+    merge: MergeStats
+    drafts: DraftStats
+    harvested: list[tuple[str, str, str, str, str]]
+    drafted: list[tuple[str, str, str, str, str, str, Draft]]
+    failures: list[Failure]
+    held: str | None
+    pages: dict[str, bool]
+    outputs: list[tuple[Path, str | None]] = field(default_factory=list)
+
+    def catalog_moved(self, project: Project) -> bool:
+        """Whether the catalog on disk is no longer the one this article was built from."""
+        return not identify(project.root / self.catalog, self.catalog_id)
+
+
+def _first_step(path: Path) -> Done | Waiting:
+    run = _current()
+    project, config = run.project, run.project.config
+    rel = project.relative(path)
+    if not project.inside(path):
+        raise SourceError(rel, None, "links outside the project: copy the article into sources/")
+    raw, info = read_with_stat(path, rel, SourceError, SOURCE_LIMIT)
+    source_id = FileIdentity.of(raw, info)
+    document = load_document(path, project.root, raw)
     meta = document.meta
     source_lang, target_lang = meta.lang, config.target_language(meta.lang)
+    units = [
+        dataclasses.replace(unit, notes=unit.notes + tuple(notes)) if notes else unit
+        for unit in document_units(document, config.segmentation)
+        for notes in [glossary_notes(find_terms(run.glossary, unit.text, source_lang), target_lang)]
+    ]
+    template = template_for(document, units)
+    pot_path = project.pot_path(meta.slug)
+    pot_text = template_text(template, _old_text(pot_path, project))
+    po_path = project.po_path(meta.slug, target_lang)
+    catalog_rel = project.relative(po_path)
+    old, catalog_id = _read_catalog(project, po_path, catalog_rel)
+    catalog, merge = update_catalog(
+        old, template, document, target_lang, config.locale(target_lang), threshold=config.merge_threshold
+    )
+    stats = DraftStats()
+    harvested: list[tuple[str, str]] = []
+    pending: list[Pending] = []
+    if run.options.step != "extract":
+        memory = run.memory()
+        stats.restored = restore_origins(catalog, memory, source_lang, target_lang)
+        harvested = harvest_pairs(catalog)
+        lookup = MemoryLookup(
+            memory, run.engine_name, run.engine_version, run.glossary.version, config.fuzzy_threshold
+        )
+        pending = plan_drafts(catalog, lookup, source_lang, target_lang, stats)
+    waiting = Waiting(
+        path, source_id, document, units, template, pot_text, catalog, old, catalog_id,
+        pending, merge, stats, harvested,
+    )  # fmt: skip
+    if pending and not run.options.no_mt:
+        return waiting
+    return _finish(run, waiting, {}, [])
+
+
+def _read_catalog(project: Project, path: Path, rel: str) -> tuple[Catalog | None, FileIdentity | None]:
+    if not path.exists() and not path.is_symlink():
+        return None, None
+    if not project.inside(path):
+        raise BuildError(rel, None, "links outside the project: a catalog must be a file of the project")
+    raw, info = read_with_stat(path, rel, CatalogError, CATALOG_LIMIT)
+    return read_catalog(path, rel, raw), FileIdentity.of(raw, info)
+
+
+def _old_text(path: Path, project: Project) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+_WAITING: list[Waiting] = []
+_DRAFTS: dict[tuple[str, str], dict[str, EngineDraft]] = {}
+
+
+def _second_step(index: int) -> Done:
+    run = _current()
+    article = _WAITING[index]
+    source_lang = article.document.meta.lang
+    target_lang = run.project.config.target_language(source_lang)
+    drafts = _DRAFTS.get((source_lang, target_lang), {})
+    return _finish(run, article, drafts, [])
+
+
+def _engine_batch(
+    run: Run, waiting: list[Waiting], finished: list[Done], report: BuildReport, progress: Progress | None
+) -> dict[tuple[str, str], dict[str, EngineDraft]]:
+    """Draft every pending text of the run, one engine batch per language pair; an exact
+    reviewed translation harvested in this run (another article's) is used first."""
+    config = run.project.config
+    reviewed: dict[tuple[str, str, str], str] = {}
+    for done in finished:
+        for source, target, msgid, msgstr, _ in done.harvested:
+            reviewed[(source, target, msgid)] = msgstr
+    for article in waiting:
+        source = article.document.meta.lang
+        for msgid, msgstr in article.harvested:
+            reviewed[(source, config.target_language(source), msgid)] = msgstr
+    texts: dict[tuple[str, str], list[str]] = {}
+    for article in waiting:
+        source = article.document.meta.lang
+        target = config.target_language(source)
+        for item in article.pending:
+            if (source, target, item.msgid) not in reviewed:
+                texts.setdefault((source, target), []).append(item.msgid)
+    drafts: dict[tuple[str, str], dict[str, EngineDraft]] = {}
+    for (source, target, msgid), translation in reviewed.items():
+        drafts.setdefault((source, target), {})[msgid] = EngineDraft(translation, reviewed=True)
+    if not texts:
+        return drafts
+    engine = run.engine or get_engine(run.engine_name, jobs=run.options.jobs)
+    for (source, target), items in texts.items():
+        unique = list(dict.fromkeys(items))
+        log.info("engine %s %s: %d texts %s→%s", engine.name, engine.version, len(unique), source, target)
+        if progress is not None:
+            progress("machine translation", 0, len(unique))
+        made = engine_drafts(engine, run.glossary, unique, source, target)
+        this_run = {msgid: text for (sl, tl, msgid), text in reviewed.items() if (sl, tl) == (source, target)}
+        for text, suggestion in run_suggestions(unique, this_run, config.fuzzy_threshold).items():
+            made[text] = dataclasses.replace(made[text], suggestion=suggestion)
+        drafts.setdefault((source, target), {}).update(made)
+        report.drafts.engine_calls += 1
+        report.drafts.engine_units += len(unique)
+        if progress is not None:
+            progress("machine translation", len(unique), len(unique))
+    return drafts
+
+
+def _is_review(draft: EngineDraft | None) -> bool:
+    return draft is not None and draft.reviewed
+
+
+def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: list[Issue]) -> Done:
+    """Fill the engine's drafts, then check, reassemble, render and stage one article."""
+    project, config, options = run.project, run.project.config, run.options
+    document, catalog = article.document, article.catalog
+    meta = document.meta
+    source_lang, target_lang = meta.lang, config.target_language(meta.lang)
+    po_path = project.po_path(meta.slug, target_lang)
+    catalog_rel = project.relative(po_path)
+    failures: list[Failure] = []
+    drafted: list[tuple[str, str, str, str, str, str, Draft]] = []
+    if article.pending and drafts:
+        # another article's review of the same sentence, made in this run, comes first
+        known = [item for item in article.pending if _is_review(drafts.get(item.msgid))]
+        apply_drafts(catalog, known, drafts, Origin("memory", detail=EXACT), article.drafts)
+        article.drafts.memory_exact += len(known)
+        rest = [item for item in article.pending if not _is_review(drafts.get(item.msgid))]
+        origin = Origin("engine", run.engine_name, run.engine_version)
+        failed = apply_drafts(catalog, rest, drafts, origin, article.drafts)
+        failures = [
+            Failure(Location(catalog_rel, entry.line or 1), entry.msgid, reason) for entry, reason in failed
+        ]
+        for item in rest:
+            made = drafts.get(item.msgid)
+            if made is not None and made.text is not None:
+                drafted.append(
+                    (run.engine_name, run.engine_version, source_lang, target_lang, run.glossary.version,
+                     item.msgid, Draft(made.text, made.unknown))
+                )  # fmt: skip
+    if options.step != "extract":
+        expand_first_mentions(catalog, run.glossary, source_lang, target_lang)
+    po_text = catalog_text(catalog, article.old_catalog)
+    if po_text is not None:
+        po_text = format_numbered(catalog)  # the entries get their lines in the new file
+    elif article.old_catalog is not None:
+        lines = {entry.key: entry.line for entry in article.old_catalog.active}
+        catalog.entries = [entry.replace(line=lines.get(entry.key, entry.line)) for entry in catalog.entries]
+    pot_path = project.pot_path(meta.slug)
+    files: list[Staged] = []
+    try:
+        files += stage([(pot_path, article.pot_text)] if article.pot_text is not None else [])
+        files += stage([(po_path, po_text)] if po_text is not None else [])
+        result = Done(
+            source=document.source,
+            claim=slug_claim(document),
+            catalog=catalog_rel,
+            files=(),
+            pot=project.relative(pot_path),
+            pot_written=article.pot_text is not None,
+            catalog_written=po_text is not None,
+            source_id=article.source_id,
+            catalog_id=article.catalog_id,
+            facts={},
+            issues=list(extra),
+            merge=article.merge,
+            drafts=article.drafts,
+            harvested=[(source_lang, target_lang, s, t, catalog_rel) for s, t in article.harvested],
+            drafted=drafted,
+            failures=failures,
+            held=None,
+            pages={},
+        )
+        if options.step == "build":
+            files += _pages(run, article, catalog, catalog_rel, result)
+    except BaseException:
+        discard(files)
+        raise
+    result.files = tuple(files)
+    pot_digest = (
+        hashlib.sha256(article.pot_text.encode()).hexdigest() if article.pot_text is not None else None
+    )
+    result.outputs.insert(0, (pot_path, pot_digest))
+    return result
+
+
+def _pages(run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, result: Done) -> list[Staged]:
+    project, config, options = run.project, run.project.config, run.options
+    document, units = article.document, article.units
+    meta = document.meta
+    source_lang, target_lang = meta.lang, config.target_language(meta.lang)
+    out = project.output_dir
     paths = {source_lang: page_path(source_lang, meta.slug), target_lang: page_path(target_lang, meta.slug)}
     alternates = {lang: f"../{path}" for lang, path in paths.items()}
     ids = heading_ids(document)
-    if units is None:
-        units = document_units(document, config.segmentation)
-    entries = {(e.msgctxt, e.msgid): e for e in catalog if not e.obsolete}
-    catalog_rel = relative(config, po_path(config, meta.slug, target_lang))
     translated, page_report = assemble(
         document,
         units,
-        entries,
+        catalog.by_key(),
         target_lang,
         catalog_path=catalog_rel,
         changed_units=config.changed_units,
         segmentation=config.segmentation,
     )
-    issues = page_report.issues + check_catalog(catalog, catalog_rel, config, project_glossary(config))
+    issues = page_report.issues + check_catalog(
+        catalog, catalog_rel, source_lang, target_lang, run.glossary, config.check_severities
+    )
+    issues = [
+        dataclasses.replace(issue, severity=config.check_severities.get(issue.code, issue.severity))  # type: ignore[arg-type]
+        for issue in issues
+        if config.check_severities.get(issue.code) != "off"
+    ]
     held = page_report.held or (options.reviewed_only and page_report.state != "reviewed")
     if held:  # and not linked to either
         alternates = {source_lang: alternates[source_lang]}
     pages: dict[str, bytes] = {
         source_lang: render_page(
-            document, alternates=alternates, locale=config.locale(source_lang), template=template, ids=ids
+            document, alternates=alternates, locale=config.locale(source_lang), template=run.template, ids=ids
         )
     }
     if not held:
@@ -377,18 +616,17 @@ def _prepare_article(
             alternates=alternates,
             locale=config.locale(target_lang),
             state=page_report.state,
-            template=template,
+            template=run.template,
             ids=ids,
         )
     source_words = sum(count_words(unit.text) for unit in units)
-    entry = {
+    result.facts = {
         "slug": meta.slug,
         "source": document.source,
         "source_lang": source_lang,
         "date": meta.date,
         "author": meta.author,
         "catalog": catalog_rel,
-        "source_sha": document.sha256,
         "pages": sorted(paths[lang] for lang in pages),
         "page_sha": {paths[lang]: hashlib.sha256(page).hexdigest() for lang, page in pages.items()},
         "held": [target_lang] if held else [],
@@ -404,13 +642,93 @@ def _prepare_article(
         },
         "target_units": page_report.units,
     }
-    return _Prepared(
-        entry=entry,
-        pages=tuple(stage((out / paths[lang], page) for lang, page in pages.items())),
-        issues=issues,
-        units=page_report.units,
-        held=paths[target_lang] if held else None,
-    )
+    result.issues.extend(issues)
+    result.held = paths[target_lang] if held else None
+    staged = stage((out / paths[lang], page) for lang, page in pages.items())
+    result.pages = {paths[lang]: item.changed for lang, item in zip(pages, staged, strict=True)}
+    result.outputs.extend((out / paths[lang], result.facts["page_sha"][paths[lang]]) for lang in pages)
+    return staged
+
+
+def page_path(lang: str, slug: str) -> str:
+    """A page's path relative to the output folder (and to the manifest)."""
+    return f"{lang}/{slug}.html"
+
+
+# --- commit ---------------------------------------------------------------------------
+
+
+def _commit(
+    run: Run, sources: list[Path], done: dict[str, Done], cache: BuildCache, report: BuildReport
+) -> None:
+    """Write everything the run staged, the memory and the manifest, then the cache."""
+    project = run.project
+    catalogs = [item for article in done.values() for item in article.files if item.path.suffix == ".po"]
+    expected = {project.root / article.catalog: article.catalog_id for article in done.values()}
+    others = [item for article in done.values() for item in article.files if item.path.suffix != ".po"]
+
+    def unchanged(target: Path, old: Path) -> bool:
+        return identify(old, expected.get(target))
+
+    _, displaced = commit_guarded(catalogs, unchanged=unchanged)
+    commit(others, durable=False)
+    raced = {project.relative(path) for path in displaced}
+    for article in done.values():
+        _account(article, report, raced)
+    for held in report.not_written:
+        # a page held back must not stay online in an older version
+        (project.output_dir / held).unlink(missing_ok=True)
+    if run.options.step != "extract":
+        with TranslationMemory(project.memory_path, relative=project.relative(project.memory_path)) as memory:
+            memory.record(
+                [row for article in done.values() for row in article.drafted],
+                [pair for article in done.values() for pair in article.harvested],
+            )
+    if run.options.step != "build":
+        return
+    live = {project.relative(path) for path in sources}
+    cache.forget(set(cache.articles) - live)
+    for article in done.values():
+        if article.catalog in raced:
+            cache.forget({article.source})  # rebuilt next time, from the translator's file
+        else:
+            cache.record(project, article.source, article.source_id, article.catalog, article.catalog_id,
+                         article.catalog_written, article.facts, article.issues, article.outputs)  # fmt: skip
+    for rel in live:
+        if rel not in done and rel in cache.articles:
+            report.pages_unchanged.extend(cache.articles[rel]["facts"]["pages"])
+            for key in COUNT_KEYS:
+                report.units[key] += cache.articles[rel]["facts"]["target_units"].get(key, 0)
+            report.issues.extend(cache.issues(rel))
+            report.warnings += cache.articles[rel].get("warnings", 0)
+    facts = [cache.articles[rel]["facts"] for rel in sorted(live) if rel in cache.articles]
+    ordered = sorted(facts, key=lambda entry: entry["slug"])
+    manifest = build_manifest([_article_entry(entry) for entry in ordered], generator_version=__version__,
+                              previous=project.output_dir / "manifest.json")  # fmt: skip
+    report.manifest_written = commit(
+        stage([(project.output_dir / "manifest.json", manifest)]), durable=False
+    )[0]
+    cache.save(project.cache_path)
+    report.issues.sort(key=lambda issue: (issue.location.path, issue.location.line))
+
+
+def _account(article: Done, report: BuildReport, raced: set[str]) -> None:
+    report.merge.add(article.merge)
+    report.drafts.add(article.drafts)
+    report.failures.extend(article.failures)
+    (report.templates_written if article.pot_written else report.templates_unchanged).append(article.pot)
+    written = article.catalog_written and article.catalog not in raced
+    (report.catalogs_written if written else report.catalogs_unchanged).append(article.catalog)
+    if article.catalog in raced:
+        report.retried.append(article.catalog)
+    for page, changed in article.pages.items():
+        (report.pages_written if changed else report.pages_unchanged).append(page)
+    if article.held is not None:
+        report.not_written.append(article.held)
+    report.issues.extend(issue for issue in article.issues if issue.severity == "error")
+    report.warnings += sum(1 for issue in article.issues if issue.severity != "error")
+    for key in COUNT_KEYS:
+        report.units[key] += article.facts.get("target_units", {}).get(key, 0)
 
 
 def _article_entry(entry: dict[str, Any]) -> ArticleEntry:
@@ -440,3 +758,6 @@ def _article_entry(entry: dict[str, Any]) -> ArticleEntry:
         pages=tuple(pages),
         held=tuple(entry["held"]),
     )
+
+
+__all__ = ["BuildOptions", "BuildReport", "EngineError", "PipelineError", "build_project", "page_path"]

@@ -1,7 +1,7 @@
 """Quality checks on translations, pofilter-style: each a code, a default severity, a message.
 
 ``check_entry`` runs every check on one (source, translation) pair and
-``check_project`` on every catalog of a project. A translator silences one
+``check_catalog`` on every entry of a catalog. A translator silences one
 finding on one entry with the flag ``puente-ignore-<code>`` (``#, fuzzy,
 puente-ignore-numbers``); a project re-grades or silences a code in the
 ``[checks]`` table of ``puente.toml`` (``numbers = "warning"``, ``length = "off"``).
@@ -12,16 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
-import polib
-
-from pipeline.catalog import read_catalog, relative
-from pipeline.config import Config
-from pipeline.glossary import Glossary, check_terms, load_glossary
+from pipeline.catalog import valid_plural_forms
+from pipeline.findings import CHECKS
+from pipeline.glossary import Glossary, check_terms
 from pipeline.model import Issue, Location, Severity
 from pipeline.placeholders import count_words, problems, strip, tokens
-from pipeline.translate import catalog_paths
+from pipeline.po import Catalog, Entry
+from pipeline.text import BIDI, CONTROL, describe
 
 IGNORE_FLAG = "puente-ignore-"
 
@@ -32,19 +30,6 @@ class Finding:
     severity: Severity
     message: str
 
-
-CHECKS: dict[str, tuple[Severity, str]] = {
-    "placeholders": ("error", "placeholders missing, extra, repeated or unbalanced"),
-    "glossary": ("error", "an approved glossary term missing, or a do-not-translate term changed"),
-    "numbers": ("error", "a number of the source missing or changed (compared by value, any locale)"),
-    "negation": ("warning", "a negation dropped or added (machine translation drops negations)"),
-    "untranslated": ("warning", "no translation yet"),
-    "unchanged": ("warning", "the translation is a copy of the source"),
-    "length": ("warning", "the translation is far shorter or longer than the source"),
-    "punctuation": ("warning", "the final punctuation differs, or Spanish ¿ ¡ are missing"),
-    "quotes": ("warning", "unbalanced quotation marks"),
-    "whitespace": ("warning", "leading or trailing spaces differ, or double spaces"),
-}
 
 # --- numbers ------------------------------------------------------------------------
 
@@ -143,7 +128,9 @@ def check_punctuation(source: str, translation: str, source_lang: str, target_la
     src_end, tgt_end = _END.search(strip(source).rstrip()), _END.search(strip(translation).rstrip())
     src_mark = src_end.group(1) if src_end else ""
     tgt_mark = tgt_end.group(1) if tgt_end else ""
-    if (src_mark in ".…") != (tgt_mark in ".…") or (src_mark in "?!:" and src_mark != tgt_mark):
+    # a mark of "" is no mark: `"" in ".…"` would say a dropped period is a period
+    src_period, tgt_period = bool(src_mark) and src_mark in ".…", bool(tgt_mark) and tgt_mark in ".…"
+    if src_period != tgt_period or (bool(src_mark) and src_mark in "?!:" and src_mark != tgt_mark):
         found.append(f"the source ends with {src_mark or 'no punctuation'!r}, the translation with "
                      f"{tgt_mark or 'no punctuation'!r}")  # fmt: skip
     if target_lang == "es":
@@ -193,6 +180,17 @@ def check_unchanged(source: str, translation: str, source_lang: str, target_lang
     return []
 
 
+def check_control(source: str, translation: str, source_lang: str, target_lang: str) -> list[str]:
+    found = sorted({describe(char) for char in CONTROL.findall(translation)})
+    bidi = sorted({describe(char) for char in BIDI.findall(translation)} - set(BIDI.findall(source)))
+    problems = []
+    if found:
+        problems.append(f"control characters {', '.join(found)} (never published): remove them")
+    if bidi:
+        problems.append(f"bidirectional controls {', '.join(bidi)} can reorder what a reader sees")
+    return problems
+
+
 TextCheck = Callable[[str, str, str, str], list[str]]
 TEXT_CHECKS: dict[str, TextCheck] = {
     "numbers": check_numbers,
@@ -202,6 +200,7 @@ TEXT_CHECKS: dict[str, TextCheck] = {
     "punctuation": check_punctuation,
     "quotes": check_quotes,
     "whitespace": check_whitespace,
+    "control": check_control,
 }
 
 
@@ -233,32 +232,78 @@ def check_entry(
     return findings
 
 
-def check_catalog(catalog: polib.POFile, path: str, config: Config, glossary: Glossary) -> list[Issue]:
-    target = catalog.metadata.get("Language", "")
-    source = catalog.metadata.get("X-Source-Language") or config.target_language(target)
+def check_catalog(
+    catalog: Catalog,
+    path: str,
+    source_lang: str,
+    target_lang: str,
+    glossary: Glossary,
+    severities: Mapping[str, str],
+) -> list[Issue]:
+    """Findings for every active entry of ``catalog`` (and its header), located at the
+    entry's line in ``path``; ``severities`` re-grades or silences codes."""
     issues = []
-    for entry in catalog:
-        if entry.obsolete or not entry.msgid:
+    for where, finding, flags in _catalog_findings(catalog, source_lang, target_lang, glossary):
+        if f"{IGNORE_FLAG}{finding.code}" in flags:
             continue
-        findings = check_entry(entry.msgid, entry.msgstr, source, target, glossary=glossary)
-        for finding in findings:
-            if f"{IGNORE_FLAG}{finding.code}" in entry.flags:
-                continue
-            severity = config.check_severities.get(finding.code, finding.severity)
-            if severity == "off":
-                continue
-            where = Location(path, entry.linenum)
-            issues.append(Issue(where, severity, finding.code, finding.message))  # type: ignore[arg-type]
+        severity = severities.get(finding.code, finding.severity)
+        if severity == "off":
+            continue
+        issues.append(Issue(Location(path, where), severity, finding.code, finding.message))  # type: ignore[arg-type]
     return issues
 
 
-def check_project(config: Config, only: set[Path] | None = None) -> list[Issue]:
-    """Findings for every catalog of the project (or the ``only`` ones), sorted by file and line."""
-    glossary = load_glossary(config)
-    issues: list[Issue] = []
-    for path in catalog_paths(config):
-        if only is not None and path not in only:
+def _catalog_findings(
+    catalog: Catalog, source_lang: str, target_lang: str, glossary: Glossary
+) -> list[tuple[int, Finding, tuple[str, ...]]]:
+    none: tuple[str, ...] = ()
+    found = [(1, finding, none) for finding in check_header(catalog)]
+    for entry in catalog.entries:
+        if entry.obsolete or not entry.msgid:
             continue
-        catalog = read_catalog(path, config.root)
-        issues.extend(check_catalog(catalog, relative(config, path), config, glossary))
-    return sorted(issues, key=lambda issue: (issue.location.path, issue.location.line))
+        findings = check_entry(entry.msgid, entry.msgstr, source_lang, target_lang, glossary=glossary)
+        findings += check_format(entry)
+        found.extend((entry.line, finding, entry.flags) for finding in findings)
+    return found
+
+
+def check_header(catalog: Catalog) -> list[Finding]:
+    """What ``msgfmt --check`` would reject in the header: the fields it requires, a
+    charset, a valid Plural-Forms."""
+    findings = []
+    fields = catalog.fields
+    for key in ("Project-Id-Version", "PO-Revision-Date", "Last-Translator", "Language-Team",
+                "Content-Type", "Content-Transfer-Encoding"):  # fmt: skip
+        if key not in fields:
+            findings.append(Finding("catalog", "error", f"the header has no {key} field"))
+    if "charset=" not in fields.get("Content-Type", "charset="):
+        findings.append(Finding("catalog", "error", "the Content-Type header names no charset"))
+    if "Plural-Forms" in fields and not valid_plural_forms(fields["Plural-Forms"]):
+        findings.append(Finding("catalog", "error", f"invalid Plural-Forms: {fields['Plural-Forms']!r}"))
+    return findings
+
+
+def check_format(entry: Entry) -> list[Finding]:
+    """What ``msgfmt --check`` would reject in an entry: a translation that begins or
+    ends with a newline when the source does not (or the reverse), format flags on a
+    translation, a plural entry with no plural forms."""
+    texts = [entry.msgstr] if entry.msgid_plural is None else list(entry.msgstr_plural)
+    findings = []
+    for text in texts:
+        if not text:
+            continue
+        for where, test in (("begin", str.startswith), ("end", str.endswith)):
+            if test(entry.msgid, "\n") != test(text, "\n"):
+                findings.append(
+                    Finding(
+                        "catalog",
+                        "error",
+                        f"the source and the translation do not both {where} with a newline",
+                    )
+                )
+    formats = [flag for flag in entry.flags if flag.endswith("-format") and not flag.startswith("no-")]
+    if formats and entry.translated:
+        findings.append(
+            Finding("catalog", "error", f"{', '.join(formats)}: Puente's units are not format strings")
+        )
+    return findings

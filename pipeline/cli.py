@@ -1,33 +1,61 @@
 """The ``puente`` command: a thin layer over the library.
 
-Only this module prints and exits. Library errors (:class:`PipelineError`)
-become one line ``path:line: message`` on stderr and exit code 2; commands that
-find problems in translations exit 1; success is 0.
+Only this module prints and exits. Library errors (:class:`PipelineError`) and
+I/O failures become one line ``path:line: message`` (or ``path: reason``) on stderr
+and exit code 2; commands that find problems in translations exit 1; success is 0.
+``--root``, ``--quiet`` and ``--verbose`` work before the command (``puente --root X
+status``) and after it.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from pipeline import __version__
 from pipeline.errors import PipelineError
 from pipeline.model import Issue
+from pipeline.mt.base import ENGINES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-root_option = click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Project folder (holds sources/, locales/, glossary/).",
-)
+
+@dataclass
+class Options:
+    """The options given before the command."""
+
+    root: Path
+    quiet: bool
+    verbose: int
+
+
+def root_option(function: F) -> F:
+    return click.option(
+        "--root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Project folder (holds sources/, locales/, glossary/) [default: the current folder].",
+    )(function)
+
+
+def quiet_option(function: F) -> F:
+    return click.option("-q", "--quiet", is_flag=True, default=None, help="Print nothing but errors.")(
+        function
+    )
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 page``, ``2 pages``."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
 
 
 def format_issue(issue: Issue) -> str:
@@ -35,22 +63,52 @@ def format_issue(issue: Issue) -> str:
     return f"{issue} [{issue.severity}]"
 
 
+def fail(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(2)
+
+
 @contextmanager
 def reported_errors() -> Iterator[None]:
-    """Turn expected library errors into one line on stderr and exit code 2."""
+    """Turn expected errors into one line on stderr and exit code 2."""
     try:
         yield
     except PipelineError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(2)
+        fail(str(exc))
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            raise
+        where = exc.filename if exc.filename is not None else "puente"
+        fail(f"{where}: {exc.strerror or exc}")
     except KeyboardInterrupt:
         click.echo("interrupted: every file written is complete (old or new)", err=True)
         sys.exit(130)
 
 
+def _project(root: Path | None, output: Path | None = None) -> Any:
+    from pipeline.project import open_project
+
+    options = _options()
+    return open_project(root if root is not None else options.root, output)
+
+
+def _options() -> Options:
+    context = click.get_current_context()
+    options = context.find_object(Options)
+    return options if options is not None else Options(Path("."), False, 0)
+
+
+def _quiet(quiet: bool | None) -> bool:
+    return bool(quiet) or _options().quiet
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="puente")
-def main() -> None:
+@root_option
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-v", "--verbose", count=True, help="Explain what is done and why (-vv: more).")
+@click.pass_context
+def main(context: click.Context, root: Path | None, quiet: bool, verbose: int) -> None:
     """Puente: publish news articles in English and Spanish.
 
     Sources in sources/ (Markdown with YAML front matter, or HTML) are split
@@ -60,24 +118,61 @@ def main() -> None:
     """
     from pipeline.parallel import tune_gc
 
+    context.obj = Options(root if root is not None else Path("."), quiet, verbose)
+    _logging(verbose)
     tune_gc()
 
 
+def _logging(verbose: int) -> None:
+    logger = logging.getLogger("puente")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("puente: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+        logger.propagate = False
+    else:
+        logger.setLevel(logging.WARNING)
+
+
 @contextmanager
-def progress_bar(quiet: bool, description: str) -> Iterator[Callable[[int], None] | None]:
-    """A tqdm progress bar on a terminal; nothing when quiet or not on a terminal."""
+def progress_bar(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A tqdm progress bar per phase on a terminal; nothing when quiet or not on a terminal."""
     if quiet or not sys.stderr.isatty():
         yield None
         return
     from tqdm import tqdm
 
     tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
-    with tqdm(desc=description, unit=" units", leave=False) as bar:
+    bars: dict[str, Any] = {}
 
-        def advance(count: int) -> None:
-            bar.update(count)
+    def advance(phase: str, done: int, total: int) -> None:
+        bar = bars.get(phase)
+        if bar is None:
+            for other in bars.values():
+                other.close()
+            bar = bars[phase] = tqdm(desc=phase, total=total, leave=False, unit="")
+        bar.total = total
+        bar.n = done
+        bar.refresh()
 
+    try:
         yield advance
+    finally:
+        for bar in bars.values():
+            bar.close()
+
+
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    help="Machine-translation engine [default: from puente.toml, else apertium].",
+)
+jobs_option = click.option(
+    "--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="Worker processes."
+)
 
 
 @main.command()
@@ -85,15 +180,21 @@ def progress_bar(quiet: bool, description: str) -> Iterator[Callable[[int], None
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: build/]."
 )
-@click.option("--engine", help="Machine-translation engine [default: from puente.toml, else apertium].")
+@engine_option
 @click.option("--no-mt", is_flag=True, help="Do not call a machine-translation engine (memory only).")
-@click.option(
-    "--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="Parallel engine jobs."
-)
+@jobs_option
 @click.option("--reviewed-only", is_flag=True, help="Write only target pages whose units are all reviewed.")
-@click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
+@click.option("--strict", is_flag=True, help="Exit 1 when a published page carries an error finding.")
+@quiet_option
 def build(
-    root: Path, out: Path | None, engine: str | None, no_mt: bool, jobs: int, reviewed_only: bool, quiet: bool
+    root: Path | None,
+    out: Path | None,
+    engine: str | None,
+    no_mt: bool,
+    jobs: int,
+    reviewed_only: bool,
+    strict: bool,
+    quiet: bool | None,
 ) -> None:
     """Build the pages of every article in both languages, and build/manifest.json.
 
@@ -101,76 +202,81 @@ def build(
     missing units from the translation memory and the engine, check, and
     write build/<lang>/<slug>.html for every article plus a manifest for the
     CMS. Unchanged articles are not processed again; every file is written
-    atomically. Exit code 2 on bad input (nothing is written).
+    atomically. Exit code 2 on bad input (nothing is written); with --strict,
+    1 when a page that was written carries an error finding (puente check
+    lists them).
     """
     from pipeline.build import BuildOptions, build_project
-    from pipeline.config import load_config
 
+    quiet = _quiet(quiet)
     with reported_errors():
-        config = load_config(root)
-        options = BuildOptions(output=out, engine=engine, no_mt=no_mt, jobs=jobs, reviewed_only=reviewed_only)
-        with progress_bar(quiet, "build") as progress:
-            report = build_project(config, options, progress=progress)
-    if quiet:
-        return
-    errors = [issue for issue in report.issues if issue.severity == "error"]
-    for issue in errors:
+        project = _project(root, out)
+        options = BuildOptions("build", engine, no_mt, jobs, reviewed_only)
+        with progress_bar(quiet) as progress:
+            report = build_project(project, options, progress=progress)
+    for issue in report.errors:
         click.echo(format_issue(issue), err=True)
-    if report.translate is not None:
-        for failure in report.translate.failures:
-            click.echo(f"{failure}", err=True)
-    units = report.units
-    click.echo(
-        f"{report.articles} articles ({report.rebuilt} rebuilt): {len(report.pages_written)} pages written, "
-        f"{len(report.pages_unchanged)} unchanged"
-        + (f", {len(report.not_written)} held back" if report.not_written else "")
-    )
-    click.echo(
-        f"translated units: {units['reviewed']} reviewed, {units['machine']} machine, "
-        f"{units['untranslated']} missing; {len(errors)} errors, {len(report.issues) - len(errors)} warnings"
-        + (" (puente check lists them)" if len(report.issues) > len(errors) else "")
-    )
-    for path in report.not_written:
-        click.echo(f"not written: {path}")
+    for failure in report.failures:
+        click.echo(str(failure), err=True)
+    if not quiet:
+        units = report.units
+        held = f", {plural(len(report.not_written), 'page')} held back" if report.not_written else ""
+        click.echo(
+            f"{plural(report.articles, 'article')} ({report.rebuilt} rebuilt): "
+            f"{plural(len(report.pages_written), 'page')} written, "
+            f"{len(report.pages_unchanged)} unchanged{held}"
+        )
+        findings = len(report.errors) + report.warnings
+        click.echo(
+            f"translated units: {units['reviewed']} reviewed, {units['machine']} machine, "
+            f"{units['untranslated']} missing; {plural(len(report.errors), 'error')}, "
+            f"{plural(report.warnings, 'warning')}" + (" (puente check lists them)" if findings else "")
+        )
+        for path in report.not_written:
+            click.echo(f"not written: {path}")
+        for path in report.retried:
+            click.echo(f"saved during the build, merged again: {path}")
+    if strict and report.errors:
+        sys.exit(1)
 
 
 @main.command()
 @root_option
-@click.option("--engine", help="Machine-translation engine [default: from puente.toml, else apertium].")
-@click.option(
-    "--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="Parallel engine jobs."
-)
-@click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
-def translate(root: Path, engine: str | None, jobs: int, quiet: bool) -> None:
-    """Fill untranslated PO entries with drafts (memory first, then the engine).
+@engine_option
+@jobs_option
+@quiet_option
+def translate(root: Path | None, engine: str | None, jobs: int, quiet: bool | None) -> None:
+    """Update the catalogs and fill their untranslated entries with drafts (memory
+    first, then the engine).
 
     Every draft is marked fuzzy with a note naming its origin. Translations a
-    person wrote are never replaced. Run `puente extract` first.
+    person wrote are never replaced.
     """
-    from pipeline.build import build_lock
-    from pipeline.config import load_config
-    from pipeline.translate import translate_project
+    from pipeline.build import BuildOptions, build_project
 
+    quiet = _quiet(quiet)
     with reported_errors():
-        config = load_config(root)
-        with build_lock(config, "translate"), progress_bar(quiet, "translate") as progress:
-            report = translate_project(config, engine, jobs=jobs, progress=progress)
+        project = _project(root)
+        with progress_bar(quiet) as progress:
+            report = build_project(project, BuildOptions("translate", engine, False, jobs), progress=progress)
     for failure in report.failures:
         click.echo(str(failure), err=True)
     if not quiet:
+        drafts = report.drafts
         click.echo(
-            f"memory: {report.memory_exact} exact, {report.memory_fuzzy} fuzzy, "
-            f"{report.memory_drafts} stored drafts; "
-            f"engine: {report.engine_units} units in {report.engine_calls} calls; "
-            f"{report.fresh_drafts} fresh drafts of changed units; {len(report.failures)} failed; "
-            f"{len(report.catalogs_written)} catalogs written"
+            f"memory: {drafts.memory_exact} exact, {drafts.memory_drafts} stored drafts, "
+            f"{plural(drafts.suggestions, 'suggestion')}; "
+            f"engine: {plural(drafts.engine_units, 'unit')} in {plural(drafts.engine_calls, 'call')}; "
+            f"{plural(drafts.fresh_drafts, 'fresh draft')} of changed units; {len(report.failures)} failed; "
+            f"{plural(len(report.catalogs_written), 'catalog')} written"
         )
 
 
 @main.command()
 @root_option
-@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-def extract(root: Path, quiet: bool) -> None:
+@jobs_option
+@quiet_option
+def extract(root: Path | None, jobs: int, quiet: bool | None) -> None:
     """Write the templates and update the catalogs of every article.
 
     Writes locales/templates/<slug>.pot and updates
@@ -179,16 +285,13 @@ def extract(root: Path, quiet: bool) -> None:
     kept, changed units become fuzzy with the previous text, removed ones
     become obsolete. Files are rewritten only when their content changed.
     """
-    from pipeline.build import build_lock
-    from pipeline.catalog import extract_project
-    from pipeline.config import load_config
+    from pipeline.build import BuildOptions, build_project
 
+    quiet = _quiet(quiet)
     with reported_errors():
-        config = load_config(root)
-        with build_lock(config, "extract"):
-            report = extract_project(config)
+        report = build_project(_project(root), BuildOptions("extract", jobs=jobs))
     if not quiet:
-        stats = report.stats
+        stats = report.merge
         click.echo(
             f"templates: {len(report.templates_written)} written, "
             f"{len(report.templates_unchanged)} unchanged; "
@@ -203,7 +306,7 @@ def extract(root: Path, quiet: bool) -> None:
 @main.command()
 @root_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def status(root: Path, as_json: bool) -> None:
+def status(root: Path | None, as_json: bool) -> None:
     """Report, per article and language, what is reviewed, drafted, changed or missing.
 
     Columns count units (and words): reviewed (translated, not fuzzy),
@@ -212,11 +315,11 @@ def status(root: Path, as_json: bool) -> None:
     """
     import json
 
-    from pipeline.catalog import STATES, project_status
-    from pipeline.config import load_config
+    from pipeline.catalog import STATUS_KEYS
+    from pipeline.status import project_status
 
     with reported_errors():
-        statuses = project_status(load_config(root))
+        statuses = project_status(_project(root))
     if as_json:
         payload = [
             {"path": s.path, "slug": s.slug, "lang": s.lang, "units": s.units, "words": s.words}
@@ -224,17 +327,70 @@ def status(root: Path, as_json: bool) -> None:
         ]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    headers = ["article", "lang", *STATES]
-    rows = [[s.slug, s.lang, *(f"{s.units[k]} ({s.words[k]} w)" for k in STATES)] for s in statuses]
+    headers = ["article", "lang", *STATUS_KEYS]
+    rows = [[s.slug, s.lang, *(f"{s.units[k]} ({s.words[k]} w)" for k in STATUS_KEYS)] for s in statuses]
     totals = [
         "total",
         "",
-        *(f"{sum(s.units[k] for s in statuses)} ({sum(s.words[k] for s in statuses)} w)" for k in STATES),
+        *(
+            f"{sum(s.units[k] for s in statuses)} ({sum(s.words[k] for s in statuses)} w)"
+            for k in STATUS_KEYS
+        ),
     ]
     table = [headers, *rows, totals]
     widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
     for row in table:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+@main.command()
+@root_option
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--list", "list_checks", is_flag=True, help="List the checks and their default severities.")
+def check(root: Path | None, as_json: bool, list_checks: bool) -> None:
+    """Check every translation: placeholders, glossary, numbers, negation, form.
+
+    Prints one line per finding, `path:line: code: message [severity]`, and a
+    summary. Exit code 1 when an error-severity finding exists. Silence one
+    finding with the PO flag `puente-ignore-<code>`, or a whole check in
+    puente.toml: [checks] <code> = "off".
+    """
+    import json
+
+    from pipeline.findings import CHECKS
+    from pipeline.status import check_project
+
+    if list_checks:
+        for code, (severity, description) in CHECKS.items():
+            click.echo(f"{code:13} {severity:8} {description}")
+        return
+    with reported_errors():
+        issues = check_project(_project(root))
+    if as_json:
+        payload = [
+            {
+                "path": i.location.path,
+                "line": i.location.line,
+                "severity": i.severity,
+                "code": i.code,
+                "message": i.message,
+            }
+            for i in issues
+        ]
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for issue in issues:
+            click.echo(format_issue(issue))
+        counts = {
+            severity: sum(1 for i in issues if i.severity == severity)
+            for severity in ("error", "warning", "info")
+        }
+        click.echo(
+            f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
+            f"{plural(counts['info'], 'note')}"
+        )
+    if any(issue.severity == "error" for issue in issues):
+        sys.exit(1)
 
 
 @main.group()
@@ -249,16 +405,15 @@ def glossary() -> None:
 @root_option
 @click.option("--lang", type=click.Choice(["en", "es"]), default="en", show_default=True, help="Source side.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def glossary_list(root: Path, lang: str, as_json: bool) -> None:
+def glossary_list(root: Path | None, lang: str, as_json: bool) -> None:
     """Print every term with its approved translation."""
     import json
     from dataclasses import asdict
 
-    from pipeline.config import load_config
-    from pipeline.glossary import load_glossary
+    from pipeline.termbase import load_glossary
 
     with reported_errors():
-        terms = load_glossary(load_config(root)).terms
+        terms = load_glossary(_project(root)).terms
     if as_json:
         click.echo(json.dumps([asdict(term) for term in terms], ensure_ascii=False, indent=2))
         return
@@ -281,7 +436,7 @@ def glossary_list(root: Path, lang: str, as_json: bool) -> None:
 @click.option("--variant-es", multiple=True, help="Another Spanish form (repeatable).")
 @click.option("--subject", default="", help="Subject field, to tell homographs apart.")
 def glossary_add(
-    root: Path,
+    root: Path | None,
     en: str,
     es: str,
     pos: str,
@@ -296,8 +451,8 @@ def glossary_add(
     """Add a term (or replace the entry with the same English term)."""
     import re
 
-    from pipeline.config import load_config
-    from pipeline.glossary import Term, load_glossary, merge_terms, save_terms
+    from pipeline.glossary import Term, merge_terms
+    from pipeline.termbase import load_glossary, save_terms
 
     term = Term(
         id=re.sub(r"[^a-z0-9]+", "-", en.lower()).strip("-") or "term",
@@ -313,27 +468,37 @@ def glossary_add(
         subject=subject,
     )
     with reported_errors():
-        config = load_config(root)
-        terms, added, _ = merge_terms(load_glossary(config).terms, [term])
-        save_terms(config, terms)
+        project = _project(root)
+        with project.lock("glossary add"):
+            terms, added, _ = merge_terms(load_glossary(project).terms, [term])
+            save_terms(project, terms)
     click.echo(f"{'added' if added else 'updated'}: {en} = {es}")
 
 
 @glossary.command("import")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @root_option
-def glossary_import(csv_file: Path, root: Path) -> None:
+def glossary_import(csv_file: Path, root: Path | None) -> None:
     """Merge the terms of a CSV file into the termbase."""
-    from pipeline.config import load_config
-    from pipeline.glossary import load_glossary, merge_terms, save_terms
+    from pipeline.errors import GlossaryError
+    from pipeline.files import read_limited
+    from pipeline.glossary import merge_terms
     from pipeline.tbx import read_csv
+    from pipeline.termbase import load_glossary, save_terms
 
     with reported_errors():
-        config = load_config(root)
-        incoming = read_csv(csv_file.read_text("utf-8"), str(csv_file))
-        terms, added, replaced = merge_terms(load_glossary(config).terms, incoming)
-        save_terms(config, terms)
-    click.echo(f"{added} terms added, {replaced} updated, {len(terms)} in the termbase")
+        project = _project(root)
+        raw = read_limited(csv_file, str(csv_file), GlossaryError, 64 * 1024 * 1024)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise GlossaryError(str(csv_file), line, "not UTF-8: save the CSV as UTF-8") from None
+        incoming = read_csv(text, str(csv_file))
+        with project.lock("glossary import"):
+            terms, added, replaced = merge_terms(load_glossary(project).terms, incoming)
+            save_terms(project, terms)
+    click.echo(f"{plural(added, 'term')} added, {replaced} updated, {len(terms)} in the termbase")
 
 
 @glossary.command("export")
@@ -341,65 +506,18 @@ def glossary_import(csv_file: Path, root: Path) -> None:
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="CSV file [default: stdout]."
 )
-def glossary_export(root: Path, output: Path | None) -> None:
+def glossary_export(root: Path | None, output: Path | None) -> None:
     """Write the termbase as CSV (for editing in a spreadsheet, then import)."""
-    from pipeline.config import load_config
-    from pipeline.glossary import load_glossary
+    from pipeline.files import write_atomic
     from pipeline.tbx import write_csv
+    from pipeline.termbase import load_glossary
 
     with reported_errors():
-        text = write_csv(load_glossary(load_config(root)).terms)
+        text = write_csv(load_glossary(_project(root)).terms)
+        if output is not None:
+            write_atomic(output, text)
     if output is None:
         click.echo(text, nl=False)
-    else:
-        output.write_text(text, "utf-8")
-
-
-@main.command()
-@root_option
-@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-@click.option("--list", "list_checks", is_flag=True, help="List the checks and their default severities.")
-def check(root: Path, as_json: bool, list_checks: bool) -> None:
-    """Check every translation: placeholders, glossary, numbers, negation, form.
-
-    Prints one line per finding, `path:line: code: message [severity]`, and a
-    summary. Exit code 1 when an error-severity finding exists. Silence one
-    finding with the PO flag `puente-ignore-<code>`, or a whole check in
-    puente.toml: [checks] <code> = "off".
-    """
-    import json
-
-    from pipeline.checks import CHECKS, check_project
-    from pipeline.config import load_config
-
-    if list_checks:
-        for code, (severity, description) in CHECKS.items():
-            click.echo(f"{code:13} {severity:8} {description}")
-        return
-    with reported_errors():
-        issues = check_project(load_config(root))
-    if as_json:
-        payload = [
-            {
-                "path": i.location.path,
-                "line": i.location.line,
-                "severity": i.severity,
-                "code": i.code,
-                "message": i.message,
-            }
-            for i in issues
-        ]
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-    else:
-        for issue in issues:
-            click.echo(format_issue(issue))
-        counts = {
-            severity: sum(1 for i in issues if i.severity == severity)
-            for severity in ("error", "warning", "info")
-        }
-        click.echo(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
-    if any(issue.severity == "error" for issue in issues):
-        sys.exit(1)
 
 
 @main.group()
@@ -410,36 +528,62 @@ def memory() -> None:
 @memory.command("export")
 @click.argument("tmx_file", type=click.Path(dir_okay=False, path_type=Path))
 @root_option
-def memory_export(tmx_file: Path, root: Path) -> None:
+def memory_export(tmx_file: Path, root: Path | None) -> None:
     """Write every reviewed translation of the memory to a TMX file."""
-    from pipeline.config import load_config
+    from pipeline.files import write_atomic
     from pipeline.memory import TranslationMemory
     from pipeline.tmx import write_tmx
-    from pipeline.translate import memory_path
 
-    with reported_errors(), TranslationMemory(memory_path(load_config(root))) as tm:
-        pairs = tm.pairs()
-        tmx_file.write_bytes(write_tmx(pairs))
-    click.echo(f"{len(pairs)} translation units written to {tmx_file}")
+    with reported_errors():
+        project = _project(root)
+        with TranslationMemory(project.memory_path, readonly=True) as tm:
+            pairs = tm.pairs()
+        write_atomic(tmx_file, write_tmx(pairs))
+    click.echo(f"{plural(len(pairs), 'translation unit')} written to {tmx_file}")
 
 
 @memory.command("import")
 @click.argument("tmx_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @root_option
-def memory_import(tmx_file: Path, root: Path) -> None:
+def memory_import(tmx_file: Path, root: Path | None) -> None:
     """Add the translation units of a TMX file to the memory (as reviewed translations)."""
-    from pipeline.config import load_config
+    from pipeline.files import read_limited
     from pipeline.memory import TranslationMemory
-    from pipeline.tmx import read_tmx
-    from pipeline.translate import memory_path
+    from pipeline.tmx import TmxError, read_tmx
 
     with reported_errors():
-        pairs = read_tmx(tmx_file.read_bytes(), str(tmx_file))
+        project = _project(root)
+        pairs = read_tmx(read_limited(tmx_file, str(tmx_file), TmxError, 256 * 1024 * 1024), str(tmx_file))
         added = 0
-        with TranslationMemory(memory_path(load_config(root))) as tm:
-            for source_lang, target_lang in {(p[0], p[1]) for p in pairs}:
+        with project.lock("memory import"), TranslationMemory(project.memory_path) as tm:
+            for source_lang, target_lang in sorted({(p[0], p[1]) for p in pairs}):
                 batch = [
                     (s, t, tmx_file.name) for sl, tl, s, t in pairs if (sl, tl) == (source_lang, target_lang)
                 ]
                 added += tm.harvest(source_lang, target_lang, batch)
-    click.echo(f"{len(pairs)} translation units read, {added} new")
+    click.echo(f"{plural(len(pairs), 'translation unit')} read, {added} new")
+
+
+def entry() -> None:
+    """The console script (and ``python -m pipeline``): ``main``, with a closed output pipe
+    (``puente status | head -1``) reported in one line instead of a traceback."""
+    try:
+        main.main(prog_name="puente", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted!", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        _quiet_stdout()
+        click.echo("puente: output closed before the end (broken pipe)", err=True)
+        sys.exit(2)
+
+
+def _quiet_stdout() -> None:
+    # Python flushes stdout again at exit: point it at nothing, so that flush cannot fail too
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), sys.stdout.fileno())

@@ -13,14 +13,20 @@ Every setting has a default, so a project needs no configuration file at all::
 
     [translate]
     engine = "apertium"               # see `puente translate --help`
-    fuzzy_threshold = 75              # translation-memory fuzzy matches, percent
+    fuzzy_threshold = 75              # translation-memory suggestions, percent
+    merge_threshold = 60              # catalog updates: a changed sentence keeps its
+                                      # old translation (fuzzy) at this similarity or more
+    timeout = 600                     # seconds an engine may take for one run's batch
 
     [build]
     output = "build"
     changed_units = "fresh-draft"     # or "previous", or "hold"
 
     [checks]
-    length-ratio = "off"              # a check code: "error", "warning", "info" or "off"
+    length = "off"                    # a finding code: "error", "warning", "info" or "off"
+
+The file is validated against a schema (msgspec); every error names its line:
+``puente.toml:4: fuzzy_threshold: must be a whole number from 50 to 100``.
 """
 
 from __future__ import annotations
@@ -29,52 +35,83 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+import msgspec
 
 from pipeline.errors import ConfigError
+from pipeline.findings import CHECKS, SEVERITIES
 
 CONFIG_NAME = "puente.toml"
 SUPPORTED_LANGUAGES = ("en", "es")
 DEFAULT_LOCALES = {"en": "en_US", "es": "es_MX"}
-SEVERITIES = ("error", "warning", "info", "off")
 ChangedUnits = Literal["fresh-draft", "previous", "hold"]
 SegmentationMode = Literal["sentence", "block"]
+Severity = Literal["error", "warning", "info", "off"]
+
+
+class _Segmentation(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    mode: SegmentationMode = "sentence"
+
+
+class _Translate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    engine: Annotated[str, msgspec.Meta(min_length=1)] = "apertium"
+    fuzzy_threshold: Annotated[int, msgspec.Meta(ge=50, le=100)] = 75
+    merge_threshold: Annotated[int, msgspec.Meta(ge=50, le=100)] = 60
+    timeout: Annotated[float, msgspec.Meta(gt=0, le=86400)] = 600.0
+
+
+class _Build(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    output: Annotated[str, msgspec.Meta(min_length=1)] = "build"
+    changed_units: ChangedUnits = "fresh-draft"
+
+
+class _Schema(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    languages: list[str] = msgspec.field(default_factory=lambda: list(SUPPORTED_LANGUAGES))
+    locales: dict[str, str] = msgspec.field(default_factory=dict)
+    segmentation: _Segmentation = msgspec.field(default_factory=_Segmentation)
+    translate: _Translate = msgspec.field(default_factory=_Translate)
+    build: _Build = msgspec.field(default_factory=_Build)
+    checks: dict[str, Severity] = msgspec.field(default_factory=dict)
+
+
+_SECTIONS: dict[str | None, type[msgspec.Struct]] = {
+    "segmentation": _Segmentation,
+    "translate": _Translate,
+    "build": _Build,
+}
+_MESSAGES = {
+    "languages": 'must be ["en", "es"]',
+    "segmentation.mode": 'must be "sentence" or "block"',
+    "translate.engine": "must be an engine name",
+    "translate.fuzzy_threshold": "must be a whole number from 50 to 100",
+    "translate.merge_threshold": "must be a whole number from 50 to 100",
+    "translate.timeout": "must be a number of seconds, more than 0 and at most 86400",
+    "build.output": "must be a folder inside the project",
+    "build.changed_units": 'must be "fresh-draft", "previous" or "hold"',
+}
+_VALUE_MESSAGES = {
+    "checks": f"must be one of {', '.join(SEVERITIES)}",
+    "locales": "must be a Babel locale name",
+}
+_TYPES = {"object": "a table", "str": "text", "int": "a whole number", "float": "a number",
+          "bool": "true or false", "array": "a list"}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Config:
-    """The validated settings of one project."""
+    """The validated settings of one project (its layout is :class:`pipeline.project.Project`)."""
 
-    root: Path
     languages: tuple[str, ...] = SUPPORTED_LANGUAGES
     locales: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LOCALES))
     segmentation: SegmentationMode = "sentence"
     engine: str = "apertium"
     fuzzy_threshold: int = 75
+    merge_threshold: int = 60
+    engine_timeout: float = 600.0
     output: str = "build"
     changed_units: ChangedUnits = "fresh-draft"
     check_severities: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def sources_dir(self) -> Path:
-        return self.root / "sources"
-
-    @property
-    def locales_dir(self) -> Path:
-        return self.root / "locales"
-
-    @property
-    def glossary_dir(self) -> Path:
-        return self.root / "glossary"
-
-    @property
-    def state_dir(self) -> Path:
-        """Puente's own working files (translation memory, caches, lock)."""
-        return self.root / ".puente"
-
-    @property
-    def output_dir(self) -> Path:
-        return self.root / self.output
 
     def target_language(self, source_lang: str) -> str:
         """The language an article written in ``source_lang`` is translated into."""
@@ -85,22 +122,15 @@ class Config:
         return self.locales.get(lang, DEFAULT_LOCALES.get(lang, lang))
 
 
-_KNOWN = {
-    "languages": None,
-    "locales": None,
-    "segmentation": {"mode"},
-    "translate": {"engine", "fuzzy_threshold"},
-    "build": {"output", "changed_units"},
-    "checks": None,
-}
-
-
 def load_config(root: Path) -> Config:
     """Read ``root/puente.toml`` if it exists; raise :class:`ConfigError` naming the line."""
     path = root / CONFIG_NAME
-    if not path.exists():
-        return Config(root=root)
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config()
+    except OSError as exc:
+        raise ConfigError(CONFIG_NAME, None, f"cannot read: {exc.strerror or exc}") from None
     try:
         text = raw.decode("utf-8")
         data = tomllib.loads(text)
@@ -110,74 +140,91 @@ def load_config(root: Path) -> Config:
         match = re.search(r"\(at line (\d+)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise ConfigError(CONFIG_NAME, int(match.group(1)) if match else 1, message) from None
-    return _validate(root, data, text)
+    try:
+        schema = msgspec.convert(data, type=_Schema)
+    except msgspec.ValidationError as exc:
+        raise _schema_error(str(exc), data, text) from None
+    return _settings(schema, text)
 
 
-def _line_of(text: str, key: str) -> int:
-    """The first line that sets ``key`` (TOML parsers do not keep positions)."""
+def _schema_error(message: str, data: dict[str, Any], text: str) -> ConfigError:
+    """msgspec's message (``Expected `int`, got `str` - at `$.translate.engine```) as
+    ``puente.toml:line: key: what is wrong``."""
+    what, _, where = message.partition(" - at `$")
+    path = [part for part in where.rstrip("`").replace("[...]", ".*").split(".") if part]
+    unknown = re.match(r"Object contains unknown field `(.*)`", what)
+    if unknown is not None:
+        section = path[0] if path else None
+        fields = _SECTIONS.get(section, _Schema).__struct_fields__
+        key = unknown.group(1)
+        table = f" in [{section}]" if section else ""
+        return _fail(text, [*path, key], f"unknown setting{table} (known: {', '.join(sorted(fields))})")
+    if path and path[-1] == "*":  # a value in a table of free keys ([checks], [locales])
+        section = path[0]
+        bad = next((key for key, value in data.get(section, {}).items() if not _ok(section, value)), section)
+        return _fail(text, [section, bad], _VALUE_MESSAGES[section])
+    special = _MESSAGES.get(".".join(path))
+    if special is not None:
+        return _fail(text, path, special)
+    expected = re.match(r"Expected `(\w+)`", what)
+    kind = _TYPES.get(expected.group(1), expected.group(1)) if expected else None
+    return _fail(text, path, f"must be {kind}" if kind else what)
+
+
+def _ok(section: str, value: object) -> bool:
+    return value in SEVERITIES if section == "checks" else isinstance(value, str)
+
+
+def _line_of(text: str, path: list[str]) -> int:
+    """The line that sets ``path`` (``["translate", "engine"]``): TOML parsers keep no
+    positions, so the table header is found first, then the key after it."""
+    start = 0
+    if len(path) > 1:
+        header = re.compile(rf"^\s*\[\s*\"?{re.escape(path[0])}\"?\s*\]", re.MULTILINE).search(text)
+        if header is not None:
+            start = header.end()
+        else:  # a dotted key (translate.engine = ...) or an inline table
+            dotted = re.compile(rf"^\s*\"?{re.escape(path[0])}\"?\s*[.=]", re.MULTILINE).search(text)
+            if dotted is not None:
+                return text.count("\n", 0, dotted.start()) + 1
+    key = path[-1] if path else ""
     pattern = re.compile(rf"^\s*\[?\s*\"?{re.escape(key)}\"?\s*[=\]]", re.MULTILINE)
-    match = pattern.search(text)
+    match = pattern.search(text, start) or pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
-def _fail(text: str, key: str, message: str) -> ConfigError:
-    return ConfigError(CONFIG_NAME, _line_of(text, key), f"{key}: {message}")
+def _fail(text: str, path: list[str], message: str) -> ConfigError:
+    return ConfigError(CONFIG_NAME, _line_of(text, path), f"{path[-1] if path else 'puente.toml'}: {message}")
 
 
-def _validate(root: Path, data: dict[str, Any], text: str) -> Config:
-    for key, value in data.items():
-        if key not in _KNOWN:
-            raise _fail(text, key, f"unknown setting (known: {', '.join(_KNOWN)})")
-        allowed = _KNOWN[key]
-        if allowed is not None:
-            if not isinstance(value, dict):
-                raise _fail(text, key, "must be a table")
-            for sub in value:
-                if sub not in allowed:
-                    known = ", ".join(sorted(allowed))
-                    raise _fail(text, sub, f"unknown setting in [{key}] (known: {known})")
-    settings: dict[str, Any] = {}
-    if "languages" in data:
-        languages = data["languages"]
-        if not isinstance(languages, list) or sorted(languages) != sorted(SUPPORTED_LANGUAGES):
-            raise _fail(text, "languages", 'must be ["en", "es"]')
-        settings["languages"] = tuple(languages)
+def _settings(schema: _Schema, text: str) -> Config:
+    if sorted(schema.languages) != sorted(SUPPORTED_LANGUAGES):
+        raise _fail(text, ["languages"], _MESSAGES["languages"])
     locales = dict(DEFAULT_LOCALES)
-    for lang, locale in data.get("locales", {}).items():
+    for lang, locale in schema.locales.items():
         if lang not in SUPPORTED_LANGUAGES:
-            raise _fail(text, lang, f"unknown language {lang!r} (known: en, es)")
-        if not isinstance(locale, str) or not _is_babel_locale(locale, lang):
-            raise _fail(text, lang, f"{locale!r} is not a Babel locale of language {lang!r}")
+            raise _fail(text, ["locales", lang], f"unknown language {lang!r} (known: en, es)")
+        if not _is_babel_locale(locale, lang):
+            raise _fail(text, ["locales", lang], f"{locale!r} is not a Babel locale of language {lang!r}")
         locales[lang] = locale
-    settings["locales"] = locales
-    mode = data.get("segmentation", {}).get("mode", "sentence")
-    if mode not in ("sentence", "block"):
-        raise _fail(text, "mode", 'must be "sentence" or "block"')
-    settings["segmentation"] = mode
-    translate = data.get("translate", {})
-    engine = translate.get("engine", "apertium")
-    if not isinstance(engine, str) or not engine:
-        raise _fail(text, "engine", "must be an engine name")
-    settings["engine"] = engine
-    threshold = translate.get("fuzzy_threshold", 75)
-    if not isinstance(threshold, int) or isinstance(threshold, bool) or not 50 <= threshold <= 100:
-        raise _fail(text, "fuzzy_threshold", "must be a whole number from 50 to 100")
-    settings["fuzzy_threshold"] = threshold
-    build = data.get("build", {})
-    output = build.get("output", "build")
-    if not isinstance(output, str) or not output or Path(output).is_absolute() or ".." in Path(output).parts:
-        raise _fail(text, "output", "must be a folder inside the project")
-    settings["output"] = output
-    changed = build.get("changed_units", "fresh-draft")
-    if changed not in ("fresh-draft", "previous", "hold"):
-        raise _fail(text, "changed_units", 'must be "fresh-draft", "previous" or "hold"')
-    settings["changed_units"] = changed
-    severities = data.get("checks", {})
-    for code, severity in severities.items():
-        if severity not in SEVERITIES:
-            raise _fail(text, code, f"must be one of {', '.join(SEVERITIES)}")
-    settings["check_severities"] = dict(severities)
-    return Config(root=root, **settings)
+    output = schema.build.output
+    if Path(output).is_absolute() or ".." in Path(output).parts or output.strip(" ./") == "":
+        raise _fail(text, ["build", "output"], _MESSAGES["build.output"])
+    for code in schema.checks:
+        if code not in CHECKS:
+            raise _fail(text, ["checks", code], f"unknown check (known: {', '.join(sorted(CHECKS))})")
+    return Config(
+        languages=tuple(schema.languages),
+        locales=locales,
+        segmentation=schema.segmentation.mode,
+        engine=schema.translate.engine,
+        fuzzy_threshold=schema.translate.fuzzy_threshold,
+        merge_threshold=schema.translate.merge_threshold,
+        engine_timeout=schema.translate.timeout,
+        output=output,
+        changed_units=schema.build.changed_units,
+        check_severities=dict(schema.checks),
+    )
 
 
 def _is_babel_locale(locale: str, lang: str) -> bool:
@@ -185,6 +232,6 @@ def _is_babel_locale(locale: str, lang: str) -> bool:
 
     try:
         parsed = Locale.parse(locale)
-    except (ValueError, UnknownLocaleError):
+    except (ValueError, TypeError, UnknownLocaleError):
         return False
     return parsed.language == lang

@@ -42,5 +42,13 @@ class EngineError(PipelineError):
     """A machine-translation engine is missing or failed as a whole."""
 
 
+class MemoryStoreError(PipelineError):
+    """The translation memory (``.puente/memory.sqlite``) cannot be read or written."""
+
+
+class ProjectError(PipelineError):
+    """The folder is not a Puente project."""
+
+
 class BuildError(PipelineError):
     """The build cannot proceed (another build holds the lock, output not writable)."""

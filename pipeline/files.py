@@ -16,13 +16,18 @@ git status stay calm.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import itertools
 import os
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+import stat
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import PipelineError
 
@@ -34,6 +39,42 @@ def decode_utf8(raw: bytes, path: str, error: type[PipelineError], advice: str) 
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise error(path, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); {advice}") from None
+
+
+def read_limited(path: Path, relative: str, error: type[PipelineError], limit: int) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them; anything else
+    (a folder, a device such as ``/dev/zero``, a pipe, a larger file, an unreadable one)
+    is ``error`` naming the file and the reason."""
+    return read_with_stat(path, relative, error, limit)[0]
+
+
+def read_with_stat(
+    path: Path, relative: str, error: type[PipelineError], limit: int
+) -> tuple[bytes, os.stat_result | None]:
+    """:func:`read_limited`, and the file's ``stat`` as it was read (None when the file
+    changed while it was being read: its signature cannot stand for these bytes)."""
+    try:
+        # not blocking: opening a pipe for reading would wait for a writer
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as handle:
+            before = os.fstat(handle.fileno())
+            if stat.S_ISDIR(before.st_mode):
+                raise error(relative, None, "is a folder, not a file")
+            if not stat.S_ISREG(before.st_mode):
+                raise error(relative, None, "not a regular file")
+            data = handle.read(limit + 1)
+            after = os.fstat(handle.fileno())
+    except IsADirectoryError:
+        raise error(relative, None, "is a folder, not a file") from None
+    except OSError as exc:
+        raise error(relative, None, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise error(relative, None, f"larger than {limit // (1024 * 1024)} MiB: refusing to read it")
+    unchanged = (before.st_size, before.st_mtime_ns, before.st_ctime_ns) == (
+        after.st_size,
+        after.st_mtime_ns,
+        after.st_ctime_ns,
+    )
+    return data, before if unchanged and len(data) == before.st_size else None
 
 
 def relative_to(path: Path, root: Path) -> str:
@@ -162,7 +203,28 @@ def commit(staged: Sequence[Staged], *, durable: bool = True) -> list[bool]:
     files (pages, which a build makes again) skip it. A sync per file would cost a journal
     commit each: most of the time of a run that writes thousands of small files.
     """
+    return commit_guarded(staged, durable=durable)[0]
+
+
+Unchanged = Callable[[Path, Path], bool]
+"""``unchanged(target, old)``: whether ``old`` (the file a commit displaced from
+``target``) is still what the run read there."""
+
+
+def commit_guarded(
+    staged: Sequence[Staged], *, durable: bool = True, unchanged: Unchanged | None = None
+) -> tuple[list[bool], list[Path]]:
+    """:func:`commit`, where a file that replaces another is put in place only while the
+    other is what the run read (``unchanged``); return also the targets left as they were
+    because someone changed them meanwhile (a translator's save: it is never lost).
+
+    Where the file system can swap two names atomically (Linux's ``RENAME_EXCHANGE``),
+    the new file is swapped in and the displaced one checked afterwards, and swapped
+    back if it changed: no moment is left between the check and the replacement. Else
+    the target is checked just before it is replaced.
+    """
     pending = [(item.tmp, item) for item in staged if item.tmp is not None]
+    kept: list[Path] = []
     done = 0
     try:
         if durable and any(item.mode is not None for _, item in pending):
@@ -170,12 +232,57 @@ def commit(staged: Sequence[Staged], *, durable: bool = True) -> list[bool]:
         for tmp, item in pending:
             if item.mode is not None:
                 os.chmod(tmp, item.mode)
-            os.replace(tmp, item.path)
+            if unchanged is not None and item.mode is not None:
+                if not _swap_in(tmp, item.path, unchanged):
+                    kept.append(item.path)
+            else:
+                os.replace(tmp, item.path)
             done += 1
     except BaseException:
         discard(item for _, item in pending[done:])
         raise
-    return [item.changed for item in staged]
+    lost = set(kept)
+    return [item.changed and item.path not in lost for item in staged], kept
+
+
+def _swap_in(tmp: str, target: Path, unchanged: Unchanged) -> bool:
+    """Put ``tmp`` at ``target`` unless ``target`` changed since it was read; return
+    whether it was put there (the temporary file is gone either way)."""
+    if _exchange(tmp, target):
+        if unchanged(target, Path(tmp)):
+            os.unlink(tmp)  # the old content, as read: replaced
+            return True
+        _exchange(tmp, target)  # someone saved meanwhile: theirs goes back in place
+        os.unlink(tmp)
+        return False
+    if not unchanged(target, target):
+        os.unlink(tmp)
+        return False
+    os.replace(tmp, target)
+    return True
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+_LIBC: list[Any] = []
+
+
+def _exchange(first: str | Path, second: str | Path) -> bool:
+    """Swap two names atomically; False where the system cannot (the caller falls back)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    if not _LIBC:
+        _LIBC.append(ctypes.CDLL(None, use_errno=True))
+    renameat2 = getattr(_LIBC[0], "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(error, os.strerror(error), str(second))
 
 
 def discard(staged: Iterable[Staged]) -> None:

@@ -17,9 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
-from pipeline.config import Config
 from pipeline.placeholders import PLACEHOLDER_RE
 
 TOKEN_BASE = 901
@@ -183,24 +181,6 @@ def _form_pattern(form: str, strict: bool) -> str:
         else:
             parts.append(re.escape(char))
     return "".join(parts)
-
-
-def load_glossary(config: Config) -> Glossary:
-    """Every ``glossary/*.tbx`` of the project (an empty glossary when there is none)."""
-    from pipeline.tbx import read_termbases
-
-    return read_termbases(config)
-
-
-_LOADED: dict[Path, Glossary] = {}
-
-
-def project_glossary(config: Config, *, reload: bool = False) -> Glossary:
-    """The project's glossary, read once per process (worker processes reuse it);
-    ``reload`` reads it again (at the start of a run: the termbase may have changed)."""
-    if reload or config.root not in _LOADED:
-        _LOADED[config.root] = load_glossary(config)
-    return _LOADED[config.root]
 
 
 FOUND_LIMIT = 100_000
@@ -380,15 +360,6 @@ def check_terms(
         if not any(_pattern(form, term.strict_case).search(translation) for form in expected if form):
             problems.append(f"{hit.text!r} should be translated as {term.target(target_lang)!r}")
     return problems
-
-
-def save_terms(config: Config, terms: list[Term]) -> bool:
-    """Write ``terms`` to ``glossary/puente.tbx`` (only when its content changes)."""
-    from pipeline.files import write_atomic
-    from pipeline.tbx import check_conflicts, write_tbx
-
-    check_conflicts(terms, "glossary/puente.tbx")
-    return write_atomic(config.glossary_dir / "puente.tbx", write_tbx(terms))
 
 
 def merge_terms(existing: list[Term], incoming: list[Term]) -> tuple[list[Term], int, int]:

@@ -10,7 +10,15 @@ It holds two kinds of pairs:
   project's threshold) for similar ones.
 
 Two processes may use the memory at once: the database runs in WAL mode with a
-busy timeout, and every write is one short transaction.
+busy timeout, and every write is one short transaction. Worker processes open it
+read-only; a build writes what it learnt (drafts, reviewed pairs) in one
+transaction once everything else of the run is known to be good.
+
+The memory also answers where a fuzzy entry's text came from when a tool dropped
+Puente's ``#. draft:`` notes (msgmerge, pybabel update): a text that is a stored
+draft of the entry's source was made by an engine; a reviewed translation or a
+draft of another source is a person's (or a machine's) translation of another
+text.
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
+
+from pipeline.errors import MemoryStoreError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -35,6 +45,9 @@ CREATE TABLE IF NOT EXISTS reviewed (
     source TEXT NOT NULL, translation TEXT NOT NULL, origin TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (source_lang, target_lang, source_key, translation)
 );
+CREATE INDEX IF NOT EXISTS drafts_by_source ON drafts (source_lang, target_lang, source_key);
+CREATE INDEX IF NOT EXISTS drafts_by_translation ON drafts (target_lang, translation);
+CREATE INDEX IF NOT EXISTS reviewed_by_translation ON reviewed (target_lang, translation);
 """
 
 
@@ -54,6 +67,24 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """What the memory knows of a text (see :meth:`TranslationMemory.provenance`)."""
+
+    kind: str
+    engine: str
+    version: str
+    source: str
+
+
+def memory_error(relative: str, exc: sqlite3.Error) -> MemoryStoreError:
+    """One line for a database the memory cannot use (corrupt, full disk, locked...)."""
+    reason = str(exc) or type(exc).__name__
+    if "not a database" in reason or "malformed" in reason:
+        reason += ": move the file away (Puente makes a new memory) or restore it from a backup"
+    return MemoryStoreError(relative, None, f"translation memory: {reason}")
+
+
+@dataclass(frozen=True)
 class Match:
     """A reviewed translation offered for a similar source; ``score`` in percent."""
 
@@ -63,17 +94,41 @@ class Match:
 
 
 class TranslationMemory:
-    """The memory of one project. Use as a context manager, or call :meth:`close`."""
+    """The memory of one project. Use as a context manager, or call :meth:`close`.
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    ``readonly`` opens an existing database for lookups only (worker processes); a
+    missing database then reads as an empty memory. A corrupt database, or one that is
+    a link, is :class:`~pipeline.errors.MemoryStoreError`.
+    """
+
+    def __init__(
+        self, path: Path, *, readonly: bool = False, relative: str = ".puente/memory.sqlite"
+    ) -> None:
         self.path = path
-        self.db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA busy_timeout=30000")
-        self.db.executescript(SCHEMA)
+        self.relative = relative
+        self.db: sqlite3.Connection | None = None
         self._fuzzy_index: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+        if path.is_symlink():
+            raise MemoryStoreError(relative, None, "is a link: the memory must be a file of the project")
+        try:
+            if readonly:
+                if not path.exists():
+                    return
+                self.db = sqlite3.connect(
+                    f"file:{path}?mode=ro", uri=True, timeout=30.0, isolation_level=None
+                )
+                self.db.execute("PRAGMA busy_timeout=30000")
+                self.db.execute("SELECT count(*) FROM drafts").fetchone()
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.execute("PRAGMA busy_timeout=30000")
+                self.db.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            self.close()
+            raise memory_error(relative, exc) from None
 
     def __enter__(self) -> TranslationMemory:
         return self
@@ -82,19 +137,30 @@ class TranslationMemory:
         self.close()
 
     def close(self) -> None:
-        self.db.close()
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def _rows(self, query: str, parameters: tuple[object, ...]) -> list[tuple[object, ...]]:
+        if self.db is None:
+            return []
+        try:
+            return list(self.db.execute(query, parameters).fetchall())
+        except sqlite3.Error as exc:
+            raise memory_error(self.relative, exc) from None
 
     def draft(
         self, engine: str, version: str, source_lang: str, target_lang: str, glossary: str, source: str
     ) -> Draft | None:
-        row = self.db.execute(
+        rows = self._rows(
             "SELECT translation, unknown FROM drafts WHERE engine=? AND version=? AND source_lang=? "
             "AND target_lang=? AND glossary=? AND source_key=?",
             (engine, version, source_lang, target_lang, glossary, normalise(source)),
-        ).fetchone()
-        if row is None:
+        )
+        if not rows:
             return None
-        return Draft(row[0], tuple(word for word in row[1].split("\n") if word))
+        translation, unknown = rows[0]
+        return Draft(str(translation), tuple(word for word in str(unknown).split("\n") if word))
 
     def store_drafts(
         self,
@@ -110,43 +176,51 @@ class TranslationMemory:
              "\n".join(d.unknown))
             for source, d in drafts
         ]  # fmt: skip
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT OR REPLACE INTO drafts VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        db = self._writable()
+        try:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany("INSERT OR REPLACE INTO drafts VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        except sqlite3.Error as exc:
+            raise memory_error(self.relative, exc) from None
 
     def harvest(self, source_lang: str, target_lang: str, pairs: Iterable[tuple[str, str, str]]) -> int:
         """Store reviewed (source, translation, origin) pairs; return how many were new."""
         rows = [(source_lang, target_lang, normalise(s), s, t, o) for s, t, o in pairs if s and t]
         if not rows:
             return 0
-        before = self.db.total_changes
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT OR IGNORE INTO reviewed VALUES (?,?,?,?,?,?)", rows)
-        added = self.db.total_changes - before
+        db = self._writable()
+        before = db.total_changes
+        try:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany("INSERT OR IGNORE INTO reviewed VALUES (?,?,?,?,?,?)", rows)
+        except sqlite3.Error as exc:
+            raise memory_error(self.relative, exc) from None
+        added = db.total_changes - before
         if added:
             self._fuzzy_index.pop((source_lang, target_lang), None)
         return added
 
     def reviewed(self, source_lang: str, target_lang: str, source: str) -> str | None:
         """The most recently harvested reviewed translation of exactly this source."""
-        row = self.db.execute(
+        rows = self._rows(
             "SELECT translation FROM reviewed WHERE source_lang=? AND target_lang=? AND source_key=? "
             "ORDER BY rowid DESC LIMIT 1",
             (source_lang, target_lang, normalise(source)),
-        ).fetchone()
-        return None if row is None else str(row[0])
+        )
+        return str(rows[0][0]) if rows else None
 
     def fuzzy(self, source_lang: str, target_lang: str, source: str, threshold: float) -> Match | None:
         """The most similar reviewed source (rapidfuzz ratio ≥ ``threshold``), if any."""
         key = (source_lang, target_lang)
         if key not in self._fuzzy_index:
-            rows = self.db.execute(
+            rows = self._rows(
                 "SELECT source, translation FROM reviewed WHERE source_lang=? AND target_lang=? "
                 "ORDER BY rowid",
                 key,
-            ).fetchall()
-            self._fuzzy_index[key] = ([r[0] for r in rows], [r[1] for r in rows])
+            )
+            self._fuzzy_index[key] = ([str(r[0]) for r in rows], [str(r[1]) for r in rows])
         sources, translations = self._fuzzy_index[key]
         if not sources:
             return None
@@ -157,7 +231,79 @@ class TranslationMemory:
 
     def pairs(self) -> list[tuple[str, str, str, str]]:
         """Every reviewed pair: (source_lang, target_lang, source, translation)."""
-        rows = self.db.execute(
-            "SELECT source_lang, target_lang, source, translation FROM reviewed ORDER BY rowid"
-        ).fetchall()
+        rows = self._rows(
+            "SELECT source_lang, target_lang, source, translation FROM reviewed ORDER BY rowid", ()
+        )
         return [(str(a), str(b), str(c), str(d)) for a, b, c, d in rows]
+
+    def provenance(
+        self, source_lang: str, target_lang: str, source: str, translation: str
+    ) -> Provenance | None:
+        """Who made ``translation`` of ``source``, as far as the memory knows: a stored
+        draft of this source (``engine``); a reviewed translation of this source
+        (``reviewed``); a draft or a reviewed translation of another source
+        (``other-draft``, ``other-reviewed``, with that source); or None."""
+        for engine, version in self._rows(
+            "SELECT engine, version FROM drafts WHERE source_lang=? AND target_lang=? AND source_key=? "
+            "AND translation=? ORDER BY rowid DESC LIMIT 1",
+            (source_lang, target_lang, normalise(source), translation),
+        ):
+            return Provenance("engine", str(engine), str(version), source)
+        if self._rows(
+            "SELECT 1 FROM reviewed WHERE source_lang=? AND target_lang=? AND source_key=? AND translation=?",
+            (source_lang, target_lang, normalise(source), translation),
+        ):
+            return Provenance("reviewed", "", "", source)
+        for other, engine, version in self._rows(
+            "SELECT source, engine, version FROM drafts WHERE target_lang=? AND translation=? "
+            "AND source_lang=? ORDER BY rowid DESC LIMIT 1",
+            (target_lang, translation, source_lang),
+        ):
+            return Provenance("other-draft", str(engine), str(version), str(other))
+        for (other,) in self._rows(
+            "SELECT source FROM reviewed WHERE target_lang=? AND translation=? AND source_lang=? "
+            "ORDER BY rowid DESC LIMIT 1",
+            (target_lang, translation, source_lang),
+        ):
+            return Provenance("other-reviewed", "", "", str(other))
+        return None
+
+    def record(
+        self,
+        drafts: Iterable[tuple[str, str, str, str, str, str, Draft]],
+        reviewed: Iterable[tuple[str, str, str, str, str]],
+    ) -> None:
+        """Store in one transaction ``drafts`` (engine, version, source_lang, target_lang,
+        glossary, source, draft) and ``reviewed`` pairs (source_lang, target_lang, source,
+        translation, origin)."""
+        draft_rows = [
+            (
+                engine,
+                version,
+                sl,
+                tl,
+                glossary,
+                normalise(source),
+                source,
+                d.translation,
+                "\n".join(d.unknown),
+            )
+            for engine, version, sl, tl, glossary, source, d in drafts
+        ]
+        reviewed_rows = [(sl, tl, normalise(s), s, t, o) for sl, tl, s, t, o in reviewed if s and t]
+        if not draft_rows and not reviewed_rows:
+            return
+        db = self._writable()
+        try:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany("INSERT OR REPLACE INTO drafts VALUES (?,?,?,?,?,?,?,?,?)", draft_rows)
+                db.executemany("INSERT OR IGNORE INTO reviewed VALUES (?,?,?,?,?,?)", reviewed_rows)
+        except sqlite3.Error as exc:
+            raise memory_error(self.relative, exc) from None
+        self._fuzzy_index.clear()
+
+    def _writable(self) -> sqlite3.Connection:
+        if self.db is None:
+            raise MemoryStoreError(self.relative, None, "opened read-only")
+        return self.db

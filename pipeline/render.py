@@ -10,7 +10,8 @@ The page template is an HTML5 file with an empty ``<article>`` element: the
 renderer fills ``<html lang>``, the head (title, metadata, hreflang
 alternates) and the article. The built-in template is
 ``pipeline/templates/page.html``; a project overrides it with
-``templates/page.html`` under its root (the caller passes that path).
+``templates/page.html`` under its root. A run parses and checks the template once
+(:func:`load_template`) and renders every page from a copy of it.
 
 Heading ids come from the *source* headings (:func:`heading_ids`), and the
 caller passes the same ids when rendering the translation, so anchors and the
@@ -19,6 +20,7 @@ generated table of contents link the same targets in both languages.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 import unicodedata
@@ -30,6 +32,8 @@ from babel.dates import format_date
 from lxml import etree
 from lxml import html as lxml_html
 
+from pipeline.errors import BuildError
+from pipeline.files import read_limited
 from pipeline.model import Block, Document, Element, Node, Placeholder, Verbatim, iter_blocks
 from pipeline.placeholders import Tag, split
 
@@ -40,6 +44,40 @@ TOC_TITLES = {"en": "Contents", "es": "Contenido"}
 def default_template() -> str:
     """The built-in page template."""
     return resources.files("pipeline").joinpath("templates/page.html").read_text("utf-8")
+
+
+class PageTemplate:
+    """A parsed page template, checked once per run; :meth:`copy` gives a fresh tree."""
+
+    def __init__(self, source: str, name: str) -> None:
+        self.name = name
+        try:
+            self.root = lxml_html.document_fromstring(source, parser=_parser())
+        except (etree.ParserError, ValueError) as exc:
+            raise BuildError(name, 1, f"cannot parse the page template: {exc}") from None
+        if self.root.find("head") is None:
+            raise BuildError(name, 1, "the page template has no <head>: add one")
+        if self.root.find(".//article") is None:
+            raise BuildError(name, 1, "the page template has no <article> element: add an empty one")
+
+    def copy(self) -> etree._Element:
+        return copy.deepcopy(self.root)
+
+
+TEMPLATE_LIMIT = 4 * 1024 * 1024
+
+
+def load_template(path: Path | None, name: str = "templates/page.html") -> PageTemplate:
+    """The project's page template (``path``), or the built-in one."""
+    if path is None:
+        return PageTemplate(default_template(), "pipeline/templates/page.html")
+    raw = read_limited(path, name, BuildError, TEMPLATE_LIMIT)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise BuildError(name, line, "the page template is not UTF-8") from None
+    return PageTemplate(text, name)
 
 
 def heading_ids(document: Document) -> list[str]:
@@ -100,7 +138,7 @@ def render_page(
     alternates: Mapping[str, str],
     locale: str,
     state: str | None = None,
-    template: Path | None = None,
+    template: PageTemplate | None = None,
     ids: Sequence[str] | None = None,
     generator: str = "Puente",
 ) -> bytes:
@@ -111,19 +149,26 @@ def render_page(
     of a target page (reviewed, machine, mixed); ``ids`` are the heading ids
     (default: :func:`heading_ids` of ``document``).
     """
-    source = template.read_text("utf-8") if template is not None else default_template()
-    root = lxml_html.document_fromstring(source, parser=_parser())
+    root = (template or _default()).copy()
     meta = document.meta
     root.set("lang", meta.lang)
     head = root.find("head")
     article = root.find(".//article")
-    if head is None or article is None:
-        raise ValueError("page template needs a <head> and an <article>")
+    assert head is not None and article is not None  # checked by PageTemplate
     _fill_head(head, document, alternates, state, generator)
     heading_list = list(ids) if ids is not None else heading_ids(document)
     _fill_article(article, document, locale, heading_list)
     page: bytes = etree.tostring(root, encoding="utf-8", method="html", doctype="<!DOCTYPE html>")
     return page + b"\n"
+
+
+_DEFAULT: list[PageTemplate] = []
+
+
+def _default() -> PageTemplate:
+    if not _DEFAULT:
+        _DEFAULT.append(load_template(None))
+    return _DEFAULT[0]
 
 
 def _parser() -> lxml_html.HTMLParser:

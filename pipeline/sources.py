@@ -33,7 +33,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 
-from pipeline.config import SUPPORTED_LANGUAGES, Config
+from pipeline.config import SUPPORTED_LANGUAGES
 from pipeline.errors import SourceError
 from pipeline.files import decode_utf8, relative_to
 from pipeline.model import (
@@ -51,9 +51,9 @@ from pipeline.model import (
     Verbatim,
 )
 from pipeline.placeholders import PLACEHOLDER_RE, format_tag
+from pipeline.project import SOURCE_SUFFIXES
 from pipeline.xml import sourceline
 
-SOURCE_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 LINE_ATTR = "data-puente-line"
 
@@ -88,18 +88,9 @@ _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
 _HTML_SPACE = " \t\n\r\f"
 
 
-def source_paths(config: Config) -> list[Path]:
-    """Every article file in ``sources/``, sorted by name."""
-    return sorted(
-        path
-        for path in config.sources_dir.glob("*")
-        if path.is_file() and path.suffix.lower() in SOURCE_SUFFIXES
-    )
-
-
-def load_sources(config: Config) -> list[Document]:
-    """Every article in ``sources/``, sorted by slug; raise on any bad source or duplicate slug."""
-    documents = [load_document(path, config.root) for path in source_paths(config)]
+def load_sources(paths: Iterable[Path], root: Path) -> list[Document]:
+    """The articles of ``paths``, sorted by slug; raise on any bad source or duplicate slug."""
+    documents = [load_document(path, root) for path in paths]
     check_unique_slugs(slug_claim(document) for document in documents)
     return sorted(documents, key=lambda document: document.meta.slug)
 
@@ -130,11 +121,12 @@ def check_unique_slugs(claims: Iterable[SlugClaim], owners: Mapping[str, str] | 
         taken[claim.slug] = claim.source
 
 
-def load_document(path: Path, root: Path) -> Document:
-    """Parse one source file (Markdown or HTML) into a :class:`Document`."""
+def load_document(path: Path, root: Path, data: bytes | None = None) -> Document:
+    """Parse one source file (Markdown or HTML) into a :class:`Document` (``data``: its
+    bytes, when the caller read them already)."""
     relative = relative_to(path, root)
     fmt: Format = "md" if SOURCE_SUFFIXES.get(path.suffix.lower()) == "md" else "html"
-    raw = path.read_bytes()
+    raw = path.read_bytes() if data is None else data
     text = decode_utf8(raw, relative, SourceError, "save the file as UTF-8").removeprefix("\ufeff")
     if fmt == "md":
         meta, body = _parse_markdown(text, relative, path.stem)

@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import io
 import re
 from collections.abc import Iterable
 
 from lxml import etree
 
-from pipeline.config import Config
 from pipeline.errors import GlossaryError
-from pipeline.files import relative_to
-from pipeline.glossary import Glossary, Term
+from pipeline.glossary import Term
 from pipeline.xml import safe_xml_parser, sourceline
 
 TBX_NS = "urn:iso:std:iso:30042:ed-2"
@@ -33,18 +30,6 @@ CSV_COLUMNS = [
     "en_expansion", "es_expansion", "subject", "context",
 ]  # fmt: skip
 _FORBIDDEN = re.compile(rb"<!DOCTYPE|<!ENTITY|<xi:include|XInclude", re.IGNORECASE)
-
-
-def read_termbases(config: Config) -> Glossary:
-    """All ``glossary/*.tbx`` files; raises :class:`GlossaryError` on bad, hostile or conflicting input."""
-    terms: list[Term] = []
-    digest = hashlib.sha256()
-    for path in sorted(config.glossary_dir.glob("*.tbx")):
-        raw = path.read_bytes()
-        digest.update(raw)
-        terms.extend(read_tbx(raw, relative_to(path, config.root)))
-    check_conflicts(terms, "glossary")
-    return Glossary(terms, digest.hexdigest()[:12] if terms else "none")
 
 
 def _k(tag: str) -> str:

@@ -1,162 +1,293 @@
-"""Drafting PO entries from the translation memory and a machine-translation engine.
+"""Drafting: filling a catalog's entries from the translation memory and an engine.
 
-Only entries no person has touched are filled: untranslated entries, and
-fuzzy entries whose text came from a machine or the memory (their notes say
-``draft:`` or ``memory:``). Every draft is marked ``#, fuzzy`` with a note
-naming its origin. A reviewed entry is never changed; a *changed* entry (a
-person's translation of an older source, fuzzy with ``#|``) keeps it, and gets
-a fresh draft of the current source in a ``fresh draft:`` note, which the build
-publishes instead of the stale translation.
+These are steps of the one flow (:mod:`pipeline.build`), on catalogs in memory:
 
-Order of preference for each unit: a reviewed translation of the same
-sentence (memory), a stored machine draft for the same engine, version and
-glossary, a fuzzy match of a reviewed translation (at or above the
-threshold), and last the engine: every pending unit of the whole project,
-per language pair, goes to the engine in one batch.
+1. :func:`restore_origins`: a fuzzy entry whose drafting notes a tool dropped
+   (msgmerge, ``pybabel update``) gets them back from the memory when its text is a
+   draft Puente made for this very source; any other fuzzy text is a person's (or a
+   draft of another text): its entry is *changed*, never published as current.
+2. :func:`plan_drafts`: the entries no person has settled get a draft from the memory
+   (a reviewed translation of the same sentence, or the stored draft of the same engine,
+   version and glossary), or are listed as pending for the engine. A reviewed
+   translation of a *similar* sentence is only offered, as a suggestion in a comment:
+   its numbers, names and dates are another article's facts.
+3. the engine drafts every pending text of the run in one batch per language pair
+   (:func:`engine_drafts`, in the main process), and :func:`apply_drafts` fills them in.
+4. :func:`expand_first_mentions`: newsroom style for drafts.
+
+Every draft is fuzzy and names its origin. A reviewed entry is never changed; a
+*changed* entry (a person's translation of an older source) keeps it, and gets a
+fresh draft of the current source beside it, which the page shows instead of the
+stale translation.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import polib
+from rapidfuzz import fuzz, process
 
-from pipeline.catalog import entry_state, read_catalog, relative, write_catalog
-from pipeline.config import Config
-from pipeline.glossary import Glossary, find_terms, load_glossary, mask, unmask
+from pipeline.glossary import Glossary, find_terms, mask, unmask
 from pipeline.memory import Draft, TranslationMemory
-from pipeline.merge import PRESERVED_NOTE_PREFIXES
-from pipeline.mt import Engine, get_engine
+from pipeline.mt import Engine
+from pipeline.po import Catalog, Entry, Origin, Suggestion
 
-Progress = Callable[[int], None]
-
-
-@dataclass
-class Failure:
-    path: str
-    line: int
-    msgid: str
-    reason: str
-
-    def __str__(self) -> str:
-        short = self.msgid if len(self.msgid) <= 50 else self.msgid[:49] + "…"
-        return f"{self.path}:{self.line}: {short!r}: {self.reason}"
+EXACT = "exact match of a reviewed translation"
+FROM_MEMORY = "from memory"
 
 
 @dataclass
-class TranslateReport:
-    """What a drafting run filled, and from where."""
+class DraftStats:
+    """What drafting filled, and from where."""
 
     memory_exact: int = 0
     memory_drafts: int = 0
-    memory_fuzzy: int = 0
+    suggestions: int = 0
     engine_units: int = 0
     engine_calls: int = 0
     fresh_drafts: int = 0
-    catalogs_written: list[str] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
+    restored: int = 0
+
+    def add(self, other: DraftStats) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-@dataclass
-class _Pending:
-    path: Path
-    entry: polib.POEntry
+@dataclass(frozen=True)
+class Pending:
+    """An entry that needs an engine draft: its position in the catalog, its text, and
+    whether the draft is a fresh draft beside a person's stale translation."""
+
+    index: int
+    msgid: str
     fresh: bool
 
 
-def catalog_paths(config: Config) -> list[Path]:
-    """Every target-language catalog of the project."""
+@dataclass(frozen=True)
+class EngineDraft:
+    """What the engine gave for one text: the draft (None when it failed), the words it
+    did not know, and why it failed; ``reviewed`` marks instead a person's reviewed
+    translation of the same text, found in this run."""
+
+    text: str | None
+    unknown: tuple[str, ...] = ()
+    error: str | None = None
+    reviewed: bool = False
+    suggestion: Suggestion | None = None
+
+
+@dataclass
+class MemoryLookup:
+    """The memory as drafting sees it: the engine whose stored drafts count, the glossary
+    version they were made with, the fuzzy threshold, and the reviewed pairs harvested in
+    this run but not stored yet (another article's review counts at once)."""
+
+    memory: TranslationMemory
+    engine: str
+    engine_version: str
+    glossary_version: str
+    threshold: int
+    fresh_reviewed: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    def reviewed(self, source: str, target: str, msgid: str) -> str | None:
+        recent = self.fresh_reviewed.get((source, target, msgid))
+        return recent if recent is not None else self.memory.reviewed(source, target, msgid)
+
+    def stored_draft(self, source: str, target: str, msgid: str) -> Draft | None:
+        return self.memory.draft(
+            self.engine, self.engine_version, source, target, self.glossary_version, msgid
+        )
+
+
+def restore_origins(catalog: Catalog, memory: TranslationMemory, source: str, target: str) -> int:
+    """Give back their origin to fuzzy entries whose notes were dropped (see the module
+    docstring); a text the memory knows as a draft of another source gets that source as
+    its previous msgid (``#|``). Returns how many entries changed."""
+    restored = 0
+    for index, entry in enumerate(catalog.entries):
+        if entry.obsolete or not entry.fuzzy or entry.origin is not None or not entry.msgstr:
+            continue
+        known = memory.provenance(source, target, entry.msgid, entry.msgstr)
+        if known is None:
+            continue
+        if known.kind == "engine":
+            origin = Origin("engine", known.engine, known.version)
+            catalog.entries[index] = entry.replace(origin=origin, previous_msgid=None, previous_msgctxt=None)
+        elif known.kind == "reviewed":
+            catalog.entries[index] = entry.replace(origin=Origin("memory", detail=EXACT))
+        elif known.kind == "other-draft" and entry.previous_msgid is None:
+            origin = Origin("engine", known.engine, known.version)
+            catalog.entries[index] = entry.replace(origin=origin, previous_msgid=known.source)
+        elif known.kind == "other-reviewed" and entry.previous_msgid is None:
+            catalog.entries[index] = entry.replace(previous_msgid=known.source)
+        else:
+            continue
+        restored += 1
+    return restored
+
+
+def harvest_pairs(catalog: Catalog) -> list[tuple[str, str]]:
+    """Every reviewed (source, translation) pair of ``catalog``, for the memory."""
     return [
-        path
-        for lang in config.languages
-        for path in sorted((config.locales_dir / lang / "LC_MESSAGES").glob("*.po"))
+        (entry.msgid, entry.msgstr)
+        for entry in catalog.entries
+        if not entry.obsolete and entry.msgid and entry.msgstr and entry.state == "reviewed"
     ]
 
 
-def memory_path(config: Config) -> Path:
-    return config.state_dir / "memory.sqlite"
+def plan_drafts(
+    catalog: Catalog, lookup: MemoryLookup, source: str, target: str, stats: DraftStats
+) -> list[Pending]:
+    """Fill what the memory can, in place; return the entries left for the engine."""
+    pending: list[Pending] = []
+    for index, entry in enumerate(catalog.entries):
+        item = _needs_draft(index, entry)
+        if item is None:
+            if entry.state == "reviewed" and (entry.origin or entry.unknown or entry.suggestion):
+                catalog.entries[index] = entry.replace(origin=None, unknown=(), suggestion=None)
+            continue
+        exact = lookup.reviewed(source, target, entry.msgid)
+        if exact is not None:
+            catalog.entries[index] = _filled(entry, item, exact, Origin("memory", detail=EXACT))
+            stats.memory_exact += 1
+            continue
+        stored = lookup.stored_draft(source, target, entry.msgid)
+        if stored is not None:
+            origin = Origin("engine", lookup.engine, lookup.engine_version, FROM_MEMORY)
+            catalog.entries[index] = _filled(entry, item, stored.translation, origin, stored.unknown)
+            stats.fresh_drafts += item.fresh
+            stats.memory_drafts += not item.fresh
+            continue
+        if not item.fresh and entry.suggestion is None:
+            match = lookup.memory.fuzzy(source, target, entry.msgid, lookup.threshold)
+            if match is not None and match.source != entry.msgid:
+                suggestion = Suggestion(round(match.score), match.source, match.translation)
+                catalog.entries[index] = entry = entry.replace(suggestion=suggestion)
+                stats.suggestions += 1
+        pending.append(item)
+    return pending
 
 
-def machine_origin(entry: polib.POEntry) -> bool:
-    """True when a fuzzy entry's text came from a machine or the memory, not a person."""
-    return any(line.startswith(("draft:", "memory:")) for line in (entry.comment or "").split("\n"))
+def _needs_draft(index: int, entry: Entry) -> Pending | None:
+    """Whether ``entry`` needs a draft, and of which kind (None: a person settled it)."""
+    if entry.obsolete or not entry.msgid or entry.msgid_plural:
+        return None
+    state = entry.state
+    if state == "untranslated":
+        return Pending(index, entry.msgid, fresh=False)
+    if state == "reviewed":
+        return None
+    origin = entry.origin
+    if origin is not None:
+        if entry.previous_msgid is not None:  # a draft of an older source: draft the current one
+            return Pending(index, entry.msgid, fresh=False)
+        if origin.kind == "memory" and origin.detail != EXACT:
+            # a similar sentence's translation, published by an older version: not a draft
+            return Pending(index, entry.msgid, fresh=False)
+        return None
+    if entry.fresh_draft is None:  # a person's text of another source: a fresh draft beside it
+        return Pending(index, entry.msgid, fresh=True)
+    return None
 
 
-def set_note(entry: polib.POEntry, prefix: str, text: str | None) -> None:
-    """Replace the note starting with ``prefix`` (or remove it when ``text`` is None)."""
-    lines = [line for line in (entry.comment or "").split("\n") if line and not line.startswith(prefix)]
-    if text is not None:
-        lines.append(f"{prefix} {text}")
-    entry.comment = "\n".join(lines)
+def _filled(entry: Entry, item: Pending, text: str, origin: Origin, unknown: Sequence[str] = ()) -> Entry:
+    if item.fresh:
+        return entry.replace(fresh_draft=text)
+    suggestion = entry.suggestion
+    old = entry.origin
+    if suggestion is None and old is not None and old.kind == "memory" and old.detail != EXACT:
+        suggestion = _old_suggestion(entry)  # an older fuzzy memory fill, kept as a suggestion
+    return entry.replace(
+        msgstr=text,
+        fuzzy=True,
+        previous_msgid=None,
+        previous_msgctxt=None,
+        origin=origin,
+        unknown=tuple(unknown),
+        fresh_draft=None,
+        suggestion=suggestion,
+    )
 
 
-def clear_origin_notes(entry: polib.POEntry) -> None:
-    for prefix in PRESERVED_NOTE_PREFIXES:
-        set_note(entry, prefix, None)
+_OLD_MATCH = re.compile(r"(\d{1,3})(?:\.\d+)?% match of: (.*)\Z")
 
 
-def translate_project(
-    config: Config,
-    engine_name: str | None = None,
-    *,
-    jobs: int = 2,
-    engine: Engine | None = None,
-    only: set[Path] | None = None,
-    progress: Progress | None = None,
-) -> TranslateReport:
-    """Fill the project's catalogs (or the ``only`` ones) with drafts; write only the catalogs
-    that changed. ``progress`` is called with the number of units drafted by the engine."""
-    paths = [path for path in catalog_paths(config) if only is None or path in only]
-    catalogs = {path: read_catalog(path, config.root) for path in paths}
-    report = TranslateReport()
-    if not catalogs:
-        return report
-    glossary = load_glossary(config)
-    with TranslationMemory(memory_path(config)) as memory:
-        harvest(config, memory, catalogs)
-        planned: list[tuple[str, str, _Pending]] = []
-        for path, catalog in catalogs.items():
-            target = catalog.metadata.get("Language", "")
-            source = catalog.metadata.get("X-Source-Language") or _other(config, target)
-            planned.extend((source, target, item) for entry in catalog if (item := _plan(entry, path)))
-        if planned:
-            engine = engine or get_engine(engine_name or config.engine, jobs=jobs)
-            pending: dict[tuple[str, str], list[_Pending]] = {}
-            lookups: dict[tuple[str, str], _Lookup] = {}
-            for source, target, item in planned:
-                lookup = lookups.setdefault(
-                    (source, target),
-                    _Lookup(memory, engine, glossary.version, source, target, config.fuzzy_threshold),
-                )
-                if not _from_memory(item, lookup, report):
-                    pending.setdefault((source, target), []).append(item)
-            for (source, target), items in pending.items():
-                _from_engine(items, engine, memory, glossary, source, target, config, report)
-                if progress is not None:
-                    progress(len(items))
-    for path, catalog in catalogs.items():
-        expand_first_mentions(catalog, glossary, config)
-        if write_catalog(catalog, path):
-            report.catalogs_written.append(relative(config, path))
-    return report
+def _old_suggestion(entry: Entry) -> Suggestion | None:
+    match = _OLD_MATCH.match(entry.origin.detail if entry.origin else "")
+    return Suggestion(int(match[1]), match[2], entry.msgstr) if match else None
+
+
+def run_suggestions(
+    texts: Sequence[str], reviewed: Mapping[str, str], threshold: int
+) -> dict[str, Suggestion]:
+    """For each of ``texts``, the most similar source of ``reviewed`` (source → reviewed
+    translation, harvested in this run and not in the memory yet), at ``threshold`` % or more."""
+    sources = list(reviewed)
+    found: dict[str, Suggestion] = {}
+    if not sources:
+        return found
+    for text in texts:
+        best = process.extractOne(text, sources, scorer=fuzz.ratio, score_cutoff=threshold)
+        if best is not None and best[0] != text:
+            found[text] = Suggestion(round(best[1]), best[0], reviewed[best[0]])
+    return found
+
+
+def engine_drafts(
+    engine: Engine, glossary: Glossary, texts: Sequence[str], source: str, target: str
+) -> dict[str, EngineDraft]:
+    """Draft every distinct text of ``texts`` with ``engine`` in one batch, glossary terms
+    masked so the engine cannot damage them."""
+    unique = list(dict.fromkeys(texts))
+    masked = [mask(glossary, text, source, target) for text in unique]
+    result = engine.translate([m.text for m in masked], source, target)
+    drafts: dict[str, EngineDraft] = {}
+    for index, (text, m) in enumerate(zip(unique, masked, strict=True)):
+        translation = result.translations[index]
+        if translation is None:
+            drafts[text] = EngineDraft(None, (), result.errors[index] or "failed")
+        else:
+            drafts[text] = EngineDraft(unmask(m, translation), tuple(result.unknown[index]))
+    return drafts
+
+
+def apply_drafts(
+    catalog: Catalog,
+    pending: Iterable[Pending],
+    drafts: Mapping[str, EngineDraft],
+    origin: Origin,
+    stats: DraftStats,
+) -> list[tuple[Entry, str]]:
+    """Fill the pending entries with the engine's drafts, in place; return the entries
+    whose draft failed, with the reason."""
+    failures = []
+    for item in pending:
+        draft = drafts.get(item.msgid)
+        entry = catalog.entries[item.index]
+        if draft is not None and draft.suggestion is not None and entry.suggestion is None:
+            catalog.entries[item.index] = entry = entry.replace(suggestion=draft.suggestion)
+            stats.suggestions += 1
+        if draft is None or draft.text is None:
+            failures.append((entry, draft.error if draft is not None and draft.error else "failed"))
+            continue
+        catalog.entries[item.index] = _filled(entry, item, draft.text, origin, draft.unknown)
+        stats.fresh_drafts += item.fresh
+    return failures
 
 
 BODY_CONTEXTS = ("paragraph", "list item", "quotation", "table cell", "caption")
 """Where a first mention is expanded: body text, not titles, descriptions or headings."""
 
 
-def expand_first_mentions(catalog: polib.POFile, glossary: Glossary, config: Config) -> None:
+def expand_first_mentions(catalog: Catalog, glossary: Glossary, source: str, target: str) -> None:
     """Newsroom style: the first mention of a term in an article's body gets its expansion
     ("la Secretaría de Seguridad y Protección Ciudadana (SSPC)"), in machine drafts only:
     a person's translation is theirs. Drafts in the memory stay unexpanded, so a repeated
     sentence is not expanded twice."""
-    target = catalog.metadata.get("Language", "")
-    source = catalog.metadata.get("X-Source-Language") or _other(config, target)
     seen: set[str] = set()
-    for entry in catalog:
+    for index, entry in enumerate(catalog.entries):
         if entry.obsolete or not (entry.msgctxt or "").startswith(BODY_CONTEXTS):
             continue
         for hit in find_terms(glossary, entry.msgid, source):
@@ -167,138 +298,12 @@ def expand_first_mentions(catalog: polib.POFile, glossary: Glossary, config: Con
             seen.add(term.id)
             short = term.target(target, hit.form_index) if not term.dnt else hit.text
             long_form = expansion.replace(f"({short})", "").strip()
-            if entry_state(entry) != "machine" or long_form in entry.msgstr:
+            if entry.state != "machine" or long_form in entry.msgstr:
                 continue  # a person's translation, or the name is spelled out already
             # not in parentheses ("Fiscalía General de la República (FGR)" explains itself)
             # nor inside an element of its own ({1}SSPC{/1}: an abbreviation already explains it)
             pattern = re.compile(r"(?<![\w}(])" + re.escape(short) + r"(?![\w{)])")
             match = pattern.search(entry.msgstr)
             if match is not None:
-                entry.msgstr = entry.msgstr[: match.start()] + expansion + entry.msgstr[match.end() :]
-
-
-def _other(config: Config, lang: str) -> str:
-    return next(other for other in config.languages if other != lang)
-
-
-def harvest(config: Config, memory: TranslationMemory, catalogs: dict[Path, polib.POFile]) -> None:
-    """Store every reviewed translation of the project in the memory."""
-    for path, catalog in catalogs.items():
-        target = catalog.metadata.get("Language", "")
-        source = catalog.metadata.get("X-Source-Language") or _other(config, target)
-        pairs = [
-            (entry.msgid, entry.msgstr, relative(config, path))
-            for entry in catalog
-            if not entry.obsolete and entry_state(entry) == "reviewed"
-        ]
-        memory.harvest(source, target, pairs)
-
-
-def _plan(entry: polib.POEntry, path: Path) -> _Pending | None:
-    if entry.obsolete or not entry.msgid:
-        return None
-    state = entry_state(entry)
-    if state == "reviewed":
-        clear_origin_notes(entry)  # a person approved the text: it is no longer a draft
-        return None
-    if state == "untranslated":
-        return _Pending(path, entry, fresh=False)
-    if state in ("machine", "changed") and machine_origin(entry):
-        if entry.previous_msgid:  # a machine draft of an older source: draft the current one
-            return _Pending(path, entry, fresh=False)
-        return None
-    if state == "changed":
-        return _Pending(path, entry, fresh=True)
-    return None
-
-
-def _fill(item: _Pending, text: str, origin_prefix: str, origin: str, unknown: Sequence[str] = ()) -> None:
-    entry = item.entry
-    if item.fresh:
-        set_note(entry, "fresh draft:", text)
-        return
-    entry.msgstr = text
-    entry.previous_msgid = None
-    entry.previous_msgctxt = None
-    if "fuzzy" not in entry.flags:
-        entry.flags.append("fuzzy")
-    clear_origin_notes(entry)
-    set_note(entry, origin_prefix, origin)
-    if unknown:
-        set_note(entry, "unknown to apertium:", ", ".join(unknown))
-
-
-@dataclass(frozen=True)
-class _Lookup:
-    memory: TranslationMemory
-    engine: Engine
-    glossary_version: str
-    source: str
-    target: str
-    threshold: int
-
-
-def _from_memory(item: _Pending, lookup: _Lookup, report: TranslateReport) -> bool:
-    msgid = item.entry.msgid
-    memory = lookup.memory
-    if not item.fresh:
-        exact = memory.reviewed(lookup.source, lookup.target, msgid)
-        if exact is not None:
-            _fill(item, exact, "memory:", "exact match of a reviewed translation")
-            report.memory_exact += 1
-            return True
-    engine = lookup.engine
-    draft = memory.draft(
-        engine.name, engine.version, lookup.source, lookup.target, lookup.glossary_version, msgid
-    )
-    if draft is not None:
-        _fill(
-            item, draft.translation, "draft:", f"{engine.name} {engine.version} (from memory)", draft.unknown
-        )
-        if item.fresh:
-            report.fresh_drafts += 1
-        else:
-            report.memory_drafts += 1
-        return True
-    if not item.fresh:
-        match = memory.fuzzy(lookup.source, lookup.target, msgid, lookup.threshold)
-        if match is not None:
-            _fill(item, match.translation, "memory:", f"{match.score:.0f}% match of: {match.source}")
-            report.memory_fuzzy += 1
-            return True
-    return False
-
-
-def _from_engine(
-    items: list[_Pending],
-    engine: Engine,
-    memory: TranslationMemory,
-    glossary: Glossary,
-    source: str,
-    target: str,
-    config: Config,
-    report: TranslateReport,
-) -> None:
-    masked = [mask(glossary, item.entry.msgid, source, target) for item in items]
-    # newsroom boilerplate repeats: each distinct text goes to the engine once
-    unique = list(dict.fromkeys(m.text for m in masked))
-    result = engine.translate(unique, source, target)
-    report.engine_calls += 1
-    report.engine_units += len(unique)
-    position = {text: index for index, text in enumerate(unique)}
-    label = f"{engine.name} {engine.version}"
-    stored: list[tuple[str, Draft]] = []
-    for item, m in zip(items, masked, strict=True):
-        index = position[m.text]
-        translation, unknown, error = result.translations[index], result.unknown[index], result.errors[index]
-        if translation is None:
-            report.failures.append(
-                Failure(relative(config, item.path), item.entry.linenum, item.entry.msgid, error or "failed")
-            )
-            continue
-        text = unmask(m, translation)
-        _fill(item, text, "draft:", label, unknown)
-        if item.fresh:
-            report.fresh_drafts += 1
-        stored.append((item.entry.msgid, Draft(text, tuple(unknown))))
-    memory.store_drafts(engine.name, engine.version, source, target, glossary.version, stored)
+                text = entry.msgstr[: match.start()] + expansion + entry.msgstr[match.end() :]
+                catalog.entries[index] = entry = entry.replace(msgstr=text)

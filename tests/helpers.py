@@ -9,6 +9,10 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from pipeline.build import BuildOptions, BuildReport, build_project
+from pipeline.mt import Engine
+from pipeline.project import open_project
+
 
 def apertium(text: str, pair: str) -> str:
     """Real Apertium, with unknown-word marks (no -u)."""
@@ -62,3 +66,22 @@ def dead_pid() -> int:
     child = subprocess.Popen(["true"])
     child.wait()
     return child.pid
+
+
+def po_file(root: Path, slug: str, lang: str) -> Path:
+    """Where the catalog of ``slug`` in ``lang`` lives."""
+    return root / "locales" / lang / "LC_MESSAGES" / f"{slug}.po"
+
+
+def pot_file(root: Path, slug: str) -> Path:
+    return root / "locales" / "templates" / f"{slug}.pot"
+
+
+def extract(root: Path) -> BuildReport:
+    """``puente extract`` through the library."""
+    return build_project(open_project(root), BuildOptions("extract"))
+
+
+def translate(root: Path, engine: Engine | None = None, name: str | None = None) -> BuildReport:
+    """``puente translate`` through the library (``engine``: an engine object to use)."""
+    return build_project(open_project(root), BuildOptions("translate", name), engine=engine)

@@ -19,12 +19,10 @@ import polib
 import pytest
 from lxml import html as lxml_html
 
-from pipeline.build import build_lock
-from pipeline.catalog import po_path
-from pipeline.config import Config
 from pipeline.manifest import schema
+from pipeline.project import open_project
 from tests.conftest import BENCHMARKS, REPO, run_cli
-from tests.helpers import dead_pid
+from tests.helpers import dead_pid, po_file
 
 SLUGS = {"cartel-crackdown-results": "en", "juntos-contra-el-narco-balance": "es"}
 
@@ -133,7 +131,7 @@ def test_no_op_rebuild_writes_nothing(built: Path) -> None:
 def test_translator_edit_reaches_the_page_and_only_that_article_is_rebuilt(project: Path) -> None:
     assert run_cli("build", "--root", project, "--quiet").exit_code == 0
     other = (project / "build" / "en" / "juntos-contra-el-narco-balance.html").stat().st_mtime_ns
-    po = po_path(Config(root=project), "cartel-crackdown-results", "es")
+    po = po_file(project, "cartel-crackdown-results", "es")
     catalog = polib.pofile(str(po), wrapwidth=0)
     entry = next(e for e in catalog if e.msgid == "Key Facts at a Glance")
     entry.msgstr, entry.flags = "Datos clave de un vistazo", []
@@ -160,7 +158,7 @@ HOSTILE = [
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_hostile_translations_never_become_markup(project: Path, hostile: str) -> None:
     run_cli("build", "--root", project, "--quiet", "--no-mt")
-    po = po_path(Config(root=project), "cartel-crackdown-results", "es")
+    po = po_file(project, "cartel-crackdown-results", "es")
     catalog = polib.pofile(str(po), wrapwidth=0)
     for entry in catalog:
         if entry.msgid in (
@@ -187,7 +185,7 @@ def test_broken_catalog_stops_the_build_before_any_write(project: Path) -> None:
         (project / "sources" / "cartel-crackdown-results.md").read_text("utf-8").replace("Sparse", "Scarce"),
         "utf-8",
     )
-    po = po_path(Config(root=project), "cartel-crackdown-results", "es")
+    po = po_file(project, "cartel-crackdown-results", "es")
     po.write_text(po.read_text("utf-8").replace('msgstr ""\n', 'msgstr "roto\n', 3), "utf-8")
     before = snapshot(project / "build"), snapshot(project / "locales")
     result = run_cli("build", "--root", project, "--no-mt")
@@ -224,7 +222,7 @@ def test_the_lock_is_free_again_after_each_command(project: Path) -> None:
 
 def test_worker_processes_do_not_keep_the_build_lock(project: Path) -> None:
     read, write = os.pipe()
-    with build_lock(Config(root=project)):
+    with open_project(project).lock("build"):
         worker = os.fork()
         if worker == 0:  # a worker forked during the build, still running after it
             os.read(read, 1)
@@ -250,7 +248,7 @@ def test_reviewed_only_holds_back_machine_pages(project: Path) -> None:
 
 def test_changed_units_publish_a_fresh_draft_not_stale_facts(project: Path) -> None:
     run_cli("build", "--root", project, "--quiet")
-    po = po_path(Config(root=project), "cartel-crackdown-results", "es")
+    po = po_file(project, "cartel-crackdown-results", "es")
     catalog = polib.pofile(str(po), wrapwidth=0)
     entry = next(e for e in catalog if e.msgid.startswith("{1}Arrests:{/1}"))
     entry.msgstr, entry.flags = "{1}Detenciones:{/1} Más de 12.300 miembros detenidos en 17 operativos.", []

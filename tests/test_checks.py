@@ -10,14 +10,13 @@ from babel.numbers import format_decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.catalog import extract_project, po_path
 from pipeline.checks import check_entry, numbers
-from pipeline.config import Config
-from pipeline.glossary import load_glossary
+from pipeline.project import open_project
+from pipeline.termbase import load_glossary
 from tests.conftest import REPO, run_cli
-from tests.helpers import apertium
+from tests.helpers import apertium, extract, po_file
 
-GLOSSARY = load_glossary(Config(root=REPO))
+GLOSSARY = load_glossary(open_project(REPO))
 
 
 def codes(source: str, translation: str, source_lang: str = "en", target_lang: str = "es") -> list[str]:
@@ -97,8 +96,8 @@ def test_placeholders_glossary_and_form() -> None:
 
 
 def _project_with(project: Path, msgstr: str, flags: list[str]) -> Path:
-    extract_project(Config(root=project))
-    po = po_path(Config(root=project), "cartel-crackdown-results", "es")
+    extract(project)
+    po = po_file(project, "cartel-crackdown-results", "es")
     catalog = polib.pofile(str(po), wrapwidth=0)
     for entry in catalog:
         entry.msgstr = entry.msgid  # a copy everywhere: warnings only...
@@ -140,8 +139,8 @@ def test_configuration_regrades_or_silences_a_check(project: Path) -> None:
 def test_check_list_and_bad_catalog(project: Path) -> None:
     listed = run_cli("check", "--list").stdout
     assert listed.splitlines()[0].split()[:2] == ["placeholders", "error"]
-    extract_project(Config(root=project))
-    po = po_path(Config(root=project), "cartel-crackdown-results", "es")
+    extract(project)
+    po = po_file(project, "cartel-crackdown-results", "es")
     po.write_text(po.read_text("utf-8").replace('msgid "Trend"', 'msgid "Trend'), "utf-8")
     result = run_cli("check", "--root", project)
     assert result.exit_code == 2 and "syntax error" in result.stderr

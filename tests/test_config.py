@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
+from pipeline.project import open_project
 from tests.conftest import run_cli
 
 
@@ -29,7 +30,7 @@ def test_settings_are_read(tmp_path: Path) -> None:
     )
     config = load_config(tmp_path)
     assert config.locale("es") == "es_ES" and config.segmentation == "block" and config.fuzzy_threshold == 80
-    assert config.output_dir == tmp_path / "public" and config.changed_units == "hold"
+    assert open_project(tmp_path).output_dir == tmp_path / "public" and config.changed_units == "hold"
     assert config.check_severities == {"length": "off"}
 
 

@@ -12,17 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from pipeline.config import Config
 from pipeline.errors import GlossaryError
-from pipeline.glossary import Term, check_terms, find_terms, glossary_notes, load_glossary, mask, unmask
+from pipeline.glossary import Term, check_terms, find_terms, glossary_notes, mask, unmask
 from pipeline.mt.apertium import strip_marks
+from pipeline.project import open_project
 from pipeline.tbx import read_csv, read_tbx, write_csv
+from pipeline.termbase import load_glossary
 from pipeline.xml import safe_xml_parser
 from tests.conftest import REPO, run_cli
 from tests.helpers import apertium, loopback_server
 
 BAD = Path(__file__).parent / "bad" / "glossary"
-GLOSSARY = load_glossary(Config(root=REPO))
+GLOSSARY = load_glossary(open_project(REPO))
 
 SEED_SENTENCES = [
     "President Claudia Sheinbaum announced that the coordinated U.S.–Mexico crackdown has produced results.",
@@ -255,7 +256,7 @@ def test_csv_round_trip_and_cli(empty_project: Path, tmp_path: Path) -> None:
 
 
 def test_empty_project_has_an_empty_glossary(empty_project: Path) -> None:
-    glossary = load_glossary(Config(root=empty_project))
+    glossary = load_glossary(open_project(empty_project))
     assert glossary.terms == [] and glossary.version == "none"
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Config
 from pipeline.errors import SourceError
 from pipeline.model import Block, Element, Verbatim, iter_blocks
 from pipeline.placeholders import strip
+from pipeline.project import open_project
 from pipeline.sources import load_document, load_sources
 from tests.conftest import FIXTURES, REPO, run_cli
 
@@ -175,7 +175,7 @@ def test_duplicate_slugs(empty_project: Path) -> None:
 
 
 def test_load_sources_sorted_by_slug() -> None:
-    documents = load_sources(Config(root=REPO))
+    documents = load_sources(open_project(REPO).source_paths(), REPO)
     assert [d.meta.slug for d in documents] == sorted(d.meta.slug for d in documents)
     assert {d.meta.lang for d in documents} == {"en", "es"}
 

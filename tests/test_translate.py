@@ -8,16 +8,18 @@ from pathlib import Path
 
 import polib
 
-from pipeline.catalog import extract_project, po_path
-from pipeline.config import Config
-from pipeline.glossary import load_glossary
 from pipeline.memory import Draft, TranslationMemory
 from pipeline.mt import BatchResult
 from pipeline.mt.apertium import ApertiumEngine
 from pipeline.mt.online import OnlineEngine
-from pipeline.translate import memory_path, translate_project
+from pipeline.project import open_project
+from pipeline.termbase import load_glossary
 from tests.conftest import run_cli
-from tests.helpers import loopback_server, msgfmt_check
+from tests.helpers import extract, loopback_server, msgfmt_check, po_file, translate
+
+
+def memory_path(root: Path) -> Path:
+    return root / ".puente" / "memory.sqlite"
 
 
 class Counting:
@@ -45,27 +47,27 @@ def article(slug: str, *paragraphs: str) -> str:
 
 
 def entries(root: Path, slug: str) -> dict[str, polib.POEntry]:
-    return {e.msgid: e for e in polib.pofile(str(po_path(Config(root=root), slug, "es")))}
+    return {e.msgid: e for e in polib.pofile(str(po_file(root, slug, "es")))}
 
 
 def test_second_run_makes_zero_engine_calls(project: Path) -> None:
-    config = Config(root=project)
-    extract_project(config)
+    config = project
+    extract(config)
     engine = Counting(ApertiumEngine())
-    first = translate_project(config, engine=engine)
-    assert engine.calls == 2 and engine.units == first.engine_units > 100  # one call per language pair
+    first = translate(config, engine=engine)
+    assert engine.calls == 2 and engine.units == first.drafts.engine_units > 100  # one call per language pair
     for path in (project / "locales").rglob("*.po"):
         assert msgfmt_check(path) == ""
         assert all("fuzzy" in e.flags for e in polib.pofile(str(path)) if e.msgid)
     again = Counting(ApertiumEngine())
-    second = translate_project(config, engine=again)
+    second = translate(config, engine=again)
     assert again.calls == 0 and second.catalogs_written == []
 
 
 def test_drafts_name_their_origin_and_unknown_words(project: Path) -> None:
-    config = Config(root=project)
-    extract_project(config)
-    translate_project(config, engine=ApertiumEngine())
+    config = project
+    extract(config)
+    translate(config, engine=ApertiumEngine())
     entry = entries(project, "cartel-crackdown-results")[
         "In recent days, president Donald Trump asserted that the United States has largely neutralized drugs arriving by sea and signaled plans to expand enforcement on land."
     ]
@@ -75,14 +77,14 @@ def test_drafts_name_their_origin_and_unknown_words(project: Path) -> None:
     assert "*" not in entry.msgstr and "Donald Trump" in entry.msgstr
 
 
-def test_memory_fills_repeats_exactly_and_similar_ones_fuzzily(empty_project: Path) -> None:
-    config = Config(root=empty_project)
+def test_memory_fills_repeats_exactly_and_only_suggests_similar_ones(empty_project: Path) -> None:
+    config = empty_project
     sources = empty_project / "sources"
     (sources / "a.md").write_text(
         article("a", "Agents seized 1,500 kg of cocaine at the port of Manzanillo.")
     )
-    extract_project(config)
-    catalog = polib.pofile(str(po_path(config, "a", "es")), wrapwidth=0)
+    extract(config)
+    catalog = polib.pofile(str(po_file(config, "a", "es")), wrapwidth=0)
     for entry in catalog:
         entry.msgstr = "REVIEWED " + entry.msgid
     catalog.save()
@@ -93,32 +95,37 @@ def test_memory_fills_repeats_exactly_and_similar_ones_fuzzily(empty_project: Pa
             "Agents seized 1,600 kg of cocaine at the port of Manzanillo.",
         )
     )
-    extract_project(config)
+    extract(config)
     engine = Counting(ApertiumEngine())
-    report = translate_project(config, engine=engine)
+    report = translate(config, engine=engine)
     b = entries(empty_project, "b")
     exact = b["Agents seized 1,500 kg of cocaine at the port of Manzanillo."]
     assert exact.msgstr == "REVIEWED Agents seized 1,500 kg of cocaine at the port of Manzanillo."
     assert "fuzzy" in exact.flags and "memory: exact match of a reviewed translation" in exact.comment
+    # a similar sentence's translation holds another article's facts (1,500, not 1,600): it
+    # is offered in a comment, never published as the draft
     similar = b["Agents seized 1,600 kg of cocaine at the port of Manzanillo."]
-    assert similar.msgstr == exact.msgstr and "fuzzy" in similar.flags
-    assert "memory: 98% match of: Agents seized 1,500 kg" in similar.comment
-    assert report.memory_exact == 1 and report.memory_fuzzy == 1
-    assert engine.units == 1  # only the title of b went to the engine
+    assert "1,600" in similar.msgstr and "REVIEWED" not in similar.msgstr and "fuzzy" in similar.flags
+    assert similar.comment.split("\n")[-2:] == [
+        "memory suggestion (98%): REVIEWED Agents seized 1,500 kg of cocaine at the port of Manzanillo.",
+        "memory suggestion source: Agents seized 1,500 kg of cocaine at the port of Manzanillo.",
+    ]
+    assert report.drafts.memory_exact == 1 and report.drafts.suggestions == 1
+    assert engine.units == 2  # the title of b and the similar sentence went to the engine
 
 
 def test_people_are_never_overwritten(empty_project: Path) -> None:
-    config = Config(root=empty_project)
+    config = empty_project
     source = empty_project / "sources" / "a.md"
     source.write_text(article("a", "The border patrol met in Tijuana.", "Seizures rose in Sonora."))
-    extract_project(config)
-    catalog = polib.pofile(str(po_path(config, "a", "es")), wrapwidth=0)
+    extract(config)
+    catalog = polib.pofile(str(po_file(config, "a", "es")), wrapwidth=0)
     for entry in catalog:
         entry.msgstr = "PERSONA " + entry.msgid
     catalog.save()
     source.write_text(article("a", "The border patrol met in Tijuana on Monday.", "Seizures rose in Sonora."))
-    extract_project(config)
-    translate_project(config, engine=ApertiumEngine())
+    extract(config)
+    translate(config, engine=ApertiumEngine())
     after = entries(empty_project, "a")
     reviewed = after["Seizures rose in Sonora."]
     assert reviewed.msgstr == "PERSONA Seizures rose in Sonora." and not reviewed.flags
@@ -145,21 +152,21 @@ def test_failures_are_listed_and_not_cached(empty_project: Path, monkeypatch) ->
         handler.end_headers()
         handler.wfile.write(body)
 
-    config = Config(root=empty_project)
+    config = empty_project
     (empty_project / "sources" / "a.md").write_text(
         article("a", "Agents seized cocaine.", "The summit ended.")
     )
-    extract_project(config)
+    extract(config)
     with loopback_server(server) as (url, _):
         monkeypatch.setenv("PUENTE_LIBRETRANSLATE_URL", url)
         engine = Counting(OnlineEngine("libretranslate", retries=1, backoff=0.01, rate=100))
-        report = translate_project(config, engine=engine)
+        report = translate(config, engine=engine)
         assert [f.msgid for f in report.failures] == ["Agents seized cocaine."]
         assert str(report.failures[0]).endswith("'Agents seized cocaine.': HTTP 503 (after 2 attempts)")
         assert entries(empty_project, "a")["Agents seized cocaine."].msgstr == ""
         assert entries(empty_project, "a")["The summit ended."].msgstr == "ES:The summit ended."
         again = Counting(OnlineEngine("libretranslate", retries=0, backoff=0.01, rate=100))
-        translate_project(config, engine=again)
+        translate(config, engine=again)
         assert again.units == 1  # the failed unit is asked again; the rest comes from memory
 
 
@@ -191,7 +198,7 @@ def test_translate_command(project: Path) -> None:
     assert run_cli("extract", "--root", project, "--quiet").exit_code == 0
     result = run_cli("translate", "--root", project, "--quiet")
     assert result.exit_code == 0 and result.stderr == ""
-    assert memory_path(Config(root=project)).is_file()
+    assert memory_path(project).is_file()
     summary = run_cli("translate", "--root", project).stdout
     assert "engine: 0 units in 0 calls" in summary
 
@@ -202,15 +209,15 @@ def test_first_mention_of_a_term_is_expanded_in_drafts_only(empty_project: Path)
     from tests.conftest import REPO
 
     shutil.copytree(REPO / "glossary", empty_project / "glossary")
-    config = Config(root=empty_project)
+    config = empty_project
     (empty_project / "sources" / "a.md").write_text(
         article("a", "The SSPC met the DEA in Tijuana.", "Later the SSPC and the DEA signed an agreement.")
     )
     (empty_project / "sources" / "b.md").write_text(
         article("b", "The [Drug Enforcement Administration](https://www.dea.gov) (DEA) opened an office.")
     )
-    extract_project(config)
-    translate_project(config, engine=ApertiumEngine())
+    extract(config)
+    translate(config, engine=ApertiumEngine())
     drafts = entries(empty_project, "a")
     first = drafts["The SSPC met the DEA in Tijuana."].msgstr
     second = drafts["Later the SSPC and the DEA signed an agreement."].msgstr
@@ -224,7 +231,7 @@ def test_first_mention_of_a_term_is_expanded_in_drafts_only(empty_project: Path)
             ApertiumEngine().version,
             "en",
             "es",
-            load_glossary(config).version,
+            load_glossary(open_project(config)).version,
             "The SSPC met the DEA in Tijuana.",
         )
     assert stored is not None and "Secretaría" not in stored.translation

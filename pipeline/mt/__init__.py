@@ -12,40 +12,16 @@ Engines: ``apertium`` (offline, the default) and the online providers of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from pipeline.errors import EngineError
+from pipeline.mt.base import ENGINES, PROVIDERS, BatchResult, Engine
 
-
-@dataclass
-class BatchResult:
-    """Per input text: the translation (None when it failed), the words the engine
-    did not know, and the failure message."""
-
-    translations: list[str | None]
-    unknown: list[tuple[str, ...]]
-    errors: list[str | None] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if not self.errors:
-            self.errors = [None] * len(self.translations)
-
-
-class Engine(Protocol):
-    """What every engine offers."""
-
-    name: str
-    version: str
-
-    def translate(self, texts: Sequence[str], source: str, target: str) -> BatchResult: ...
+__all__ = ["ENGINES", "BatchResult", "Engine", "engine_names", "engine_version", "get_engine"]
 
 
 def engine_names() -> tuple[str, ...]:
-    from pipeline.mt.online import PROVIDERS
-
-    return ("apertium", *sorted(PROVIDERS))
+    return ENGINES
 
 
 def get_engine(name: str, **options: Any) -> Engine:
@@ -55,7 +31,7 @@ def get_engine(name: str, **options: Any) -> Engine:
 
         apertium: Engine = ApertiumEngine(**options)
         return apertium
-    from pipeline.mt.online import PROVIDERS, OnlineEngine
+    from pipeline.mt.online import OnlineEngine
 
     if name in PROVIDERS:
         engine: Engine = OnlineEngine(name, **options)
@@ -63,3 +39,15 @@ def get_engine(name: str, **options: Any) -> Engine:
     raise EngineError(
         "puente.toml", None, f"unknown engine {name!r}: choose one of {', '.join(engine_names())}"
     )
+
+
+def engine_version(name: str) -> str:
+    """The version of engine ``name`` without starting it (drafts in the memory are keyed
+    by it, so a run that calls no engine still finds the drafts of the current one)."""
+    if name == "apertium":
+        from pipeline.mt.apertium import package_version
+
+        return package_version()
+    from pipeline.mt.online import provider_version
+
+    return provider_version(name)

@@ -15,6 +15,7 @@ does not itself contain that text ("#1" in the source stays "#1").
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -22,7 +23,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from pipeline.errors import EngineError
-from pipeline.mt import BatchResult
+from pipeline.mt.base import BatchResult
 
 PAIRS = {("en", "es"): "eng-spa", ("es", "en"): "spa-eng"}
 _MARKED = re.compile(r"(?<![\w*@#])([*@#])(\w[\w'’-]*)")
@@ -46,7 +47,7 @@ class ApertiumEngine:
             )
         self.jobs = max(1, jobs)
         self.parallel_chars = parallel_chars
-        self.version = _package_version()
+        self.version = package_version()
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> BatchResult:
         mode = PAIRS.get((source, target))
@@ -124,7 +125,9 @@ def strip_marks(translated: str, source: str) -> tuple[str, tuple[str, ...]]:
     return re.sub(r" {2,}", " ", _MARKED.sub(unmark, translated)), tuple(words)
 
 
-def _package_version() -> str:
+@functools.cache
+def package_version() -> str:
+    """The installed apertium-eng-spa package's version ("unknown" without dpkg)."""
     try:
         result = subprocess.run(
             ["dpkg-query", "-W", "-f=${Version}", "apertium-eng-spa"],

@@ -32,9 +32,8 @@ from typing import Any
 import requests
 
 from pipeline.errors import EngineError
-from pipeline.mt import BatchResult
+from pipeline.mt.base import PROVIDERS, BatchResult
 
-PROVIDERS = ("deepl", "google", "libretranslate", "microsoft", "mymemory")
 RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
 
 
@@ -126,7 +125,7 @@ class OnlineEngine:
         self.concurrency = max(1, concurrency)
         self.rate = _RateLimit(rate)
         self.env = dict(os.environ if environ is None else environ)
-        self.version = _deep_translator_version() if name != "deepl" else _deepl_version()
+        self.version = provider_version(name)
         self._secret = [value for key, value in self.env.items() if key.endswith("_KEY") and value]
         _install()
 
@@ -256,6 +255,11 @@ def _retry_after() -> float | None:
 
 def _mymemory_code(lang: str) -> str:
     return {"en": "en-US", "es": "es-ES"}.get(lang, lang)
+
+
+def provider_version(name: str) -> str:
+    """The version of the library that reaches provider ``name``."""
+    return _deepl_version() if name == "deepl" else _deep_translator_version()
 
 
 def _deep_translator_version() -> str:

@@ -1,0 +1,105 @@
+"""Puente's drafting notes: the one place where the typed fields of an entry
+(:class:`~pipeline.po.model.Origin`, fresh draft, unknown words, memory suggestion)
+become extracted comments (``#.``) and back.
+
+The notes a translator sees::
+
+    #. draft: apertium 0.8.1-2
+    #. draft: apertium 0.8.1-2 (from memory)
+    #. memory: exact match of a reviewed translation
+    #. fresh draft: <a draft of the current source, for a changed entry>
+    #. unknown to apertium: Sheinbaum, Culiacán
+    #. memory suggestion (82%): <a reviewed translation of a similar sentence>
+    #. memory suggestion source: <that similar sentence>
+
+Any other extracted comment is a note of the unit (block kind, placeholders,
+glossary terms) and stays as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from pipeline.po.model import Entry, Origin, Suggestion
+
+DRAFT = "draft: "
+MEMORY = "memory: "
+FRESH = "fresh draft: "
+UNKNOWN = re.compile(r"unknown to ([\w.-]+): (.*)\Z")
+SUGGESTION = re.compile(r"memory suggestion \((\d{1,3})%\): (.*)\Z")
+SUGGESTION_SOURCE = "memory suggestion source: "
+_ENGINE = re.compile(r"(\S+) (\S+)(?: \((.*)\))?\Z")
+
+
+def split_notes(lines: Iterable[str]) -> dict[str, object]:
+    """The typed fields held by ``lines`` (extracted comments), and the other notes.
+
+    >>> fields = split_notes(["paragraph", "draft: apertium 0.8.1-2", "unknown to apertium: Sonora"])
+    >>> fields["notes"], fields["origin"], fields["unknown"]
+    (('paragraph',), Origin(kind='engine', name='apertium', version='0.8.1-2', detail=''), ('Sonora',))
+    """
+    notes: list[str] = []
+    origin: Origin | None = None
+    fresh: str | None = None
+    unknown: tuple[str, ...] = ()
+    score: int | None = None
+    suggested = suggested_source = ""
+    for line in lines:
+        if line.startswith(DRAFT):
+            match = _ENGINE.match(line[len(DRAFT) :])
+            if match is not None:
+                origin = Origin("engine", match[1], match[2], match[3] or "")
+                continue
+        elif line.startswith(MEMORY):
+            origin = Origin("memory", detail=line[len(MEMORY) :])
+            continue
+        elif line.startswith(FRESH):
+            fresh = line[len(FRESH) :]
+            continue
+        elif line.startswith(SUGGESTION_SOURCE):
+            suggested_source = line[len(SUGGESTION_SOURCE) :]
+            continue
+        elif (found := UNKNOWN.match(line)) is not None:
+            unknown = tuple(word for word in found[2].split(", ") if word)
+            continue
+        elif (found := SUGGESTION.match(line)) is not None:
+            score, suggested = int(found[1]), found[2]
+            continue
+        notes.append(line)
+    suggestion = Suggestion(score, suggested_source, suggested) if score is not None else None
+    return {
+        "notes": tuple(notes),
+        "origin": origin,
+        "fresh_draft": fresh,
+        "unknown": unknown,
+        "suggestion": suggestion,
+    }
+
+
+def join_notes(entry: Entry) -> list[str]:
+    """The extracted comments of ``entry``: its notes, then its drafting notes.
+
+    Drafting notes describe a draft: once a person has reviewed the entry they are
+    dropped (its text is theirs now).
+    """
+    lines = list(entry.notes)
+    if entry.state == "reviewed":
+        return lines
+    origin = entry.origin
+    if origin is not None and entry.fuzzy:
+        if origin.kind == "engine":
+            detail = f" ({origin.detail})" if origin.detail else ""
+            lines.append(f"{DRAFT}{origin.name} {origin.version}{detail}")
+        else:
+            lines.append(f"{MEMORY}{origin.detail}")
+    if entry.fresh_draft is not None:
+        lines.append(f"{FRESH}{entry.fresh_draft}")
+    if entry.unknown:
+        engine = origin.name if origin is not None and origin.kind == "engine" else "apertium"
+        lines.append(f"unknown to {engine}: {', '.join(entry.unknown)}")
+    if entry.suggestion is not None:
+        suggestion = entry.suggestion
+        lines.append(f"memory suggestion ({suggestion.score}%): {suggestion.translation}")
+        lines.append(f"{SUGGESTION_SOURCE}{suggestion.source}")
+    return lines
