@@ -43,7 +43,7 @@ import babel
 
 from pipeline import __version__
 from pipeline.assemble import COUNT_KEYS, assemble
-from pipeline.cache import BuildCache, FileIdentity, identify
+from pipeline.cache import BuildCache, FileIdentity, Read, identify, still
 from pipeline.catalog import catalog_text, template_for, template_text, update_catalog
 from pipeline.checks import check_catalog
 from pipeline.errors import BuildError, CatalogError, EngineError, PipelineError, SourceError
@@ -134,10 +134,17 @@ class BuildReport:
     retried: list[str] = field(default_factory=list)
     manifest_written: bool = False
 
+    unpublished: set[str] = field(default_factory=set)  # catalogs of pages held back
+
     @property
     def errors(self) -> list[Issue]:
         """Error findings of the whole project (of unchanged articles too, from the cache)."""
         return [issue for issue in self.issues if issue.severity == "error"]
+
+    @property
+    def published_errors(self) -> list[Issue]:
+        """Error findings on pages that were written (not held back)."""
+        return [issue for issue in self.errors if issue.location.path not in self.unpublished]
 
 
 # --- the run ------------------------------------------------------------------------
@@ -157,6 +164,7 @@ class Run:
     engine_version: str
     settings: str
     engine: Engine | None = None
+    read: Read = field(default_factory=dict)
     _memory: tuple[int, TranslationMemory] | None = None
 
     def memory(self) -> TranslationMemory:
@@ -232,13 +240,25 @@ def build_project(
         cache = BuildCache.load(project.cache_path, run.settings)
         sources = project.source_paths()
         report.articles = len(sources)
+        read: Read = {}
         if options.step == "build":
-            dirty = [path for path in sources if not cache.fresh(project, project.relative(path))]
+            if cache.reset:
+                log.info("every article is built again: %s", cache.reset)
+            dirty = []
+            for path in sources:
+                rel = project.relative(path)
+                if cache.fresh(project, rel, read):
+                    log.info("%s: unchanged", cache.articles[rel]["facts"].get("slug", rel))
+                else:
+                    dirty.append(path)
+                    slug = cache.articles.get(rel, {}).get("facts", {}).get("slug", rel)
+                    log.info("%s: %s", slug, cache.why.get(rel, "changed"))
         else:
             dirty = list(sources)
         report.rebuilt = len(dirty)
         log.info("%d articles, %d to process", len(sources), len(dirty))
         _RUN = run
+        run.read = read
         try:
             done = _process(run, dirty, cache, report, progress)
         finally:
@@ -261,6 +281,8 @@ def _process(
     todo = dirty
     try:
         for attempt in range(ATTEMPTS):
+            if attempt:
+                run.read.clear()  # what the freshness check read is older than the files now
             for article in _pass(run, todo, report, progress):
                 old = done.pop(article.source, None)
                 if old is not None:
@@ -373,7 +395,8 @@ class Done:
     failures: list[Failure]
     held: str | None
     pages: dict[str, bool]
-    outputs: list[tuple[Path, str | None]] = field(default_factory=list)
+    outputs: list[tuple[Path, str | None, int]] = field(default_factory=list)
+    written_id: tuple[str, int] | None = None  # the catalog written: its hash and inode
 
     def catalog_moved(self, project: Project) -> bool:
         """Whether the catalog on disk is no longer the one this article was built from."""
@@ -386,7 +409,10 @@ def _first_step(path: Path) -> Done | Waiting:
     rel = project.relative(path)
     if not project.inside(path):
         raise SourceError(rel, None, "links outside the project: copy the article into sources/")
-    raw, info = read_with_stat(path, rel, SourceError, SOURCE_LIMIT)
+    known = run.read.pop(rel, None)
+    raw, info = known if known is not None else read_with_stat(path, rel, SourceError, SOURCE_LIMIT)
+    if len(raw) > SOURCE_LIMIT:
+        raise SourceError(rel, None, f"larger than {SOURCE_LIMIT // (1024 * 1024)} MiB: refusing to read it")
     source_id = FileIdentity.of(raw, info)
     document = load_document(path, project.root, raw)
     meta = document.meta
@@ -416,6 +442,10 @@ def _first_step(path: Path) -> Done | Waiting:
             memory, run.engine_name, run.engine_version, run.glossary.version, config.fuzzy_threshold
         )
         pending = plan_drafts(catalog, lookup, source_lang, target_lang, stats)
+        log.info(
+            "%s: memory %d exact, %d stored drafts, %d suggestions; %d for the engine",
+            meta.slug, stats.memory_exact, stats.memory_drafts, stats.suggestions, len(pending),
+        )  # fmt: skip
     waiting = Waiting(
         path, source_id, document, units, template, pot_text, catalog, old, catalog_id,
         pending, merge, stats, harvested,
@@ -430,7 +460,11 @@ def _read_catalog(project: Project, path: Path, rel: str) -> tuple[Catalog | Non
         return None, None
     if not project.inside(path):
         raise BuildError(rel, None, "links outside the project: a catalog must be a file of the project")
-    raw, info = read_with_stat(path, rel, CatalogError, CATALOG_LIMIT)
+    read = _current().read.pop(rel, None)
+    raw, info = read if read is not None else read_with_stat(path, rel, CatalogError, CATALOG_LIMIT)
+    if len(raw) > CATALOG_LIMIT:
+        limit = CATALOG_LIMIT // (1024 * 1024)
+        raise CatalogError(rel, None, f"larger than {limit} MiB: refusing to read it")
     return read_catalog(path, rel, raw), FileIdentity.of(raw, info)
 
 
@@ -483,7 +517,8 @@ def _engine_batch(
     engine = run.engine or get_engine(run.engine_name, jobs=run.options.jobs)
     for (source, target), items in texts.items():
         unique = list(dict.fromkeys(items))
-        log.info("engine %s %s: %d texts %s→%s", engine.name, engine.version, len(unique), source, target)
+        count = f"{len(unique)} text{'' if len(unique) == 1 else 's'}"
+        log.info("engine %s %s: %s %s→%s", engine.name, engine.version, count, source, target)
         if progress is not None:
             progress("machine translation", 0, len(unique))
         made = engine_drafts(engine, run.glossary, unique, source, target)
@@ -541,8 +576,9 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
     pot_path = project.pot_path(meta.slug)
     files: list[Staged] = []
     try:
-        files += stage([(pot_path, article.pot_text)] if article.pot_text is not None else [])
-        files += stage([(po_path, po_text)] if po_text is not None else [])
+        # both compared with the files already: they differ
+        files += stage([(pot_path, article.pot_text)] if article.pot_text is not None else [], compare=False)
+        files += stage([(po_path, po_text)] if po_text is not None else [], compare=False)
         result = Done(
             source=document.source,
             claim=slug_claim(document),
@@ -569,11 +605,16 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
         discard(files)
         raise
     result.files = tuple(files)
-    pot_digest = (
-        hashlib.sha256(article.pot_text.encode()).hexdigest() if article.pot_text is not None else None
-    )
-    result.outputs.insert(0, (pot_path, pot_digest))
+    inodes = {item.path: item.inode for item in files}
+    pot_digest = _digest(article.pot_text) if article.pot_text is not None else None
+    result.outputs.insert(0, (pot_path, pot_digest, inodes.get(pot_path, 0)))
+    if po_text is not None:
+        result.written_id = (_digest(po_text), inodes.get(po_path, 0))
     return result
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _pages(run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, result: Done) -> list[Staged]:
@@ -597,10 +638,16 @@ def _pages(run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, resul
     issues = page_report.issues + check_catalog(
         catalog, catalog_rel, source_lang, target_lang, run.glossary, config.check_severities
     )
+    seen: set[tuple[str, int, str]] = set()
+    unique = []
+    for issue in issues:  # reassembly and the checks may both see the same problem
+        key = (issue.location.path, issue.location.line, issue.code)
+        if key not in seen and config.check_severities.get(issue.code) != "off":
+            seen.add(key)
+            unique.append(issue)
     issues = [
         dataclasses.replace(issue, severity=config.check_severities.get(issue.code, issue.severity))  # type: ignore[arg-type]
-        for issue in issues
-        if config.check_severities.get(issue.code) != "off"
+        for issue in unique
     ]
     held = page_report.held or (options.reviewed_only and page_report.state != "reviewed")
     if held:  # and not linked to either
@@ -644,9 +691,12 @@ def _pages(run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, resul
     }
     result.issues.extend(issues)
     result.held = paths[target_lang] if held else None
+    if held:
+        why = "a changed unit (changed_units = hold)" if page_report.held else "not all units are reviewed"
+        log.info("%s: %s held back: %s", meta.slug, paths[target_lang], why)
     staged = stage((out / paths[lang], page) for lang, page in pages.items())
     result.pages = {paths[lang]: item.changed for lang, item in zip(pages, staged, strict=True)}
-    result.outputs.extend((out / paths[lang], result.facts["page_sha"][paths[lang]]) for lang in pages)
+    result.outputs.extend((out / paths[lang], result.facts["page_sha"][paths[lang]], 0) for lang in pages)
     return staged
 
 
@@ -668,7 +718,7 @@ def _commit(
     others = [item for article in done.values() for item in article.files if item.path.suffix != ".po"]
 
     def unchanged(target: Path, old: Path) -> bool:
-        return identify(old, expected.get(target))
+        return still(old, expected.get(target))
 
     _, displaced = commit_guarded(catalogs, unchanged=unchanged)
     commit(others, durable=False)
@@ -692,8 +742,13 @@ def _commit(
         if article.catalog in raced:
             cache.forget({article.source})  # rebuilt next time, from the translator's file
         else:
-            cache.record(project, article.source, article.source_id, article.catalog, article.catalog_id,
-                         article.catalog_written, article.facts, article.issues, article.outputs)  # fmt: skip
+            outputs = article.outputs
+            catalog_id = article.catalog_id
+            if article.written_id is not None:
+                catalog_id = None
+                outputs = [(project.root / article.catalog, *article.written_id), *outputs]
+            cache.record(project, article.source, article.source_id, article.catalog, catalog_id,
+                         article.facts, article.issues, outputs)  # fmt: skip
     for rel in live:
         if rel not in done and rel in cache.articles:
             report.pages_unchanged.extend(cache.articles[rel]["facts"]["pages"])
@@ -701,6 +756,8 @@ def _commit(
                 report.units[key] += cache.articles[rel]["facts"]["target_units"].get(key, 0)
             report.issues.extend(cache.issues(rel))
             report.warnings += cache.articles[rel].get("warnings", 0)
+            if cache.articles[rel]["facts"].get("held"):
+                report.unpublished.add(cache.articles[rel]["catalog_path"])
     facts = [cache.articles[rel]["facts"] for rel in sorted(live) if rel in cache.articles]
     ordered = sorted(facts, key=lambda entry: entry["slug"])
     manifest = build_manifest([_article_entry(entry) for entry in ordered], generator_version=__version__,
@@ -725,6 +782,7 @@ def _account(article: Done, report: BuildReport, raced: set[str]) -> None:
         (report.pages_written if changed else report.pages_unchanged).append(page)
     if article.held is not None:
         report.not_written.append(article.held)
+        report.unpublished.add(article.catalog)
     report.issues.extend(issue for issue in article.issues if issue.severity == "error")
     report.warnings += sum(1 for issue in article.issues if issue.severity != "error")
     for key in COUNT_KEYS:

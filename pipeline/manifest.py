@@ -8,12 +8,13 @@ something else in the manifest changed, so a no-op rebuild leaves it as it was.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from pipeline.clock import now
 
 SCHEMA_NAME = "manifest.schema.json"
 COUNT_KEYS = ("reviewed", "machine", "untranslated")
@@ -84,7 +85,7 @@ def build_manifest(
         "generator": {"name": "Puente", "version": generator_version},
         "articles": [_article_json(article) for article in articles],
     }
-    generated = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    generated = now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
     if previous is not None and previous.is_file():
         try:
             old = json.loads(previous.read_text("utf-8"))

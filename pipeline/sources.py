@@ -187,13 +187,35 @@ def _split_front_matter(text: str, relative: str) -> tuple[dict[str, Any], str, 
         line = mark.line + 2 if mark is not None else 2
         what = ", ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
         raise SourceError(relative, line, f"malformed front matter: {what}") from None
+    except yaml.reader.ReaderError as exc:
+        line = yaml_text[: exc.position].count("\n") + 2
+        raise SourceError(relative, line, f"malformed front matter: {exc.reason}") from None
     except yaml.YAMLError as exc:
         raise SourceError(relative, 2, f"malformed front matter: {exc}") from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # a value YAML's types refuse, such as an impossible date ("2026-02-30")
+        line = _bad_value_line(yaml_text, exc) + 1
+        raise SourceError(relative, line, f"malformed front matter: {exc}") from None
     if front is None:
         front = {}
     if not isinstance(front, dict):
         raise SourceError(relative, 2, "malformed front matter: expected 'key: value' lines")
     return front, "\n".join(lines[index + 1 :]), index + 1
+
+
+def _bad_value_line(yaml_text: str, exc: Exception) -> int:
+    """The line of the front matter a value error is about, as near as can be told: the
+    first date-like value that does not parse, else the first line."""
+    for number, line in enumerate(yaml_text.split("\n"), start=1):
+        match = re.search(r":\s*(\d{4}-\d{1,2}-\d{1,2}[^#]*)", line)
+        if match is None:
+            continue
+        value = match.group(1).strip()
+        try:
+            dt.datetime.fromisoformat(value.replace(" ", "T", 1).replace("Z", "+00:00"))
+        except ValueError:
+            return number
+    return 1
 
 
 def _key_line(text: str, key: str) -> int:
@@ -305,7 +327,11 @@ def _parse_fragment(text: str, relative: str) -> etree._Element:
 def _parse_html(text: str, relative: str, stem: str) -> tuple[Meta, tuple[Node, ...]]:
     if not text.strip():
         raise SourceError(relative, 1, "empty article: no text to publish or translate")
-    root = lxml_html.document_fromstring(text.encode("utf-8"), parser=_parser())
+    try:
+        root = lxml_html.document_fromstring(text.encode("utf-8"), parser=_parser())
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        # markup with nothing in it ("<!") is no article
+        raise SourceError(relative, 1, f"no article to read: {exc}") from None
     html_el = root if root.tag == "html" else root.find(".//html")
     lang_line = sourceline(html_el) if html_el is not None else 1
     lang = (html_el.get("lang") or "").split("-")[0].lower() if html_el is not None else ""
