@@ -34,6 +34,7 @@ import dataclasses
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -515,13 +516,14 @@ def _engine_batch(
     if not texts:
         return drafts
     engine = run.engine or get_engine(run.engine_name, jobs=run.options.jobs)
+    deadline = time.monotonic() + config.engine_timeout
     for (source, target), items in texts.items():
         unique = list(dict.fromkeys(items))
         count = f"{len(unique)} text{'' if len(unique) == 1 else 's'}"
         log.info("engine %s %s: %s %s→%s", engine.name, engine.version, count, source, target)
         if progress is not None:
             progress("machine translation", 0, len(unique))
-        made = engine_drafts(engine, run.glossary, unique, source, target)
+        made = engine_drafts(engine, run.glossary, unique, source, target, deadline)
         this_run = {msgid: text for (sl, tl, msgid), text in reviewed.items() if (sl, tl) == (source, target)}
         for text, suggestion in run_suggestions(unique, this_run, config.fuzzy_threshold).items():
             made[text] = dataclasses.replace(made[text], suggestion=suggestion)

@@ -16,7 +16,7 @@ Every setting has a default, so a project needs no configuration file at all::
     fuzzy_threshold = 75              # translation-memory suggestions, percent
     merge_threshold = 60              # catalog updates: a changed sentence keeps its
                                       # old translation (fuzzy) at this similarity or more
-    timeout = 600                     # seconds an engine may take for one run's batch
+    timeout = 3600                    # seconds the engine may take in one run, in all
 
     [build]
     output = "build"
@@ -58,7 +58,7 @@ class _Translate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     engine: Annotated[str, msgspec.Meta(min_length=1)] = "apertium"
     fuzzy_threshold: Annotated[int, msgspec.Meta(ge=50, le=100)] = 75
     merge_threshold: Annotated[int, msgspec.Meta(ge=50, le=100)] = 60
-    timeout: Annotated[float, msgspec.Meta(gt=0, le=86400)] = 600.0
+    timeout: Annotated[float, msgspec.Meta(gt=0, le=604800)] = 3600.0
 
 
 class _Build(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -86,7 +86,7 @@ _MESSAGES = {
     "translate.engine": "must be an engine name",
     "translate.fuzzy_threshold": "must be a whole number from 50 to 100",
     "translate.merge_threshold": "must be a whole number from 50 to 100",
-    "translate.timeout": "must be a number of seconds, more than 0 and at most 86400",
+    "translate.timeout": "must be a number of seconds, more than 0 and at most 604800 (a week)",
     "build.output": "must be a folder inside the project",
     "build.changed_units": 'must be "fresh-draft", "previous" or "hold"',
 }
@@ -108,7 +108,7 @@ class Config:
     engine: str = "apertium"
     fuzzy_threshold: int = 75
     merge_threshold: int = 60
-    engine_timeout: float = 600.0
+    engine_timeout: float = 3600.0
     output: str = "build"
     changed_units: ChangedUnits = "fresh-draft"
     check_severities: dict[str, str] = field(default_factory=dict)

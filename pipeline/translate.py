@@ -247,13 +247,18 @@ def run_suggestions(
 
 
 def engine_drafts(
-    engine: Engine, glossary: Glossary, texts: Sequence[str], source: str, target: str
+    engine: Engine,
+    glossary: Glossary,
+    texts: Sequence[str],
+    source: str,
+    target: str,
+    deadline: float | None = None,
 ) -> dict[str, EngineDraft]:
     """Draft every distinct text of ``texts`` with ``engine`` in one batch, glossary terms
     masked so the engine cannot damage them."""
     unique = list(dict.fromkeys(texts))
     masked = [mask(glossary, text, source, target) for text in unique]
-    result = engine.translate([m.text for m in masked], source, target)
+    result = engine.translate([m.text for m in masked], source, target, deadline=deadline)
     drafts: dict[str, EngineDraft] = {}
     for index, (text, m) in enumerate(zip(unique, masked, strict=True)):
         translation = result.translations[index]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import textwrap
@@ -14,42 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, run_cli
+from tests.faults.helpers import fake_engine, puente, written_state
 from tests.helpers import po_file
 
 SEED = "cartel-crackdown-results"
-
-
-def written_state(root: Path) -> dict[str, bytes]:
-    """Every file a run may write (catalogs, pages, manifest, memory, cache), with its bytes."""
-    found = {}
-    for folder in ("locales", "build"):
-        for path in sorted((root / folder).rglob("*")):
-            if path.is_file():
-                found[str(path.relative_to(root))] = path.read_bytes()
-    for name in ("memory.sqlite", "memory.sqlite-wal", "build-cache.json"):
-        path = root / ".puente" / name
-        if path.exists():
-            found[f".puente/{name}"] = path.read_bytes()
-    return found
-
-
-def fake_engine(folder: Path, script: str) -> dict[str, str]:
-    """An environment whose PATH starts with a folder holding a fake ``apertium``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    engine = folder / "apertium"
-    engine.write_text("#!/bin/sh\n" + textwrap.dedent(script))
-    engine.chmod(engine.stat().st_mode | stat.S_IXUSR)
-    return {**os.environ, "PATH": f"{folder}:{os.environ['PATH']}"}
-
-
-def puente(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args, "--root", str(root)],
-        capture_output=True,
-        text=True,
-        env={**(env or os.environ), "PYTHONPATH": str(REPO)},
-        check=False,
-    )
 
 
 @pytest.mark.parametrize("no_mt", [False, True])
