@@ -104,7 +104,7 @@ class DeadlineAdapter(HTTPAdapter):
         finally:
             response.close()
         response._content = bytes(body)
-        response._content_consumed = True
+        response._content_consumed = True  # type: ignore[attr-defined]
         _LOCAL.response = response
         return response
 
