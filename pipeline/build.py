@@ -35,7 +35,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -133,6 +133,8 @@ class BuildReport:
     warnings: int = 0
     failures: list[Failure] = field(default_factory=list)
     retried: list[str] = field(default_factory=list)
+    postponed: list[str] = field(default_factory=list)  # catalogs saved again and again during the run
+    kept: list[str] = field(default_factory=list)  # old catalogs of a renamed article, saved meanwhile
     manifest_written: bool = False
 
     unpublished: set[str] = field(default_factory=set)  # catalogs of pages held back
@@ -166,6 +168,11 @@ class Run:
     settings: str
     engine: Engine | None = None
     read: Read = field(default_factory=dict)
+    # slug changes: the slug each source had at the last build, and the sources gone since
+    # (by content hash), so that an article's catalog follows it to its new slug
+    previous: dict[str, str] = field(default_factory=dict)
+    vanished: dict[str, tuple[str, str]] = field(default_factory=dict)
+    live: set[str] = field(default_factory=set)  # the sources of this run
     _memory: tuple[int, TranslationMemory] | None = None
 
     def memory(self) -> TranslationMemory:
@@ -260,6 +267,15 @@ def build_project(
         log.info("%d articles, %d to process", len(sources), len(dirty))
         _RUN = run
         run.read = read
+        live = run.live = {project.relative(path) for path in sources}
+        for rel in cache.known:
+            known = cache.previous(rel)
+            if known is None:
+                continue
+            if rel in live:
+                run.previous[rel] = known[0]
+            else:
+                run.vanished[known[1]] = (rel, known[0])
         try:
             done = _process(run, dirty, cache, report, progress)
         finally:
@@ -277,7 +293,8 @@ def _process(
     run: Run, dirty: list[Path], cache: BuildCache, report: BuildReport, progress: Progress | None
 ) -> dict[str, Done]:
     """Every dirty article, processed and staged; articles whose catalogs a translator
-    saved meanwhile are processed again (at most :data:`ATTEMPTS` times)."""
+    saved meanwhile are processed again, up to :data:`ATTEMPTS` times, then left as they
+    are for the next build."""
     done: dict[str, Done] = {}
     todo = dirty
     try:
@@ -289,21 +306,23 @@ def _process(
                 if old is not None:
                     discard(old.files)
                 done[article.source] = article
-            owners = {slug: rel for rel, slug in cache.slugs().items() if rel not in done}
+            live = run.live
+            owners = {slug: rel for rel, slug in cache.slugs().items() if rel not in done and rel in live}
             check_unique_slugs(sorted(article.claim for article in done.values()), owners)
             changed = [article for article in done.values() if article.catalog_moved(run.project)]
             if not changed:
                 return done
             names = ", ".join(article.catalog for article in changed)
+            if attempt + 1 == ATTEMPTS:
+                # still being saved: leave these articles as they are, built next time
+                log.info("catalogs still changing, left for the next build: %s", names)
+                for article in changed:
+                    discard(done.pop(article.source).files)
+                    report.postponed.append(article.catalog)
+                    cache.stale(article.source)
+                return done
             log.info("catalogs saved during the build, merged again: %s", names)
             report.retried.extend(article.catalog for article in changed)
-            if attempt + 1 == ATTEMPTS:
-                raise BuildError(
-                    changed[0].catalog,
-                    None,
-                    f"the catalog keeps changing while the build reads it ({ATTEMPTS} times): "
-                    "run the build again when the translator's tool has saved",
-                )
             todo = [run.project.root / article.source for article in changed]
     except BaseException:
         discard(item for article in done.values() for item in article.files)
@@ -371,6 +390,7 @@ class Waiting:
     merge: MergeStats
     drafts: DraftStats
     harvested: list[tuple[str, str]]
+    moved: list[tuple[Path, FileIdentity | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -398,6 +418,7 @@ class Done:
     pages: dict[str, bool]
     outputs: list[tuple[Path, str | None, int]] = field(default_factory=list)
     written_id: tuple[str, int] | None = None  # the catalog written: its hash and inode
+    moved: list[tuple[Path, FileIdentity | None]] = field(default_factory=list)  # old files to remove
 
     def catalog_moved(self, project: Project) -> bool:
         """Whether the catalog on disk is no longer the one this article was built from."""
@@ -429,6 +450,17 @@ def _first_step(path: Path) -> Done | Waiting:
     po_path = project.po_path(meta.slug, target_lang)
     catalog_rel = project.relative(po_path)
     old, catalog_id = _read_catalog(project, po_path, catalog_rel)
+    moved: list[tuple[Path, FileIdentity | None]] = []
+    was = _previous_slug(run, rel, source_id)
+    if old is None and was is not None and was != meta.slug:
+        # the article's slug changed (or its file was renamed): its catalog follows it, with
+        # every translation and state; the old files go once the new ones are in place
+        old_po = project.po_path(was, target_lang)
+        old, old_id = _read_catalog(project, old_po, project.relative(old_po))
+        if old is not None:
+            log.info("%s: was %s: its catalog follows it", meta.slug, was)
+            moved = [(old_po, old_id), (project.pot_path(was), None)]
+            moved += [(project.output_dir / page_path(lang, was), None) for lang in config.languages]
     catalog, merge = update_catalog(
         old, template, document, target_lang, config.locale(target_lang), threshold=config.merge_threshold
     )
@@ -449,24 +481,59 @@ def _first_step(path: Path) -> Done | Waiting:
         )  # fmt: skip
     waiting = Waiting(
         path, source_id, document, units, template, pot_text, catalog, old, catalog_id,
-        pending, merge, stats, harvested,
+        pending, merge, stats, harvested, moved,
     )  # fmt: skip
     if pending and not run.options.no_mt:
         return waiting
     return _finish(run, waiting, {}, [])
 
 
+def _previous_slug(run: Run, rel: str, source_id: FileIdentity) -> str | None:
+    """The slug this source's article had at the last build: by the file's path, else (a
+    renamed file) by its content."""
+    was = run.previous.get(rel)
+    if was is not None:
+        return was
+    gone = run.vanished.get(source_id.sha256)
+    return gone[1] if gone is not None else None
+
+
+SAVE_WAIT = 0.25
+"""How long a catalog that does not parse is given to settle (a save in progress) before
+it is read again."""
+
+
 def _read_catalog(project: Project, path: Path, rel: str) -> tuple[Catalog | None, FileIdentity | None]:
+    """The catalog at ``path`` and its identity as read (None, None: there is none).
+
+    A translator's tool may be rewriting the file in place at this very moment: a file
+    that does not parse is read again after a moment when it has changed meanwhile, and
+    refused only when it stays broken.
+    """
     if not path.exists() and not path.is_symlink():
         return None, None
     if not project.inside(path):
         raise BuildError(rel, None, "links outside the project: a catalog must be a file of the project")
     read = _current().read.pop(rel, None)
-    raw, info = read if read is not None else read_with_stat(path, rel, CatalogError, CATALOG_LIMIT)
-    if len(raw) > CATALOG_LIMIT:
-        limit = CATALOG_LIMIT // (1024 * 1024)
-        raise CatalogError(rel, None, f"larger than {limit} MiB: refusing to read it")
-    return read_catalog(path, rel, raw), FileIdentity.of(raw, info)
+    for attempt in range(4):
+        raw, info = read if read is not None else read_with_stat(path, rel, CatalogError, CATALOG_LIMIT)
+        read = None
+        if len(raw) > CATALOG_LIMIT:
+            limit = CATALOG_LIMIT // (1024 * 1024)
+            raise CatalogError(rel, None, f"larger than {limit} MiB: refusing to read it")
+        try:
+            return read_catalog(path, rel, raw), FileIdentity.of(raw, info)
+        except CatalogError:
+            if attempt == 3:
+                raise
+            time.sleep(SAVE_WAIT * (attempt + 1))
+            if info is not None and identify(path, FileIdentity.of(raw, info)):
+                if raw.strip():
+                    raise  # the same bytes still: broken, not being saved
+                if attempt == 2:
+                    raise CatalogError(rel, 1, "the file is empty: a save that did not finish?") from None
+            log.info("%s: changed while it was read, reading it again", rel)
+    raise AssertionError("unreachable")
 
 
 def _old_text(path: Path, project: Project) -> str | None:
@@ -600,6 +667,7 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
             failures=failures,
             held=None,
             pages={},
+            moved=article.moved,
         )
         if options.step == "build":
             files += _pages(run, article, catalog, catalog_rel, result)
@@ -730,6 +798,7 @@ def _commit(
     for held in report.not_written:
         # a page held back must not stay online in an older version
         (project.output_dir / held).unlink(missing_ok=True)
+    _remove_moved(project, done.values(), raced, report)
     if run.options.step != "extract":
         with TranslationMemory(project.memory_path, relative=project.relative(project.memory_path)) as memory:
             memory.record(
@@ -739,6 +808,7 @@ def _commit(
     if run.options.step != "build":
         return
     live = {project.relative(path) for path in sources}
+    _remove_vanished(project, cache, live, done)
     cache.forget(set(cache.articles) - live)
     for article in done.values():
         if article.catalog in raced:
@@ -769,6 +839,31 @@ def _commit(
     )[0]
     cache.save(project.cache_path)
     report.issues.sort(key=lambda issue: (issue.location.path, issue.location.line))
+
+
+def _remove_moved(project: Project, done: Iterable[Done], raced: set[str], report: BuildReport) -> None:
+    """The old files of articles whose slug changed, once their new files are in place (an
+    old catalog a translator saved meanwhile stays, and is reported)."""
+    for article in done:
+        if not article.moved or article.catalog in raced:
+            continue
+        for path, identity in article.moved:
+            if identity is not None and not still(path, identity):
+                report.kept.append(project.relative(path))
+                continue
+            path.unlink(missing_ok=True)
+
+
+def _remove_vanished(project: Project, cache: BuildCache, live: set[str], done: dict[str, Done]) -> None:
+    """The pages of articles whose source is gone (their catalogs stay: they are a
+    translator's work, and ``puente status`` lists them). A page an article still has
+    (a renamed source with the same slug) stays."""
+    current = {page for article in done.values() for page in article.facts.get("pages", [])}
+    current |= {page for rel in live for page in cache.known.get(rel, {}).get("facts", {}).get("pages", [])}
+    for rel in set(cache.known) - live:
+        for page in cache.known[rel].get("facts", {}).get("pages", []):
+            if page not in current:
+                (project.output_dir / page).unlink(missing_ok=True)
 
 
 def _account(article: Done, report: BuildReport, raced: set[str]) -> None:

@@ -136,6 +136,9 @@ class BuildCache:
         self.changed = False
         self.why: dict[str, str] = {}  # source → why it is not fresh (for -v)
         self.reset = ""
+        # what the last build knew of each source, whatever the settings now: where its
+        # article's files are (a slug change or a renamed source carries them over)
+        self.known: dict[str, dict[str, Any]] = dict(self.articles)
 
     @classmethod
     def load(cls, path: Path, settings: str) -> BuildCache:
@@ -146,11 +149,15 @@ class BuildCache:
             return cls(settings)
         if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
             return cls(settings)
-        if data.get("settings") != settings or not isinstance(data.get("articles"), dict):
+        found = data.get("articles")
+        articles: dict[str, Any] = found if isinstance(found, dict) else {}
+        if data.get("settings") != settings:
             cache = cls(settings)
             cache.reset = "settings changed (versions, termbase, template, configuration or engine)"
-            return cache
-        return cls(settings, data["articles"])
+        else:
+            cache = cls(settings, articles)
+        cache.known = {rel: entry for rel, entry in articles.items() if isinstance(entry, dict)}
+        return cache
 
     def save(self, path: Path) -> None:
         payload = {"version": CACHE_VERSION, "settings": self.settings, "articles": self.articles}
@@ -228,9 +235,27 @@ class BuildCache:
             "warnings": len(issues) - len(errors),
         }
 
+    def stale(self, source: str) -> None:
+        """Keep what the last build made of ``source`` (its pages stay in the manifest) but
+        build it again next time."""
+        entry = self.articles.get(source)
+        if entry is not None:
+            entry["catalog"] = ["", None]
+            entry["catalog_path"] = entry.get("catalog_path") or ""
+            self.changed = True
+
     def forget(self, sources: Iterable[str]) -> None:
         for source in sources:
             self.articles.pop(source, None)
+
+    def previous(self, source: str) -> tuple[str, str] | None:
+        """The slug and the source hash the last build knew for ``source``."""
+        entry = self.known.get(source)
+        if entry is None:
+            return None
+        identity = FileIdentity.from_json(entry.get("source"))
+        slug = entry.get("facts", {}).get("slug")
+        return (slug, identity.sha256) if isinstance(slug, str) and identity is not None else None
 
     def slugs(self) -> dict[str, str]:
         """Source → slug of every article in the cache."""

@@ -275,6 +275,8 @@ def build(
             click.echo(f"not written: {path}")
         for path in report.retried:
             click.echo(f"saved during the build, merged again: {path}")
+        for path in report.postponed:
+            click.echo(f"saved again and again during the build, left for the next one: {path}")
     if strict and report.published_errors:
         sys.exit(1)
 
