@@ -150,10 +150,13 @@ class BuildCache:
         facts: dict[str, Any],
         issues: list[Issue],
         outputs: Iterable[tuple[Path, str | None]] = (),
+        *,
+        inputs: Iterable[tuple[Path, FileIdentity | None]] = (),
     ) -> None:
         """Remember one article as this run built it. ``catalog_id`` is the catalog as it
         was read (a catalog the run wrote is identified again now); ``outputs`` are the
-        files it made, with the hash of what it wrote (None: read them)."""
+        files it made, with the hash of what it wrote (None: read them); ``inputs`` other
+        files it read (its images), as read (None: absent, and must stay so)."""
         root = project.root
         if catalog_written:
             catalog_id = _identity_now(root / catalog, None)
@@ -164,6 +167,8 @@ class BuildCache:
                 self.forget({source})
                 return
             files[project.relative(path)] = identity.to_json()
+        for path, read in inputs:
+            files[project.relative(path)] = read.to_json() if read is not None else None
         errors = [issue for issue in issues if issue.severity == "error"]
         self.articles[source] = {
             "source": source_id.to_json(),

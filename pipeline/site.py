@@ -27,6 +27,7 @@ This module holds no I/O: :mod:`pipeline.config` reads the file and calls
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -207,3 +208,22 @@ def _base_url(value: str) -> str:
     ):
         raise SettingError(["site", "base_url"], MESSAGES["site.base_url"])
     return value.strip().rstrip("/") + "/"
+
+
+def instant(value: str, *, date_time: bool = False) -> str:
+    """An ISO 8601 date or date-time from a source, as RFC 3339 (what JSON Schema, the
+    sitemap protocol and Atom read): a time without a zone is UTC, as YAML defines it;
+    ``date_time`` turns a date into its midnight UTC.
+
+    >>> instant("2026-01-16"), instant("2026-01-16", date_time=True)
+    ('2026-01-16', '2026-01-16T00:00:00Z')
+    >>> instant("2026-01-16T10:30:00"), instant("2026-01-16T10:30:00-06:00")
+    ('2026-01-16T10:30:00Z', '2026-01-16T10:30:00-06:00')
+    """
+    if len(value) == 10:
+        return f"{value}T00:00:00Z" if date_time else value
+    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    text = parsed.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
