@@ -45,6 +45,14 @@ def _date(value: str | None) -> str | None:
     return instant(value) if value else None
 
 
+IMAGE_KEYS = ("path", "src", "url", "alt", "sha256", "media_type", "source")
+
+
+def _image(image: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An image in a fixed key order (the cache keeps its keys sorted)."""
+    return None if image is None else {key: image.get(key) for key in IMAGE_KEYS}
+
+
 def article_json(facts: dict[str, Any]) -> dict[str, Any]:
     """One article of the manifest, from its facts in the build cache."""
     site = facts.get("site", {})
@@ -68,8 +76,8 @@ def article_json(facts: dict[str, Any]) -> dict[str, Any]:
             "alternates": {other: p for other, p in sorted(facts["paths"].items()) if p in written},
             "tags": extra.get("tags", []),
             "categories": extra.get("categories", []),
-            "image": extra.get("image"),
-            "images": extra.get("images", []),
+            "image": _image(extra.get("image")),
+            "images": [_image(image) for image in extra.get("images", [])],
         }
     return {
         "id": site.get("id", facts["slug"]),
