@@ -231,9 +231,7 @@ def test_sitemap_validates_and_lists_every_page_with_alternates(site: Path) -> N
         alternates = {link.get("hreflang"): link.get("href") for link in url.xpath("x:link", namespaces=ns)}
         assert set(alternates) == {"en", "es", "x-default"}
         assert url.findtext("s:loc", namespaces=ns) in alternates.values()
-    lastmods = sitemap.xpath(
-        f"//s:url[s:loc='{BASE}en/port-security.html']/s:lastmod/text()", namespaces=ns
-    )
+    lastmods = sitemap.xpath(f"//s:url[s:loc='{BASE}en/port-security.html']/s:lastmod/text()", namespaces=ns)
     assert lastmods == ["2026-02-12T09:30:00-06:00"]
 
 
