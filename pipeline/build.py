@@ -50,7 +50,6 @@ from pipeline.checks import check_catalog
 from pipeline.errors import BuildError, CatalogError, EngineError, PipelineError, SourceError
 from pipeline.files import Staged, commit, commit_guarded, discard, read_with_stat, stage
 from pipeline.glossary import Glossary, find_terms, glossary_notes
-from pipeline.manifest import ArticleEntry, PageEntry, build_manifest
 from pipeline.memory import Draft, TranslationMemory
 from pipeline.model import Document, Issue, Location, Unit
 from pipeline.mt import Engine, engine_version, get_engine
@@ -59,7 +58,8 @@ from pipeline.placeholders import count_words
 from pipeline.po import CATALOG_LIMIT, Catalog, Origin, format_numbered, read_catalog
 from pipeline.po.merge import MergeStats
 from pipeline.project import Project
-from pipeline.render import PageTemplate, heading_ids, load_template, render_page
+from pipeline.publish import body_path, page_path, publish_article, site_files, tidy_assets
+from pipeline.render import PageTemplate, load_template
 from pipeline.segment import document_units
 from pipeline.sources import SlugClaim, check_unique_slugs, load_document, slug_claim
 from pipeline.termbase import load_glossary
@@ -136,6 +136,8 @@ class BuildReport:
     postponed: list[str] = field(default_factory=list)  # catalogs saved again and again during the run
     kept: list[str] = field(default_factory=list)  # old catalogs of a renamed article, saved meanwhile
     manifest_written: bool = False
+    notices: list[Issue] = field(default_factory=list)
+    """Warnings about sources to show on every build until fixed (an image not found)."""
 
     unpublished: set[str] = field(default_factory=set)  # catalogs of pages held back
 
@@ -419,6 +421,7 @@ class Done:
     outputs: list[tuple[Path, str | None, int]] = field(default_factory=list)
     written_id: tuple[str, int] | None = None  # the catalog written: its hash and inode
     moved: list[tuple[Path, FileIdentity | None]] = field(default_factory=list)  # old files to remove
+    inputs: list[tuple[Path, FileIdentity | None]] = field(default_factory=list)  # its images, as read
 
     def catalog_moved(self, project: Project) -> bool:
         """Whether the catalog on disk is no longer the one this article was built from."""
@@ -460,7 +463,11 @@ def _first_step(path: Path) -> Done | Waiting:
         if old is not None:
             log.info("%s: was %s: its catalog follows it", meta.slug, was)
             moved = [(old_po, old_id), (project.pot_path(was), None)]
-            moved += [(project.output_dir / page_path(lang, was), None) for lang in config.languages]
+            moved += [
+                (project.output_dir / path(lang, was), None)
+                for lang in config.languages
+                for path in (page_path, body_path)
+            ]
     catalog, merge = update_catalog(
         old, template, document, target_lang, config.locale(target_lang), threshold=config.merge_threshold
     )
@@ -694,8 +701,6 @@ def _pages(run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, resul
     source_lang, target_lang = meta.lang, config.target_language(meta.lang)
     out = project.output_dir
     paths = {source_lang: page_path(source_lang, meta.slug), target_lang: page_path(target_lang, meta.slug)}
-    alternates = {lang: f"../{path}" for lang, path in paths.items()}
-    ids = heading_ids(document)
     translated, page_report = assemble(
         document,
         units,
@@ -720,22 +725,11 @@ def _pages(run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, resul
         for issue in unique
     ]
     held = page_report.held or (options.reviewed_only and page_report.state != "reviewed")
-    if held:  # and not linked to either
-        alternates = {source_lang: alternates[source_lang]}
-    pages: dict[str, bytes] = {
-        source_lang: render_page(
-            document, alternates=alternates, locale=config.locale(source_lang), template=run.template, ids=ids
-        )
-    }
-    if not held:
-        pages[target_lang] = render_page(
-            translated,
-            alternates=alternates,
-            locale=config.locale(target_lang),
-            state=page_report.state,
-            template=run.template,
-            ids=ids,
-        )
+    # a held page is not written, and not linked to either
+    published = publish_article(
+        project, run.template, document, None if held else translated, page_report.state
+    )
+    pages = published.pages
     source_words = sum(count_words(unit.text) for unit in units)
     result.facts = {
         "slug": meta.slug,
@@ -758,8 +752,9 @@ def _pages(run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, resul
             target_lang: {"units": page_report.units, "words": page_report.words},
         },
         "target_units": page_report.units,
+        "site": published.facts,
     }
-    result.issues.extend(issues)
+    result.issues.extend(issues + published.images.issues)
     result.held = paths[target_lang] if held else None
     if held:
         why = "a changed unit (changed_units = hold)" if page_report.held else "not all units are reviewed"
@@ -767,12 +762,17 @@ def _pages(run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, resul
     staged = stage((out / paths[lang], page) for lang, page in pages.items())
     result.pages = {paths[lang]: item.changed for lang, item in zip(pages, staged, strict=True)}
     result.outputs.extend((out / paths[lang], result.facts["page_sha"][paths[lang]], 0) for lang in pages)
+    extra = [(out / body_path(lang, meta.slug), body) for lang, body in published.bodies.items()]
+    extra += [(out / path, data) for path, data in published.images.files.items()]
+    try:
+        staged += stage(extra)
+    except BaseException:
+        discard(staged)
+        raise
+    result.outputs.extend((path, hashlib.sha256(data).hexdigest(), 0) for path, data in extra)
+    # the images read are inputs: a changed, new or removed image file rebuilds the article
+    result.inputs = [(project.root / rel, identity) for rel, identity in published.images.inputs.items()]
     return staged
-
-
-def page_path(lang: str, slug: str) -> str:
-    """A page's path relative to the output folder (and to the manifest)."""
-    return f"{lang}/{slug}.html"
 
 
 # --- commit ---------------------------------------------------------------------------
@@ -820,7 +820,7 @@ def _commit(
                 catalog_id = None
                 outputs = [(project.root / article.catalog, *article.written_id), *outputs]
             cache.record(project, article.source, article.source_id, article.catalog, catalog_id,
-                         article.facts, article.issues, outputs)  # fmt: skip
+                         article.facts, article.issues, outputs, inputs=article.inputs)  # fmt: skip
     for rel in live:
         if rel not in done and rel in cache.articles:
             report.pages_unchanged.extend(cache.articles[rel]["facts"]["pages"])
@@ -832,11 +832,14 @@ def _commit(
                 report.unpublished.add(cache.articles[rel]["catalog_path"])
     facts = [cache.articles[rel]["facts"] for rel in sorted(live) if rel in cache.articles]
     ordered = sorted(facts, key=lambda entry: entry["slug"])
-    manifest = build_manifest([_article_entry(entry) for entry in ordered], generator_version=__version__,
-                              previous=project.output_dir / "manifest.json")  # fmt: skip
-    report.manifest_written = commit(
-        stage([(project.output_dir / "manifest.json", manifest)]), durable=False
-    )[0]
+    report.notices = [
+        Issue(Location(path, line), "warning", code, message)
+        for entry in ordered
+        for path, line, code, message in entry.get("site", {}).get("notices", [])
+    ]
+    written = commit(stage(site_files(project, ordered, __version__)), durable=False)
+    report.manifest_written = written[0]
+    tidy_assets(project, ordered)
     cache.save(project.cache_path)
     report.issues.sort(key=lambda issue: (issue.location.path, issue.location.line))
 
@@ -884,35 +887,6 @@ def _account(article: Done, report: BuildReport, raced: set[str]) -> None:
     report.warnings += sum(1 for issue in article.issues if issue.severity != "error")
     for key in COUNT_KEYS:
         report.units[key] += article.facts.get("target_units", {}).get(key, 0)
-
-
-def _article_entry(entry: dict[str, Any]) -> ArticleEntry:
-    pages = []
-    written = set(entry["page_sha"])
-    for lang, path in entry["paths"].items():
-        if path not in written:
-            continue
-        pages.append(
-            PageEntry(
-                lang=lang,
-                path=path,
-                title=entry["titles"][lang],
-                sha256=entry["page_sha"][path],
-                state=entry["states"][lang],
-                units=entry["counts"][lang]["units"],
-                words=entry["counts"][lang]["words"],
-                alternates={other: p for other, p in entry["paths"].items() if p in written},
-            )
-        )
-    return ArticleEntry(
-        slug=entry["slug"],
-        source=entry["source"],
-        source_lang=entry["source_lang"],
-        date=entry["date"],
-        author=entry["author"],
-        pages=tuple(pages),
-        held=tuple(entry["held"]),
-    )
 
 
 __all__ = ["BuildOptions", "BuildReport", "EngineError", "PipelineError", "build_project", "page_path"]

@@ -211,12 +211,15 @@ class BuildCache:
         facts: dict[str, Any],
         issues: list[Issue],
         outputs: Iterable[tuple[Path, str | None, int]] = (),
+        *,
+        inputs: Iterable[tuple[Path, FileIdentity | None]] = (),
     ) -> None:
         """Remember one article as this run built it. ``catalog_id`` is the catalog as the
         run read it, or wrote it; ``outputs`` are the files the run made: their path, the
         hash of what was written (None: read it now) and the inode it was written to (0:
         not known). A file that is no longer what the run wrote (someone saved meanwhile)
-        is not recorded: the article is built again next time."""
+        is not recorded: the article is built again next time. ``inputs`` are other files
+        the article read (its images), as read (None: absent, and must stay so)."""
         files: dict[str, Any] = {}
         for path, digest, inode in outputs:
             identity = _identity_now(path, digest, inode)
@@ -224,6 +227,8 @@ class BuildCache:
                 self.forget({source})
                 return
             files[project.relative(path)] = identity.to_json()
+        for path, read in inputs:
+            files[project.relative(path)] = read.to_json() if read is not None else None
         errors = [issue for issue in issues if issue.severity == "error"]
         self.articles[source] = {
             "source": source_id.to_json(),

@@ -253,7 +253,7 @@ def build(
         options = BuildOptions("build", engine, no_mt, jobs, reviewed_only)
         with progress_bar(quiet) as progress:
             report = build_project(project, options, progress=progress)
-    for issue in report.errors:
+    for issue in report.errors + report.notices:
         click.echo(format_issue(issue), err=True)
     for failure in report.failures:
         click.echo(str(failure), err=True)
