@@ -432,6 +432,12 @@ def check(root: Path | None, as_json: bool, list_checks: bool) -> None:
         sys.exit(1)
 
 
+def _warn(warnings: Any) -> None:
+    """Print each warning (``path:line: warning: ...``) on stderr."""
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+
+
 @main.group()
 def glossary() -> None:
     """List, add, import and export glossary terms (glossary/*.tbx).
@@ -586,14 +592,22 @@ def memory_export(tmx_file: Path, root: Path | None) -> None:
 @click.argument("tmx_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @root_option
 def memory_import(tmx_file: Path, root: Path | None) -> None:
-    """Add the translation units of a TMX file to the memory (as reviewed translations)."""
+    """Add the translation units of a TMX file to the memory (as reviewed translations).
+
+    It reads TMX as other tools write it (with a DOCTYPE naming the DTD, in UTF-16,
+    with srclang="*all*"). Units in languages other than the project's are left
+    out; a unit without its source language is skipped with a warning.
+    """
+    from pipeline.errors import Notice
     from pipeline.files import read_limited
     from pipeline.memory import TranslationMemory
     from pipeline.tmx import TmxError, read_tmx
 
+    warnings: list[Notice] = []
     with reported_errors():
         project = _project(root)
-        pairs = read_tmx(read_limited(tmx_file, str(tmx_file), TmxError, 256 * 1024 * 1024), str(tmx_file))
+        raw = read_limited(tmx_file, str(tmx_file), TmxError, 256 * 1024 * 1024)
+        pairs = read_tmx(raw, str(tmx_file), warnings)
         added = 0
         with project.lock("memory import"), TranslationMemory(project.memory_path) as tm:
             for source_lang, target_lang in sorted({(p[0], p[1]) for p in pairs}):
@@ -601,6 +615,7 @@ def memory_import(tmx_file: Path, root: Path | None) -> None:
                     (s, t, tmx_file.name) for sl, tl, s, t in pairs if (sl, tl) == (source_lang, target_lang)
                 ]
                 added += tm.harvest(source_lang, target_lang, batch)
+    _warn(warnings)
     click.echo(f"{plural(len(pairs), 'translation unit')} read, {added} new")
 
 
