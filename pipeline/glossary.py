@@ -360,18 +360,3 @@ def check_terms(
         if not any(_pattern(form, term.strict_case).search(translation) for form in expected if form):
             problems.append(f"{hit.text!r} should be translated as {term.target(target_lang)!r}")
     return problems
-
-
-def merge_terms(existing: list[Term], incoming: list[Term]) -> tuple[list[Term], int, int]:
-    """``existing`` updated with ``incoming`` (same id and a term in common, or same English
-    term, replaces, keeping the old entry's id); returns the terms, how many were added and
-    how many changed. :func:`pipeline.termbase.merge_concepts` does the same for whole
-    concepts, with what Puente does not model."""
-    from pipeline.tbx import Concept, empty_residual
-    from pipeline.termbase import merge_concepts
-
-    merged, added, replaced = merge_concepts(
-        [Concept(term, empty_residual()) for term in existing],
-        [Concept(term, empty_residual()) for term in incoming],
-    )
-    return [concept.term for concept in merged if concept.term is not None], added, replaced

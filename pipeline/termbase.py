@@ -43,6 +43,7 @@ from pipeline.tbx import (
     text_problem,
     write_tbx,
 )
+from pipeline.termcsv import read_csv, write_csv
 
 TERMBASE_LIMIT = 64 * 1024 * 1024
 CANONICAL = "puente.tbx"
@@ -181,6 +182,16 @@ def merge_concepts(
     return merged, added, replaced
 
 
+def merge_terms(existing: list[Term], incoming: list[Term]) -> tuple[list[Term], int, int]:
+    """:func:`merge_concepts` for bare terms: ``existing`` updated with ``incoming``; the terms,
+    how many were added and how many changed."""
+    merged, added, replaced = merge_concepts(
+        [Concept(term, empty_residual()) for term in existing],
+        [Concept(term, empty_residual()) for term in incoming],
+    )
+    return [concept.term for concept in merged if concept.term is not None], added, replaced
+
+
 def _share_a_term(old: Term | None, new: Term) -> bool:
     if old is None:
         return False
@@ -255,8 +266,6 @@ def read_import(
 ) -> tuple[list[Concept], etree._Element | None]:
     """The usable concepts of a file to import, CSV (``.csv``) or TBX 3 or 2 (``.tbx``, ``.xml``),
     and its ``<back>`` (TBX only)."""
-    from pipeline.termcsv import read_csv
-
     name = str(path)
     suffix = path.suffix.lower()
     raw = read_limited(path, name, GlossaryError, TERMBASE_LIMIT)
@@ -385,8 +394,6 @@ def export_file(project: Project, output: Path | None, version: int | None) -> b
     if suffix == ".csv" or (output is None and version is None):
         if version is not None:
             raise GlossaryError(str(output), None, "--tbx-version applies to a .tbx file, not CSV")
-        from pipeline.termcsv import write_csv
-
         return write_csv(load_glossary(project).terms)
     return export_termbase(project, version or 3)
 
