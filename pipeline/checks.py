@@ -16,9 +16,10 @@ from pathlib import Path
 
 import polib
 
-from pipeline.catalog import read_catalog, relative
+from pipeline.catalog import entry_state, read_catalog, relative
 from pipeline.config import Config
-from pipeline.glossary import Glossary, check_terms, load_glossary
+from pipeline.drafting import FALLBACK_NOTE
+from pipeline.glossary import Glossary, check_terms, load_glossary, residue
 from pipeline.model import Issue, Location, Severity
 from pipeline.placeholders import count_words, problems, strip, tokens
 from pipeline.translate import catalog_paths
@@ -35,6 +36,8 @@ class Finding:
 
 CHECKS: dict[str, tuple[Severity, str]] = {
     "placeholders": ("error", "placeholders missing, extra, repeated or unbalanced"),
+    "residue": ("error", "debris of a glossary token or placeholder: {901/}, {903, 903/}, /}, ⟦, ⟧..."),
+    "fallback": ("error", "the machine draft broke glossary terms, so the source text stands in"),
     "glossary": ("error", "an approved glossary term missing, or a do-not-translate term changed"),
     "numbers": ("error", "a number of the source missing or changed (compared by value, any locale)"),
     "negation": ("warning", "a negation dropped or added (machine translation drops negations)"),
@@ -223,6 +226,10 @@ def check_entry(
         expected = {tag.id: tag.form != "self" for tag in tokens(source)}
     for problem in problems(translation, expected.items()):
         findings.append(Finding("placeholders", "error", problem))
+    debris = residue(source, translation)
+    if debris:
+        pieces = ", ".join(repr(piece) for piece in debris)
+        findings.append(Finding("residue", "error", f"token-like residue in the translation: {pieces}"))
     if glossary is not None:
         for message in check_terms(glossary, source, translation, source_lang, target_lang):
             severity: Severity = "error" if "do-not-translate" in message else "warning"
@@ -241,6 +248,9 @@ def check_catalog(catalog: polib.POFile, path: str, config: Config, glossary: Gl
         if entry.obsolete or not entry.msgid:
             continue
         findings = check_entry(entry.msgid, entry.msgstr, source, target, glossary=glossary)
+        failed = _note(entry, FALLBACK_NOTE)
+        if failed is not None and entry_state(entry) != "reviewed":
+            findings.append(Finding("fallback", CHECKS["fallback"][0], failed))
         for finding in findings:
             if f"{IGNORE_FLAG}{finding.code}" in entry.flags:
                 continue
@@ -250,6 +260,13 @@ def check_catalog(catalog: polib.POFile, path: str, config: Config, glossary: Gl
             where = Location(path, entry.linenum)
             issues.append(Issue(where, severity, finding.code, finding.message))  # type: ignore[arg-type]
     return issues
+
+
+def _note(entry: polib.POEntry, prefix: str) -> str | None:
+    for line in (entry.comment or "").split("\n"):
+        if line.startswith(prefix):
+            return line[len(prefix) :].strip()
+    return None
 
 
 def check_project(config: Config, only: set[Path] | None = None) -> list[Issue]:

@@ -9,6 +9,9 @@ It holds two kinds of pairs:
   sentences exactly and offer fuzzy matches (rapidfuzz, at or above the
   project's threshold) for similar ones.
 
+Text with token-like residue (:func:`pipeline.glossary.residue`: debris of glossary
+tokens an older version let through) is never learnt nor handed out.
+
 Two processes may use the memory at once: the database runs in WAL mode with a
 busy timeout, and every write is one short transaction.
 """
@@ -22,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
+
+from pipeline.glossary import residue
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -92,7 +97,7 @@ class TranslationMemory:
             "AND target_lang=? AND glossary=? AND source_key=?",
             (engine, version, source_lang, target_lang, glossary, normalise(source)),
         ).fetchone()
-        if row is None:
+        if row is None or residue(source, row[0]):
             return None
         return Draft(row[0], tuple(word for word in row[1].split("\n") if word))
 
@@ -109,6 +114,7 @@ class TranslationMemory:
             (engine, version, source_lang, target_lang, glossary, normalise(source), source, d.translation,
              "\n".join(d.unknown))
             for source, d in drafts
+            if not residue(source, d.translation)
         ]  # fmt: skip
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
@@ -116,7 +122,11 @@ class TranslationMemory:
 
     def harvest(self, source_lang: str, target_lang: str, pairs: Iterable[tuple[str, str, str]]) -> int:
         """Store reviewed (source, translation, origin) pairs; return how many were new."""
-        rows = [(source_lang, target_lang, normalise(s), s, t, o) for s, t, o in pairs if s and t]
+        rows = [
+            (source_lang, target_lang, normalise(s), s, t, o)
+            for s, t, o in pairs
+            if s and t and not residue(s, t)
+        ]
         if not rows:
             return 0
         before = self.db.total_changes
@@ -130,12 +140,12 @@ class TranslationMemory:
 
     def reviewed(self, source_lang: str, target_lang: str, source: str) -> str | None:
         """The most recently harvested reviewed translation of exactly this source."""
-        row = self.db.execute(
-            "SELECT translation FROM reviewed WHERE source_lang=? AND target_lang=? AND source_key=? "
-            "ORDER BY rowid DESC LIMIT 1",
+        rows = self.db.execute(
+            "SELECT source, translation FROM reviewed WHERE source_lang=? AND target_lang=? AND source_key=? "
+            "ORDER BY rowid DESC",
             (source_lang, target_lang, normalise(source)),
-        ).fetchone()
-        return None if row is None else str(row[0])
+        )
+        return next((str(row[1]) for row in rows if not residue(row[0], row[1])), None)
 
     def fuzzy(self, source_lang: str, target_lang: str, source: str, threshold: float) -> Match | None:
         """The most similar reviewed source (rapidfuzz ratio ≥ ``threshold``), if any."""
@@ -146,6 +156,7 @@ class TranslationMemory:
                 "ORDER BY rowid",
                 key,
             ).fetchall()
+            rows = [row for row in rows if not residue(row[0], row[1])]
             self._fuzzy_index[key] = ([r[0] for r in rows], [r[1] for r in rows])
         sources, translations = self._fuzzy_index[key]
         if not sources:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import polib
 from rapidfuzz import fuzz, process
 
-PRESERVED_NOTE_PREFIXES = ("draft:", "fresh draft:", "unknown to apertium:", "memory:")
+PRESERVED_NOTE_PREFIXES = ("draft:", "fresh draft:", "unknown to apertium:", "memory:", "draft failed:")
 
 
 @dataclass

@@ -26,7 +26,8 @@ import polib
 
 from pipeline.catalog import entry_state, read_catalog, relative, write_catalog
 from pipeline.config import Config
-from pipeline.glossary import Glossary, find_terms, load_glossary, mask, unmask
+from pipeline.drafting import FALLBACK_NOTE, draft_batch
+from pipeline.glossary import Glossary, find_terms, load_glossary, residue
 from pipeline.memory import Draft, TranslationMemory
 from pipeline.merge import PRESERVED_NOTE_PREFIXES
 from pipeline.mt import Engine, get_engine
@@ -206,6 +207,8 @@ def _plan(entry: polib.POEntry, path: Path) -> _Pending | None:
     if state in ("machine", "changed") and machine_origin(entry):
         if entry.previous_msgid:  # a machine draft of an older source: draft the current one
             return _Pending(path, entry, fresh=False)
+        if residue(entry.msgid, entry.msgstr):  # debris an older version let through: draft again
+            return _Pending(path, entry, fresh=False)
         return None
     if state == "changed":
         return _Pending(path, entry, fresh=True)
@@ -279,26 +282,21 @@ def _from_engine(
     config: Config,
     report: TranslateReport,
 ) -> None:
-    masked = [mask(glossary, item.entry.msgid, source, target) for item in items]
-    # newsroom boilerplate repeats: each distinct text goes to the engine once
-    unique = list(dict.fromkeys(m.text for m in masked))
-    result = engine.translate(unique, source, target)
-    report.engine_calls += 1
-    report.engine_units += len(unique)
-    position = {text: index for index, text in enumerate(unique)}
+    batch = draft_batch(engine, glossary, [item.entry.msgid for item in items], source, target)
+    report.engine_calls += batch.calls
+    report.engine_units += batch.units
     label = f"{engine.name} {engine.version}"
     stored: list[tuple[str, Draft]] = []
-    for item, m in zip(items, masked, strict=True):
-        index = position[m.text]
-        translation, unknown, error = result.translations[index], result.unknown[index], result.errors[index]
-        if translation is None:
+    for item, outcome in zip(items, batch.outcomes, strict=True):
+        if outcome.text is None:
             report.failures.append(
-                Failure(relative(config, item.path), item.entry.linenum, item.entry.msgid, error or "failed")
+                Failure(relative(config, item.path), item.entry.linenum, item.entry.msgid, str(outcome.error))
             )
             continue
-        text = unmask(m, translation)
-        _fill(item, text, "draft:", label, unknown)
+        _fill(item, outcome.text, "draft:", label, outcome.unknown)
+        set_note(item.entry, FALLBACK_NOTE, outcome.failure(engine.name) if outcome.fallback else None)
         if item.fresh:
             report.fresh_drafts += 1
-        stored.append((item.entry.msgid, Draft(text, tuple(unknown))))
+        if not outcome.fallback:  # a failed draft is never remembered: the next engine may do better
+            stored.append((item.entry.msgid, Draft(outcome.text, outcome.unknown)))
     memory.store_drafts(engine.name, engine.version, source, target, glossary.version, stored)
