@@ -12,7 +12,8 @@ Order of preference for each unit: a reviewed translation of the same
 sentence (memory), a stored machine draft for the same engine, version and
 glossary, a fuzzy match of a reviewed translation (at or above the
 threshold), and last the engine: every pending unit of the whole project,
-per language pair, goes to the engine in one batch.
+per language pair, goes to :func:`pipeline.drafting.draft_batch` in one batch
+(one engine call, and one more for the units whose draft broke a glossary term).
 """
 
 from __future__ import annotations

@@ -348,3 +348,17 @@ def test_drafts_stored_by_the_old_masking_are_not_reused(project: Path) -> None:
     raw = b"".join(path.read_bytes() for path in sorted((project / "glossary").glob("*.tbx")))
     glossary: Glossary = load_glossary(Config(root=project))
     assert glossary.version != hashlib.sha256(raw).hexdigest()[:12]
+
+
+def test_a_source_that_writes_braces_and_brackets_itself_keeps_them(empty_project: Path) -> None:
+    """Literal "{903/}" is protected as a placeholder by the parser, "⟦sic⟧" and "{x}" stay text:
+    neither is residue, and the page shows them as the source wrote them."""
+    shutil.copytree(REPO / "glossary", empty_project / "glossary")
+    _article(empty_project, "The Mexican Navy’s memo quoted {903/}, {x} and ⟦sic⟧ twice.")
+    built = run_cli("build", "--root", empty_project)
+    assert built.exit_code == 0 and "[error]" not in built.stderr, built.stderr
+    checked = run_cli("check", "--root", empty_project).stdout
+    assert ": residue: " not in checked and ": fallback: " not in checked
+    text = (empty_project / "build" / "es" / "a.html").read_text("utf-8")
+    assert "Armada de México" in text
+    assert all(literal in text for literal in ("{903/}", "{x}", "⟦sic⟧")), text
