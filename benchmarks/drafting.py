@@ -1,20 +1,24 @@
-"""Time drafting (``puente translate``) on the generated corpus, against another checkout.
+"""Time drafting (``translate``) on the generated corpus, against another checkout.
 
 Usage (from the repository root, after ``make setup``)::
 
     git archive main | (mkdir -p /tmp/puente-base && tar -x -C /tmp/puente-base)
-    .venv/bin/python benchmarks/drafting.py [--n 1000] [--reps 5] [--baseline /tmp/puente-base]
+    .venv/bin/python benchmarks/drafting.py [--n 1000] [--full-reps 3] [--reps 5] \
+        [--baseline /tmp/puente-base]
 
 The corpus is ``make_corpus.py --n N --seed 1`` (HTML). Its catalogs are extracted
 once; every run then drafts every unit of a fresh copy of that project with an empty
-translation memory (glossary masking, Apertium with 2 jobs, restoring and verifying
-the terms): this checkout and, with ``--baseline``, the checkout in that folder
-(run with the same virtualenv), alternately, so that both see the same machine.
-Then the same drafting runs in process with Apertium's answers replayed (recorded by a
-first run), which leaves Puente's own work: masking, restoring, verifying, the memory
-and the catalogs. Reported: the median wall time of each, their ratios, the engine
-calls and units, and, of the drafts, how many differ between the two and how many hold token-like
-residue (``pipeline.glossary.residue``). Results go to ``results/drafting-N.json``.
+translation memory (``translate_project`` in a process of its own: glossary masking,
+Apertium with 2 jobs, restoring and verifying the terms, the memory, the catalogs),
+for this checkout and, with ``--baseline``, the checkout in that folder (run with the
+same virtualenv), alternately, so that both see the same machine.
+
+``--full-reps`` runs call Apertium and record its answers; ``--reps`` more runs replay
+them, which leaves Puente's own work and takes Apertium's time (the same for both when
+they send the same units) and its noise out of the comparison. Reported: the median
+wall time of each kind, their ratios, the engine calls and units, and, of the drafts,
+how many differ between the two and how many hold token-like residue
+(``pipeline.glossary.residue``). Results go to ``results/drafting-N.json``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import polib
@@ -65,14 +68,6 @@ def puente(checkout: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def run(checkout: Path, project: Path, root: Path) -> tuple[float, str]:
-    shutil.rmtree(root, ignore_errors=True)
-    shutil.copytree(project, root)
-    started = time.perf_counter()
-    result = puente(checkout, "translate", "--root", str(root))
-    return time.perf_counter() - started, result.stdout.strip()
-
-
 REPLAY = """
 import json, sys, time
 from pathlib import Path
@@ -102,19 +97,22 @@ class Replay:
 
 root, answers = Path(sys.argv[1]), sys.argv[2]
 started = time.perf_counter()
-translate_project(load_config(root), engine=Replay(answers))
-print(time.perf_counter() - started)
+report = translate_project(load_config(root), engine=Replay(answers))
+print(time.perf_counter() - started, report.engine_calls, report.engine_units)
 """
 
 
-def replayed(checkout: Path, project: Path, root: Path, answers: Path) -> float:
-    """Seconds ``translate`` takes in process with the engine's answers replayed."""
+def replayed(checkout: Path, project: Path, root: Path, answers: Path) -> tuple[float, str]:
+    """Seconds ``translate_project`` takes, with the engine's answers replayed from ``answers``
+    (or, when that file does not exist yet, asked of Apertium and recorded there), and the
+    engine calls and units it reported."""
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(project, root)
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     command = [sys.executable, "-c", REPLAY, str(root), str(answers)]
     result = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
-    return float(result.stdout.strip())
+    seconds, calls, units = result.stdout.split()
+    return float(seconds), f"{units} units in {calls} engine calls"
 
 
 def drafts(root: Path) -> dict[tuple[str, str, str], str]:
@@ -129,7 +127,8 @@ def drafts(root: Path) -> dict[tuple[str, str, str], str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--full-reps", type=int, default=3, help="runs calling Apertium, each")
+    parser.add_argument("--reps", type=int, default=5, help="runs replaying its answers, each")
     parser.add_argument("--baseline", type=Path, help="another checkout of Puente to compare with")
     parser.add_argument("--work", type=Path, default=Path("/tmp/puente-drafting"))
     args = parser.parse_args()
@@ -140,21 +139,20 @@ def main() -> None:
         checkouts["baseline"] = args.baseline.resolve()
     times: dict[str, list[float]] = {name: [] for name in checkouts}
     summary: dict[str, str] = {}
-    for _ in range(args.reps):
+    for _ in range(args.full_reps):  # Apertium answers, recorded anew each time
         for name, checkout in checkouts.items():
-            elapsed, summary[name] = run(checkout, project, args.work / name)
+            answers = args.work / f"answers-{name}.json"
+            answers.unlink(missing_ok=True)
+            elapsed, summary[name] = replayed(checkout, project, args.work / name, answers)
             times[name].append(elapsed)
-            print(f"{name}: {elapsed:.2f} s", flush=True)
-    # Puente's own work, the engine's answers replayed (recorded by a first, untimed run)
+            print(f"{name}: {elapsed:.2f} s ({summary[name]})", flush=True)
     overhead: dict[str, list[float]] = {name: [] for name in checkouts}
-    for name, checkout in checkouts.items():
-        replayed(checkout, project, args.work / name, args.work / f"answers-{name}.json")
-    for _ in range(args.reps):
+    for _ in range(args.reps):  # Puente's own work: Apertium's answers replayed
         for name, checkout in checkouts.items():
-            elapsed = replayed(checkout, project, args.work / name, args.work / f"answers-{name}.json")
+            elapsed, _ = replayed(checkout, project, args.work / name, args.work / f"answers-{name}.json")
             overhead[name].append(elapsed)
             print(f"{name}, engine replayed: {elapsed:.2f} s", flush=True)
-    results: dict[str, object] = {"n": args.n, "reps": args.reps}
+    results: dict[str, object] = {"n": args.n, "full_reps": args.full_reps, "reps": args.reps}
     outputs = {name: drafts(args.work / name) for name in checkouts}
     for name in checkouts:
         with_residue = sum(1 for (_, _, msgid), text in outputs[name].items() if residue(msgid, text))
