@@ -62,10 +62,10 @@ def prepare(work: Path, n: int) -> Path:
 
 
 def puente(checkout: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # run from the checkout: "python -m" and "-c" put the working folder first on the path
     env = {**os.environ, "PYTHONPATH": str(checkout)}
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args], env=env, check=True, capture_output=True, text=True
-    )
+    command = [sys.executable, "-m", "pipeline", *args]
+    return subprocess.run(command, env=env, cwd=checkout, check=True, capture_output=True, text=True)
 
 
 REPLAY = """
@@ -97,6 +97,8 @@ class Replay:
 
 root, answers = Path(sys.argv[1]), sys.argv[2]
 started = time.perf_counter()
+import pipeline
+assert Path(pipeline.__file__).resolve().parent.parent == Path.cwd().resolve(), pipeline.__file__
 report = translate_project(load_config(root), engine=Replay(answers))
 print(time.perf_counter() - started, report.engine_calls, report.engine_units)
 """
@@ -110,7 +112,7 @@ def replayed(checkout: Path, project: Path, root: Path, answers: Path) -> tuple[
     shutil.copytree(project, root)
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     command = [sys.executable, "-c", REPLAY, str(root), str(answers)]
-    result = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    result = subprocess.run(command, env=env, cwd=checkout, check=True, capture_output=True, text=True)
     seconds, calls, units = result.stdout.split()
     return float(seconds), f"{units} units in {calls} engine calls"
 
