@@ -13,12 +13,14 @@ Apertium with 2 jobs, restoring and verifying the terms, the memory, the catalog
 for this checkout and, with ``--baseline``, the checkout in that folder (run with the
 same virtualenv), alternately, so that both see the same machine.
 
-``--full-reps`` runs call Apertium and record its answers; ``--reps`` more runs replay
-them, which leaves Puente's own work and takes Apertium's time (the same for both when
-they send the same units) and its noise out of the comparison. Reported: the median
-wall time of each kind, their ratios, the engine calls and units, and, of the drafts,
-how many differ between the two and how many hold token-like residue
-(``pipeline.glossary.residue``). Results go to ``results/drafting-N.json``.
+``--full-reps`` runs call Apertium and record its answers (0 reuses the answers an
+earlier run recorded); ``--reps`` more runs replay them, which leaves Puente's own work
+and takes Apertium's time (the same for both when they send the same units) and its
+noise out of the comparison; their CPU time is reported too, as a busy machine distorts
+it less than wall time. Reported: the times of each kind, their ratios, the engine
+calls and units, and, of the drafts, how many differ between the two and how many hold
+token-like residue (``pipeline.glossary.residue``). Results go to
+``results/drafting-N.json``.
 """
 
 from __future__ import annotations
@@ -96,25 +98,25 @@ class Replay:
         return BatchResult([a[0] for a in found], [tuple(a[1]) for a in found])
 
 root, answers = Path(sys.argv[1]), sys.argv[2]
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 import pipeline
 assert Path(pipeline.__file__).resolve().parent.parent == Path.cwd().resolve(), pipeline.__file__
 report = translate_project(load_config(root), engine=Replay(answers))
-print(time.perf_counter() - started, report.engine_calls, report.engine_units)
+print(time.perf_counter() - started, time.process_time() - cpu, report.engine_calls, report.engine_units)
 """
 
 
-def replayed(checkout: Path, project: Path, root: Path, answers: Path) -> tuple[float, str]:
+def replayed(checkout: Path, project: Path, root: Path, answers: Path) -> tuple[float, float, str]:
     """Seconds ``translate_project`` takes, with the engine's answers replayed from ``answers``
     (or, when that file does not exist yet, asked of Apertium and recorded there), and the
-    engine calls and units it reported."""
+    engine calls and units it reported; also its CPU seconds (which a busy machine distorts less)."""
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(project, root)
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     command = [sys.executable, "-c", REPLAY, str(root), str(answers)]
     result = subprocess.run(command, env=env, cwd=checkout, check=True, capture_output=True, text=True)
-    seconds, calls, units = result.stdout.split()
-    return float(seconds), f"{units} units in {calls} engine calls"
+    seconds, cpu, calls, units = result.stdout.split()
+    return float(seconds), float(cpu), f"{units} units in {calls} engine calls"
 
 
 def drafts(root: Path) -> dict[tuple[str, str, str], str]:
@@ -145,39 +147,50 @@ def main() -> None:
         for name, checkout in checkouts.items():
             answers = args.work / f"answers-{name}.json"
             answers.unlink(missing_ok=True)
-            elapsed, summary[name] = replayed(checkout, project, args.work / name, answers)
+            elapsed, _, summary[name] = replayed(checkout, project, args.work / name, answers)
             times[name].append(elapsed)
             print(f"{name}: {elapsed:.2f} s ({summary[name]})", flush=True)
     overhead: dict[str, list[float]] = {name: [] for name in checkouts}
+    cpu: dict[str, list[float]] = {name: [] for name in checkouts}
     for _ in range(args.reps):  # Puente's own work: Apertium's answers replayed
         for name, checkout in checkouts.items():
-            elapsed, _ = replayed(checkout, project, args.work / name, args.work / f"answers-{name}.json")
+            elapsed, used, summary[name] = replayed(
+                checkout, project, args.work / name, args.work / f"answers-{name}.json"
+            )
             overhead[name].append(elapsed)
-            print(f"{name}, engine replayed: {elapsed:.2f} s", flush=True)
+            cpu[name].append(used)
+            print(f"{name}, engine replayed: {elapsed:.2f} s ({used:.2f} s CPU)", flush=True)
     results: dict[str, object] = {"n": args.n, "full_reps": args.full_reps, "reps": args.reps}
     outputs = {name: drafts(args.work / name) for name in checkouts}
     for name in checkouts:
         with_residue = sum(1 for (_, _, msgid), text in outputs[name].items() if residue(msgid, text))
         results[name] = {
             "runs_s": [round(t, 3) for t in times[name]],
-            "median_s": round(statistics.median(times[name]), 3),
+            "median_s": round(statistics.median(times[name]), 3) if times[name] else None,
             "summary": summary[name],
             "replayed_runs_s": [round(t, 3) for t in overhead[name]],
             "replayed_median_s": round(statistics.median(overhead[name]), 3),
+            "replayed_cpu_s": [round(t, 3) for t in cpu[name]],
+            "replayed_cpu_median_s": round(statistics.median(cpu[name]), 3),
             "drafts": len(outputs[name]),
             "drafts_with_residue": with_residue,
         }
-        print(f"{name}: median {statistics.median(times[name]):.2f} s; {summary[name]}; "
+        print(f"{name}: full runs {times[name]}; {summary[name]}; "
               f"{with_residue} of {len(outputs[name])} drafts with token-like residue")  # fmt: skip
     if "baseline" in checkouts:
-        ratio = statistics.median(times["this"]) / statistics.median(times["baseline"])
+        if times["this"]:
+            ratio = statistics.median(times["this"]) / statistics.median(times["baseline"])
+            results["ratio_this_to_baseline"] = round(ratio, 3)
+            print(f"this / baseline, full runs: {ratio:.3f}")
         differ = sum(1 for key, text in outputs["this"].items() if outputs["baseline"].get(key) != text)
-        results["ratio_this_to_baseline"] = round(ratio, 3)
         own = statistics.median(overhead["this"]) / statistics.median(overhead["baseline"])
         results["replayed_ratio_this_to_baseline"] = round(own, 3)
         print(f"this / baseline, engine replayed: {own:.3f}")
+        used = statistics.median(cpu["this"]) / statistics.median(cpu["baseline"])
+        results["replayed_cpu_ratio_this_to_baseline"] = round(used, 3)
+        print(f"this / baseline, engine replayed, CPU: {used:.3f}")
         results["drafts_differing"] = differ
-        print(f"this / baseline: {ratio:.3f}; {differ} drafts differ")
+        print(f"{differ} drafts differ")
     out = HERE / "results" / f"drafting-{args.n}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=1) + "\n")

@@ -450,8 +450,9 @@ def restore(masked: Masked, translated: str) -> Unmasked:
     leftover = residue(masked.source, result)
     if leftover:
         problems.append("token-like residue " + ", ".join(repr(piece) for piece in leftover))
+    folded = result.casefold()
     for item in masked.replacements:
-        if not _present(item.target, result):
+        if not _present(item.target, folded):
             problems.append(f"the glossary term {item.term!r} is missing ({item.target!r} expected)")
     return Unmasked(result, tuple(problems))
 
@@ -478,10 +479,9 @@ def _shown(translated: str, item: Replacement) -> str:
     return f" ({translated[max(0, at - 12) : at + len(str(item.number)) + 6].strip()!r})"
 
 
-def _present(target: str, text: str) -> bool:
-    """True when ``target`` is in ``text``, allowing a capital first letter and an article
-    contracted with the word before it ("de el Chapo" → "del Chapo")."""
-    folded = text.casefold()
+def _present(target: str, folded: str) -> bool:
+    """True when ``target`` is in ``folded`` (a casefolded text), allowing a capital first
+    letter and an article contracted with the word before it ("de el Chapo" → "del Chapo")."""
     wanted = target.casefold()
     return wanted in folded or (wanted.startswith("el ") and wanted[3:] in folded)
 
@@ -543,20 +543,27 @@ def residue(source: str, translation: str) -> list[str]:
     """
     if not any(char in translation for char in "{}⟦⟧"):
         return []
-    own = {match.group(0) for match in PLACEHOLDER_RE.finditer(source)}
     found: list[str] = []
+    own: set[str] | None = None
 
     def drop(match: re.Match[str]) -> str:
+        nonlocal own
         closing, number, selfclosing = match.groups()
-        if match.group(0) not in own and (int(number) >= TOKEN_BASE or (closing and selfclosing)):
-            found.append(match.group(0))
+        if int(number) >= TOKEN_BASE or (closing and selfclosing):
+            if own is None:
+                own = {tag.group(0) for tag in PLACEHOLDER_RE.finditer(source)}
+            if match.group(0) not in own:
+                found.append(match.group(0))
         return " "
 
+    rest = PLACEHOLDER_RE.sub(drop, translation)
+    if not any(char in rest for char in "{}⟦⟧"):  # the common case: only well-formed placeholders
+        return found
     allowed: dict[str, int] = {}
     for match in _FRAGMENT.finditer(PLACEHOLDER_RE.sub(" ", source)):
         key = "".join(match.group(0).split())
         allowed[key] = allowed.get(key, 0) + 1
-    for match in _FRAGMENT.finditer(PLACEHOLDER_RE.sub(drop, translation)):
+    for match in _FRAGMENT.finditer(rest):
         key = "".join(match.group(0).split())
         if allowed.get(key, 0):
             allowed[key] -= 1

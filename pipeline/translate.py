@@ -295,7 +295,8 @@ def _from_engine(
             )
             continue
         _fill(item, outcome.text, "draft:", label, outcome.unknown)
-        set_note(item.entry, FALLBACK_NOTE, outcome.failure(engine.name) if outcome.fallback else None)
+        if outcome.fallback or FALLBACK_NOTE in (item.entry.comment or ""):
+            set_note(item.entry, FALLBACK_NOTE, outcome.failure(engine.name) if outcome.fallback else None)
         if item.fresh:
             report.fresh_drafts += 1
         if not outcome.fallback:  # a failed draft is never remembered: the next engine may do better
