@@ -3,8 +3,9 @@
 The source document is the skeleton: translations only fill text. Each
 unit's translation is parsed as text plus placeholders and compared with the
 unit's own placeholders; a translation with a missing, extra or unbalanced
-placeholder is not used (the unit falls back to its machine draft, or to the
-source text) and the fallback is reported. Everything else in a translation,
+placeholder, or with debris of a token (:func:`pipeline.glossary.residue`), is not
+used (the unit falls back to its machine draft, or to the source text) and the
+fallback is reported. Everything else in a translation,
 markup included, stays text: the renderer escapes it, and inline elements
 come only from the source's placeholder definitions, so a link's address is
 always the source's.
@@ -26,6 +27,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from pipeline.glossary import residue
 from pipeline.model import Block, Document, Element, Issue, Location, Node, Unit
 from pipeline.placeholders import count_words, problems
 from pipeline.po import Entry
@@ -84,11 +86,17 @@ def choose_text(
     for position, (raw, counted) in enumerate(candidates):
         text = strip_controls(raw)  # never on a page (the check reports them at the entry)
         found = problems(text, expected)
-        if not found:
+        debris = residue(unit.text, text)  # never publish a piece of a token
+        if not found and not debris:
             _count(report, counted, unit.text)
             return text
         fallback = "the machine draft" if position + 1 < len(candidates) else "the source text"
-        _issue(report, where, "error", "placeholders", f"{'; '.join(found)}: published {fallback} instead")
+        instead = f"published {fallback} instead"
+        if found:
+            _issue(report, where, "error", "placeholders", f"{'; '.join(found)}: {instead}")
+        if debris:
+            pieces = ", ".join(repr(piece) for piece in debris)
+            _issue(report, where, "error", "residue", f"token-like residue {pieces}: {instead}")
     _count(report, "untranslated", unit.text)
     return unit.text
 

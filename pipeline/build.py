@@ -597,13 +597,13 @@ def _engine_batch(
         log.info("engine %s %s: %s %s→%s", engine.name, engine.version, count, source, target)
         if progress is not None:
             progress("machine translation", 0, len(unique))
-        made = engine_drafts(engine, run.glossary, unique, source, target, deadline)
+        made, calls, sent = engine_drafts(engine, run.glossary, unique, source, target, deadline)
         this_run = {msgid: text for (sl, tl, msgid), text in reviewed.items() if (sl, tl) == (source, target)}
         for text, suggestion in run_suggestions(unique, this_run, config.fuzzy_threshold).items():
             made[text] = dataclasses.replace(made[text], suggestion=suggestion)
         drafts.setdefault((source, target), {}).update(made)
-        report.drafts.engine_calls += 1
-        report.drafts.engine_units += len(unique)
+        report.drafts.engine_calls += calls
+        report.drafts.engine_units += sent
         if progress is not None:
             progress("machine translation", len(unique), len(unique))
     return drafts
@@ -636,7 +636,8 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
         ]
         for item in rest:
             made = drafts.get(item.msgid)
-            if made is not None and made.text is not None:
+            # a failed draft is never remembered: the next engine (or version) may do better
+            if made is not None and made.text is not None and made.failure is None:
                 drafted.append(
                     (run.engine_name, run.engine_version, source_lang, target_lang, run.glossary.version,
                      item.msgid, Draft(made.text, made.unknown))

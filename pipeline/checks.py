@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pipeline.catalog import valid_plural_forms
 from pipeline.findings import CHECKS
-from pipeline.glossary import Glossary, check_terms
+from pipeline.glossary import Glossary, check_terms, residue
 from pipeline.model import Issue, Location, Severity
 from pipeline.placeholders import count_words, problems, strip, tokens
 from pipeline.po import Catalog, Entry
@@ -222,6 +222,10 @@ def check_entry(
         expected = {tag.id: tag.form != "self" for tag in tokens(source)}
     for problem in problems(translation, expected.items()):
         findings.append(Finding("placeholders", "error", problem))
+    debris = residue(source, translation)
+    if debris:
+        pieces = ", ".join(repr(piece) for piece in debris)
+        findings.append(Finding("residue", "error", f"token-like residue in the translation: {pieces}"))
     if glossary is not None:
         for message in check_terms(glossary, source, translation, source_lang, target_lang):
             severity: Severity = "error" if "do-not-translate" in message else "warning"
@@ -263,6 +267,8 @@ def _catalog_findings(
             continue
         findings = check_entry(entry.msgid, entry.msgstr, source_lang, target_lang, glossary=glossary)
         findings += check_format(entry)
+        if entry.failure is not None and entry.state != "reviewed":
+            findings.append(Finding("fallback", CHECKS["fallback"][0], entry.failure))
         found.extend((entry.line, finding, entry.flags) for finding in findings)
     return found
 

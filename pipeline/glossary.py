@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Literal
 
 from pipeline.placeholders import PLACEHOLDER_RE
 
@@ -221,17 +223,80 @@ def _find_terms(glossary: Glossary, text: str, lang: str) -> list[TermHit]:
     return sorted(hits, key=lambda hit: hit.start)
 
 
+TokenStyle = Literal["braces", "digits"]
+"""How a token is written for the engine: ``{901/}``, or the bare number ``901``."""
+
+MASKING_SCHEME = "2"
+"""Part of the glossary's version, which keys the memory's drafts: bumped whenever masking
+changes the drafts that come out, so that drafts made the old way are drafted again."""
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """One term of a masked text: its token and the approved text that replaces it."""
+
+    number: int
+    token: str  # as the engine sees it: "{901/}" or "901"
+    target: str
+    gender: str
+    term: str  # the term as the source writes it
+    tight: str = ""  # punctuation right after the term in the source ("" when none)
+
+    @property
+    def placeholder(self) -> str:
+        """The token's brace form, the one restoring works on."""
+        return f"{{{self.number}/}}"
+
+
 @dataclass(frozen=True)
 class Masked:
-    """A unit's text with its terms replaced by tokens, and what each token stands for."""
+    """A unit's text with its terms replaced by tokens, and what each token stands for.
+
+    ``left`` are terms deliberately left as text for the engine (a re-draft); they are
+    numbered like the others, so a term found in the draft can be put back as a token.
+    """
 
     text: str
-    replacements: tuple[tuple[int, str, str], ...]  # (token number, target text, gender)
+    replacements: tuple[Replacement, ...]
     target_lang: str
+    source: str = ""
+    style: TokenStyle = "braces"
+    left: tuple[Replacement, ...] = ()
 
 
-def mask(glossary: Glossary, text: str, source_lang: str, target_lang: str) -> Masked:
+@dataclass(frozen=True)
+class Unmasked:
+    """A draft with its tokens replaced; ``problems`` (empty when sound) say what broke."""
+
+    text: str
+    problems: tuple[str, ...] = ()
+    broken: tuple[int, ...] = ()  # the numbers of the tokens that did not come back whole once
+
+
+_TIGHT = re.compile(r"[.,;:!?…]")
+_POSSESSIVE = re.compile(r"[’'](?:s\b|(?!\w))")
+
+
+def mask(
+    glossary: Glossary,
+    text: str,
+    source_lang: str,
+    target_lang: str,
+    *,
+    style: TokenStyle = "braces",
+    keep: Collection[int] = (),
+) -> Masked:
     """Replace the terms of ``text`` by tokens an engine cannot damage.
+
+    ``style`` writes each token as ``{901/}`` or as the bare number ``901``. Engines such as
+    Apertium read the digits of ``{901/}`` as a word and its braces as spacing: they move
+    the word with the grammar (a possessive, a phrase reordered) and leave the braces
+    behind, splitting the token. A bare number is one word and moves whole; its numbers are
+    chosen so none occurs in ``text``, which makes every token found in a draft the
+    engine's copy of it. ``keep`` lists the terms (by their order in the text) left as text
+    for the engine, for a re-draft. An English possessive after a bare-number token is
+    written ``'s``: Apertium reads a plural possessive's lone apostrophe ("the Zetas’ plan")
+    as a quotation mark, which runs on into the next unit and swallows its possessive.
 
     >>> g = Glossary([Term("c", "Sinaloa Cartel", "Cártel de Sinaloa", gender="m")])
     >>> m = mask(g, "The Sinaloa Cartel lost ground.", "en", "es")
@@ -239,21 +304,68 @@ def mask(glossary: Glossary, text: str, source_lang: str, target_lang: str) -> M
     'The {901/} lost ground.'
     >>> unmask(m, "La {901/} perdió terreno.")
     'El Cártel de Sinaloa perdió terreno.'
+    >>> mask(g, "The Sinaloa Cartel’s men, 901 of them.", "en", "es", style="digits").text
+    "The 902's men, 901 of them."
     """
     hits = find_terms(glossary, text, source_lang)
     if not hits:
-        return Masked(text, (), target_lang)
+        return Masked(text, (), target_lang, text, style)
     out: list[str] = []
-    replacements: list[tuple[int, str, str]] = []
+    replacements: list[Replacement] = []
+    left: list[Replacement] = []
     position = 0
-    for number, hit in enumerate(hits, start=TOKEN_BASE):
-        out.append(text[position : hit.start])
-        out.append(f"{{{number}/}}")
+    for index, (hit, number) in enumerate(zip(hits, _free_numbers(text, len(hits)), strict=True)):
         target = hit.text if hit.term.dnt else hit.term.target(target_lang, hit.form_index)
-        replacements.append((number, target, hit.term.gender))
+        tight = _TIGHT.match(text, hit.end)
+        token = str(number) if style == "digits" else f"{{{number}/}}"
+        item = Replacement(number, token, target, hit.term.gender, hit.text, tight.group(0) if tight else "")
+        out.append(text[position : hit.start])
         position = hit.end
+        if index in keep:
+            left.append(item)
+            out.append(hit.text)
+            continue
+        replacements.append(item)
+        out.append(token)
+        possessive = _POSSESSIVE.match(text, hit.end)
+        if style == "digits" and source_lang == "en" and possessive and not _quoted(text, hit.start):
+            out.append("'s")
+            position = possessive.end()
     out.append(text[position:])
-    return Masked("".join(out), tuple(replacements), target_lang)
+    return Masked("".join(out), tuple(replacements), target_lang, text, style, tuple(left))
+
+
+def find_phrase(text: str, phrase: str) -> list[tuple[int, int]]:
+    """Where ``phrase`` occurs in ``text`` as whole words, ignoring case, accents and how
+    much whitespace separates its words: a draft's "guardia nacional" is "Guardia Nacional".
+
+    >>> find_phrase("La Guardia  nacional y la GUARDIA NACIONAL.", "Guardia Nacional")
+    [(3, 20), (26, 42)]
+    """
+    atoms = _atoms(" ".join(phrase.split()), strict=False)
+    if not atoms:
+        return []
+    pattern = re.compile(r"(?<!\w)" + "".join(atoms) + r"(?!\w)", re.IGNORECASE)
+    return [match.span() for match in pattern.finditer(_fold_text(text))]
+
+
+def _free_numbers(text: str, count: int) -> list[int]:
+    """``count`` token numbers from :data:`TOKEN_BASE` on, none of which occurs in ``text``
+    (as a number of its own or inside one), so a token can never be mistaken for the text's."""
+    numbers: list[int] = []
+    number = TOKEN_BASE
+    while len(numbers) < count:
+        if str(number) not in text:
+            numbers.append(number)
+        number += 1
+    return numbers
+
+
+def _quoted(text: str, start: int) -> bool:
+    """True when the term opens with a single quotation mark, or one (‘) opened before
+    ``start`` is still open: the ’ after the term then closes the quotation."""
+    before = text[:start]
+    return before.endswith(("'", "‘")) or before.count("‘") > before.count("’")
 
 
 _ARTICLES = {
@@ -269,25 +381,89 @@ _ARTICLES = {
 
 
 def unmask(masked: Masked, translated: str) -> str:
-    """Put the approved target terms back in place of their tokens.
+    """The draft with the approved target terms in place of their tokens; raises
+    :class:`ValueError` naming what broke when a token did not come back whole exactly
+    once or token-like residue remains (:func:`restore` returns the problems instead)."""
+    restored = restore(masked, translated)
+    if restored.problems:
+        raise ValueError("; ".join(restored.problems))
+    return restored.text
 
-    A token the engine lost is appended at the end rather than dropped, so no
-    term disappears silently (the check step then flags the sentence).
+
+def restore(masked: Masked, translated: str) -> Unmasked:
+    """Put the approved target terms back in place of their tokens, and verify the result.
+
+    Every token must come back whole exactly once, and nothing token-like may remain
+    (:func:`residue`); otherwise the problems are returned and the text must not be used.
+    A Spanish article before a term is made to agree with the term's gender, a term at
+    the start of a sentence is capitalised, and punctuation the source had right after a
+    term gets no space before it ("el 901 ." from Apertium becomes "el Cártel.").
     """
-    result = translated
-    for number, target, gender in masked.replacements:
-        token = f"{{{number}/}}"
-        if token not in result:
-            result = f"{result} {target}"
-            continue
+    text = translated
+    problems: list[str] = []
+    broken: list[int] = []
+    if masked.style == "digits":
+        text = _braced(masked, text)
+    for item in masked.replacements:
+        found = text.count(item.placeholder)
+        if found != 1:
+            shown = _shown(translated, item)
+            what = "was lost or broken" if not found else f"came back {found} times"
+            problems.append(f"the token {item.token} of the glossary term {item.term!r} {what}{shown}")
+            broken.append(item.number)
+    if problems:
+        return Unmasked(translated, tuple(problems), tuple(broken))
+    result = text
+    for item in masked.replacements:
+        token, target = item.placeholder, item.target
+        if item.tight:
+            result = re.sub(re.escape(token) + r"[ \t]+(?=" + re.escape(item.tight) + ")", token, result)
         if masked.target_lang == "es" and _ARTICLE_START.match(target):
             result = _drop_article_before(result, token)
-        elif masked.target_lang == "es" and gender in ("m", "f"):
-            result = _agree(result, token, gender)
+        elif masked.target_lang == "es" and item.gender in ("m", "f"):
+            result = _agree(result, token, item.gender)
         if _at_sentence_start(result, token):
             target = target[0].upper() + target[1:]
         result = result.replace(token, target, 1)
-    return _contract(result) if masked.target_lang == "es" else result
+    if masked.target_lang == "es":
+        result = _contract(result)
+    leftover = residue(masked.source, result)
+    if leftover:
+        problems.append("token-like residue " + ", ".join(repr(piece) for piece in leftover))
+    folded = result.casefold()
+    for item in masked.replacements:
+        if not _present(item.target, folded):
+            problems.append(f"the glossary term {item.term!r} is missing ({item.target!r} expected)")
+    return Unmasked(result, tuple(problems))
+
+
+def _braced(masked: Masked, text: str) -> str:
+    """``text`` with the bare-number tokens of ``masked`` in their brace form (other numbers,
+    and numbers inside a larger one such as "1,901", untouched)."""
+    numbers = {str(item.number): item.placeholder for item in masked.replacements}
+
+    def brace(match: re.Match[str]) -> str:
+        return numbers.get(match.group(0), match.group(0))
+
+    return _NUMBER_WORD.sub(brace, text)
+
+
+_NUMBER_WORD = re.compile(r"(?<![\d])(?<!\d[.,])\d+(?![\d])(?![.,]\d)")
+
+
+def _shown(translated: str, item: Replacement) -> str:
+    """Where a broken token was, for the message: the draft around its number."""
+    at = translated.find(str(item.number))
+    if at < 0:
+        return ""
+    return f" ({translated[max(0, at - 12) : at + len(str(item.number)) + 6].strip()!r})"
+
+
+def _present(target: str, folded: str) -> bool:
+    """True when ``target`` is in ``folded`` (a casefolded text), allowing a capital first
+    letter and an article contracted with the word before it ("de el Chapo" → "del Chapo")."""
+    wanted = target.casefold()
+    return wanted in folded or (wanted.startswith("el ") and wanted[3:] in folded)
 
 
 _ARTICLE_START = re.compile(r"(el|la|los|las) ", re.IGNORECASE)
@@ -325,6 +501,55 @@ def _contract(text: str) -> str:
     """Spanish contractions: "de el" → "del", "a el" → "al" (not before a capitalised name "El")."""
     text = re.sub(r"\b([Dd])e el\b", r"\1el", text)
     return re.sub(r"\b([Aa]) el\b", r"\1l", text)
+
+
+_FRAGMENT = re.compile(r"[{⟦]\s?/?\s?\d{0,4}\s?/?\s?[}⟧]?|/?\s?\d{0,4}\s?/?[}⟧]")
+"""A piece of a token or placeholder: an opening brace or bracket with what follows it,
+or a closing one with what precedes it ("{903", "903/}", "/}", "⟦", "⟧")."""
+
+
+def residue(source: str, translation: str) -> list[str]:
+    """Token-like debris in ``translation`` that its ``source`` does not account for.
+
+    Debris is a glossary token (``{901/}`` and up) the source does not have, a malformed
+    placeholder (``{/1/}``), or a fragment of one (``{903``, ``903/}``, ``/}``, ``⟦``,
+    ``⟧``) beyond the braces and brackets of the source's own text. The unit's own
+    placeholders, misplaced or not, are the placeholder check's business.
+
+    >>> residue("the Navy’s forces", "las fuerzas/} del {903. Armada de México")
+    ['/}', '{903']
+    >>> residue("a {1}b{/1} {x}", "una {1}b{/1} {x}")
+    []
+    """
+    if not any(char in translation for char in "{}⟦⟧"):
+        return []
+    found: list[str] = []
+    own: set[str] | None = None
+
+    def drop(match: re.Match[str]) -> str:
+        nonlocal own
+        closing, number, selfclosing = match.groups()
+        if int(number) >= TOKEN_BASE or (closing and selfclosing):
+            if own is None:
+                own = {tag.group(0) for tag in PLACEHOLDER_RE.finditer(source)}
+            if match.group(0) not in own:
+                found.append(match.group(0))
+        return " "
+
+    rest = PLACEHOLDER_RE.sub(drop, translation)
+    if not any(char in rest for char in "{}⟦⟧"):  # the common case: only well-formed placeholders
+        return found
+    allowed: dict[str, int] = {}
+    for match in _FRAGMENT.finditer(PLACEHOLDER_RE.sub(" ", source)):
+        key = "".join(match.group(0).split())
+        allowed[key] = allowed.get(key, 0) + 1
+    for match in _FRAGMENT.finditer(rest):
+        key = "".join(match.group(0).split())
+        if allowed.get(key, 0):
+            allowed[key] -= 1
+        else:
+            found.append(match.group(0).strip())
+    return found
 
 
 def glossary_notes(hits: list[TermHit], target_lang: str) -> list[str]:

@@ -32,6 +32,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from pipeline.errors import MemoryStoreError
+from pipeline.glossary import residue
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -157,7 +158,7 @@ class TranslationMemory:
             "AND target_lang=? AND glossary=? AND source_key=?",
             (engine, version, source_lang, target_lang, glossary, normalise(source)),
         )
-        if not rows:
+        if not rows or residue(source, str(rows[0][0])):
             return None
         translation, unknown = rows[0]
         return Draft(str(translation), tuple(word for word in str(unknown).split("\n") if word))
@@ -175,6 +176,7 @@ class TranslationMemory:
             (engine, version, source_lang, target_lang, glossary, normalise(source), source, d.translation,
              "\n".join(d.unknown))
             for source, d in drafts
+            if not residue(source, d.translation)
         ]  # fmt: skip
         db = self._writable()
         try:
@@ -186,7 +188,11 @@ class TranslationMemory:
 
     def harvest(self, source_lang: str, target_lang: str, pairs: Iterable[tuple[str, str, str]]) -> int:
         """Store reviewed (source, translation, origin) pairs; return how many were new."""
-        rows = [(source_lang, target_lang, normalise(s), s, t, o) for s, t, o in pairs if s and t]
+        rows = [
+            (source_lang, target_lang, normalise(s), s, t, o)
+            for s, t, o in pairs
+            if s and t and not residue(s, t)
+        ]
         if not rows:
             return 0
         db = self._writable()
@@ -205,11 +211,11 @@ class TranslationMemory:
     def reviewed(self, source_lang: str, target_lang: str, source: str) -> str | None:
         """The most recently harvested reviewed translation of exactly this source."""
         rows = self._rows(
-            "SELECT translation FROM reviewed WHERE source_lang=? AND target_lang=? AND source_key=? "
-            "ORDER BY rowid DESC LIMIT 1",
+            "SELECT source, translation FROM reviewed WHERE source_lang=? AND target_lang=? AND source_key=? "
+            "ORDER BY rowid DESC",
             (source_lang, target_lang, normalise(source)),
         )
-        return str(rows[0][0]) if rows else None
+        return next((str(row[1]) for row in rows if not residue(str(row[0]), str(row[1]))), None)
 
     def fuzzy(self, source_lang: str, target_lang: str, source: str, threshold: float) -> Match | None:
         """The most similar reviewed source (rapidfuzz ratio ≥ ``threshold``), if any."""
@@ -220,6 +226,7 @@ class TranslationMemory:
                 "ORDER BY rowid",
                 key,
             )
+            rows = [row for row in rows if not residue(str(row[0]), str(row[1]))]
             self._fuzzy_index[key] = ([str(r[0]) for r in rows], [str(r[1]) for r in rows])
         sources, translations = self._fuzzy_index[key]
         if not sources:
@@ -289,8 +296,11 @@ class TranslationMemory:
                 "\n".join(d.unknown),
             )
             for engine, version, sl, tl, glossary, source, d in drafts
+            if not residue(source, d.translation)
         ]
-        reviewed_rows = [(sl, tl, normalise(s), s, t, o) for sl, tl, s, t, o in reviewed if s and t]
+        reviewed_rows = [
+            (sl, tl, normalise(s), s, t, o) for sl, tl, s, t, o in reviewed if s and t and not residue(s, t)
+        ]
         if not draft_rows and not reviewed_rows:
             return
         db = self._writable()

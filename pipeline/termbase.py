@@ -28,7 +28,7 @@ from lxml import etree
 
 from pipeline.errors import GlossaryError, Notice
 from pipeline.files import read_limited, write_atomic
-from pipeline.glossary import Glossary, Term
+from pipeline.glossary import MASKING_SCHEME, Glossary, Term
 from pipeline.project import Project
 from pipeline.tbx import (
     PART_OF_SPEECH,
@@ -77,7 +77,7 @@ def load_glossary(project: Project, warnings: list[Notice] | None = None) -> Glo
     cannot use are skipped, with a :class:`~pipeline.errors.Notice` in ``warnings``.
     ``version`` is a short hash of the files' bytes (drafts in the memory are keyed by it)."""
     terms: list[Term] = []
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(MASKING_SCHEME.encode())  # drafts depend on how terms are masked too
     for _, relative, raw in _termbase_files(project):
         digest.update(raw)
         terms.extend(read_termbase(raw, relative, warnings=warnings).terms)

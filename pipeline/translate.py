@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from pipeline.glossary import Glossary, find_terms, mask, unmask
+from pipeline.drafting import draft_batch
+from pipeline.glossary import Glossary, find_terms, residue
 from pipeline.memory import Draft, TranslationMemory
 from pipeline.mt import Engine
 from pipeline.po import Catalog, Entry, Origin, Suggestion
@@ -79,6 +80,7 @@ class EngineDraft:
     error: str | None = None
     reviewed: bool = False
     suggestion: Suggestion | None = None
+    failure: str | None = None  # no sound draft: ``text`` is the source, and this says why
 
 
 @dataclass
@@ -194,6 +196,8 @@ def _needs_draft(index: int, entry: Entry) -> Pending | None:
     if origin is not None:
         if entry.previous_msgid is not None:  # a draft of an older source: draft the current one
             return Pending(index, entry.msgid, fresh=False)
+        if residue(entry.msgid, entry.msgstr):  # debris an older version let through: draft again
+            return Pending(index, entry.msgid, fresh=False)
         if origin.kind == "memory" and origin.detail != EXACT:
             # a similar sentence's translation, published by an older version: not a draft
             return Pending(index, entry.msgid, fresh=False)
@@ -253,20 +257,20 @@ def engine_drafts(
     source: str,
     target: str,
     deadline: float | None = None,
-) -> dict[str, EngineDraft]:
-    """Draft every distinct text of ``texts`` with ``engine`` in one batch, glossary terms
-    masked so the engine cannot damage them."""
+) -> tuple[dict[str, EngineDraft], int, int]:
+    """Draft every distinct text of ``texts`` with ``engine`` (:func:`pipeline.drafting.draft_batch`:
+    glossary terms masked, every draft verified, re-drafted or replaced by its source text
+    when a term broke); return the drafts, the engine calls and the units sent."""
     unique = list(dict.fromkeys(texts))
-    masked = [mask(glossary, text, source, target) for text in unique]
-    result = engine.translate([m.text for m in masked], source, target, deadline=deadline)
+    batch = draft_batch(engine, glossary, unique, source, target, deadline=deadline)
     drafts: dict[str, EngineDraft] = {}
-    for index, (text, m) in enumerate(zip(unique, masked, strict=True)):
-        translation = result.translations[index]
-        if translation is None:
-            drafts[text] = EngineDraft(None, (), result.errors[index] or "failed")
+    for text, outcome in zip(unique, batch.outcomes, strict=True):
+        if outcome.text is None:
+            drafts[text] = EngineDraft(None, (), outcome.error or "failed")
         else:
-            drafts[text] = EngineDraft(unmask(m, translation), tuple(result.unknown[index]))
-    return drafts
+            failure = outcome.failure(engine.name) if outcome.fallback else None
+            drafts[text] = EngineDraft(outcome.text, tuple(outcome.unknown), failure=failure)
+    return drafts, batch.calls, batch.units
 
 
 def apply_drafts(
@@ -288,7 +292,10 @@ def apply_drafts(
         if draft is None or draft.text is None:
             failures.append((entry, draft.error if draft is not None and draft.error else "failed"))
             continue
-        catalog.entries[item.index] = _filled(entry, item, draft.text, origin, draft.unknown)
+        filled = _filled(entry, item, draft.text, origin, draft.unknown)
+        if not item.fresh and (draft.failure is not None or filled.failure is not None):
+            filled = filled.replace(failure=draft.failure)
+        catalog.entries[item.index] = filled
         stats.fresh_drafts += item.fresh
     return failures
 

@@ -403,3 +403,69 @@ def test_ctrl_c_during_a_build_leaves_no_temporary_file(tmp_path: Path) -> None:
     assert interrupted  # at least one build was stopped midway
     assert run_cli("build", "--root", root, "--no-mt", "--quiet").exit_code == 0
     assert len(list((root / "build").rglob("*.html"))) == 800  # pages and body fragments
+
+
+# --- glossary tokens never leave debris on a page -------------------------------------------
+
+DEBRIS = ("{", "}", "⟦", "⟧")
+
+
+def test_the_seed_article_page_has_no_token_debris(built: Path) -> None:
+    """ "the Mexican Navy’s Special Forces" once became "las fuerzas Especiales/} del {903. Armada de
+    México": Apertium moved the token's digits with the possessive and left its braces behind."""
+    root = page(built, "es", "cartel-crackdown-results")
+    text = root.find(".//article").text_content()  # the page's stylesheet has braces of its own
+    assert not [mark for mark in DEBRIS if mark in text]
+    item = next(li.text_content() for li in root.iterfind(".//li") if "Agencias" in li.text_content())
+    assert item.endswith("y las fuerzas Especiales de la Armada de México."), item
+    result = run_cli("check", "--root", built)
+    assert ": residue: " not in result.stdout and ": fallback: " not in result.stdout
+
+
+def _entry_of(po: Path, start: str) -> polib.POEntry:
+    return next(e for e in polib.pofile(str(po), wrapwidth=0) if e.msgid.startswith(start))
+
+
+def test_debris_an_older_version_drafted_is_drafted_again(project: Path) -> None:
+    assert run_cli("build", "--root", project, "--quiet").exit_code == 0
+    po = po_file(project, "cartel-crackdown-results", "es")
+    catalog = polib.pofile(str(po), wrapwidth=0)
+    entry = next(e for e in catalog if e.msgid.startswith("{1}lead Agencies:{/1}"))
+    entry.msgstr = (
+        "{1}Agencias de ventaja:{/1} DEA (México), y las fuerzas Especiales/} del {903. Armada de México"
+    )
+    catalog.save()
+    assert ": residue: " in run_cli("check", "--root", project).stdout
+    assert run_cli("build", "--root", project, "--quiet").exit_code == 0
+    redrafted = _entry_of(po, "{1}lead Agencies:{/1}")
+    assert "fuzzy" in redrafted.flags and not [mark for mark in ("/}", "{903") if mark in redrafted.msgstr]
+    assert redrafted.msgstr.endswith("de la Armada de México.")
+    assert "/}" not in page(project, "es", "cartel-crackdown-results").find(".//article").text_content()
+
+
+def test_a_reviewed_translation_with_debris_is_an_error_and_never_published(project: Path) -> None:
+    assert run_cli("extract", "--root", project, "--quiet").exit_code == 0
+    po = po_file(project, "cartel-crackdown-results", "es")
+    catalog = polib.pofile(str(po), wrapwidth=0)
+    entry = next(e for e in catalog if e.msgid.startswith("{1}lead Agencies:{/1}"))
+    entry.msgstr = "{1}Agencias:{/1} DEA, y las fuerzas Especiales/} del {903. Armada de México"
+    entry.flags = []  # a translator marked the debris reviewed
+    catalog.save()
+    line = _entry_of(po, "{1}lead Agencies:{/1}").linenum
+    where = f"locales/es/LC_MESSAGES/cartel-crackdown-results.po:{line}"
+    checked = run_cli("check", "--root", project)
+    assert checked.exit_code == 1
+    assert f"{where}: residue: token-like residue in the translation: '/}}', '{{903' [error]" in (
+        checked.stdout.splitlines()
+    )
+    built = run_cli("build", "--root", project)  # drafts the other entries: lines move
+    where = (
+        f"locales/es/LC_MESSAGES/cartel-crackdown-results.po:{_entry_of(po, '{1}lead Agencies:{/1}').linenum}"
+    )
+    assert (
+        f"{where}: residue: token-like residue '/}}', '{{903': published the source text instead [error]"
+        in (built.stderr.splitlines())
+    )
+    text = page(project, "es", "cartel-crackdown-results").find(".//article").text_content()
+    assert "/}" not in text and "{903" not in text
+    assert "and the Mexican Navy’s Special Forces." in text  # the source text stands in

@@ -144,3 +144,44 @@ def test_check_list_and_bad_catalog(project: Path) -> None:
     po.write_text(po.read_text("utf-8").replace('msgid "Trend"', 'msgid "Trend'), "utf-8")
     result = run_cli("check", "--root", project)
     assert result.exit_code == 2 and "syntax error" in result.stderr
+
+
+# --- residue of glossary tokens -----------------------------------------------------------
+
+RESIDUE = [
+    ("the Mexican Navy’s special forces", "las fuerzas Especiales/} del {903. Armada de México"),
+    ("It was the Sinaloa Cartel.", "Era el {901 /}."),
+    ("The SSPC’s chief resigned.", "{901'/}  el jefe dimitió."),
+    ("The FGR led the effort.", "La {901/} encabezó el esfuerzo."),
+    ("The FGR led the effort.", "La FGR encabezó el esfuerzo.903/}"),
+    ("The FGR led the effort.", "La ⟦FGR⟧ encabezó el esfuerzo."),
+    ("The FGR led the effort.", "La FGR⟧ encabezó el esfuerzo."),
+    ("{1}The FGR{/1} led the effort.", "{1}La FGR{/1} encabezó el {/1/} esfuerzo."),
+    ("Set {x} to one.", "Pon {x} a uno {903"),
+]
+
+
+@pytest.mark.parametrize(("source", "translation"), RESIDUE)
+def test_token_residue_is_an_error(source: str, translation: str) -> None:
+    findings = check_entry(source, translation, "en", "es", glossary=GLOSSARY)
+    assert [(f.code, f.severity) for f in findings if f.code == "residue"] == [("residue", "error")]
+
+
+NOT_RESIDUE = [
+    ("{1}Arrests:{/1} Over 12,300 members{2/}.", "{1}Detenciones:{/1} Más de 12.300 miembros{2/}."),
+    ("Set {x} to one and {y} to two.", "Pon {x} a uno y {y} a dos."),
+    ("The JSON object {} is empty.", "El objeto JSON {} está vacío."),
+    ("He wrote ⟦sic⟧ there.", "Escribió ⟦sic⟧ allí."),
+    ("Room 903/} is closed.", "La sala 903/} está cerrada."),  # literal source text, kept as written
+    ("The {1}DEA{/1} office.", "La oficina de la {1}DEA{/1}."),
+]
+
+
+@pytest.mark.parametrize(("source", "translation"), NOT_RESIDUE)
+def test_the_sources_own_braces_are_not_residue(source: str, translation: str) -> None:
+    assert "residue" not in codes(source, translation)
+
+
+def test_misplaced_own_placeholders_are_the_placeholder_checks_business() -> None:
+    found = codes("{1}Arrests:{/1} Over 12,300.", "{2}Detenciones:{/2} Más de 12.300.")
+    assert "placeholders" in found and "residue" not in found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -243,3 +244,36 @@ def test_first_mention_of_a_term_is_expanded_in_drafts_only(empty_project: Path)
     ]
     assert spelled.msgstr.count("Administración para el Control de Drogas") == 1, spelled.msgstr
     assert spelled.msgstr.count("DEA") == 1, spelled.msgstr
+
+
+ISSUE_CASES = {
+    # the forms that split a glossary token in Apertium, and what the draft must hold
+    "Agents joined the Mexican Navy’s special forces.": ["de la Armada de México"],
+    "The SSPC’s report was late.": ["SSPC"],
+    "The FGR's prosecutors filed charges.": ["FGR"],
+    "It was the DEA's largest seizure.": ["DEA"],
+    "The FGR-led effort ended in Tijuana's port.": ["FGR", "Tijuana"],
+    "It was the Sinaloa Cartel.": ["el Cártel de Sinaloa."],
+    "He named the “Mexican Navy”, the DEA, and the SSPC.": ["“Armada de México”", "DEA", "SSPC"],
+}
+
+
+def test_possessives_hyphens_quotes_and_final_punctuation_leave_no_debris(empty_project: Path) -> None:
+    import shutil
+
+    from tests.conftest import REPO
+
+    shutil.copytree(REPO / "glossary", empty_project / "glossary")
+    config = empty_project
+    (empty_project / "sources" / "a.md").write_text(article("a", *ISSUE_CASES))
+    extract(config)
+    engine = Counting(ApertiumEngine())
+    translate(config, engine=engine)
+    drafts = entries(empty_project, "a")
+    for source, expected in ISSUE_CASES.items():
+        draft = drafts[source].msgstr
+        assert not re.search(r"[{}⟦⟧]|\b9\d\d\b", draft), (source, draft)
+        for term in expected:
+            assert term in draft, (source, draft)
+        assert draft.endswith("."), draft  # nothing appended after the sentence
+    assert engine.calls == 1  # every draft sound the first time: no second call

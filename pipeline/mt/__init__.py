@@ -1,8 +1,9 @@
 """Machine-translation engines: one interface, one module per engine.
 
 An engine translates a batch of unit texts (with placeholders ``{1}…{/1}``,
-``{2/}`` and glossary tokens, which it must leave alone) from one language to
-another. Failures of single units are reported in the result, never raised:
+``{2/}`` and glossary tokens, ``{901/}`` or bare numbers for Apertium, which it
+must leave alone: :mod:`pipeline.drafting` verifies that it did) from one
+language to another. Failures of single units are reported in the result, never raised:
 the caller leaves those units untranslated and lists them. A whole-engine
 failure (the engine is not installed) raises :class:`EngineError`.
 

@@ -76,6 +76,7 @@ def _carry(old: Entry, new: Entry) -> Entry:
         fresh_draft=old.fresh_draft,
         unknown=old.unknown,
         suggestion=old.suggestion,
+        failure=old.failure,
     )
 
 
@@ -130,6 +131,7 @@ def merge_entries(
             previous_msgctxt=source.previous_msgctxt if source.previous_msgid else source.msgctxt,
             fresh_draft=None,
             suggestion=None,
+            failure=None,
         )
         result[position] = entry
         stats.fuzzy += 1

@@ -53,6 +53,7 @@ class Entry:
     ``notes`` are the extracted comments (``#.``) that describe the unit (what kind of
     block, what each placeholder stands for, glossary terms); Puente's drafting notes are
     the typed fields ``origin``, ``fresh_draft``, ``unknown`` and ``suggestion``.
+    ``failure`` says why no sound machine draft could be made (the source text stands in).
     ``comments`` are the translator's own comments (``#``), ``references`` the ``#:``
     locations, ``flags`` every flag but ``fuzzy``. ``line`` is where the entry starts in
     the file it was read from (0 for a new entry).
@@ -77,6 +78,7 @@ class Entry:
     fresh_draft: str | None = None
     unknown: tuple[str, ...] = ()
     suggestion: Suggestion | None = None
+    failure: str | None = None
 
     @property
     def key(self) -> tuple[str | None, str]:

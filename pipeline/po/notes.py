@@ -11,6 +11,7 @@ The notes a translator sees::
     #. unknown to apertium: Sheinbaum, Culiacán
     #. memory suggestion (82%): <a reviewed translation of a similar sentence>
     #. memory suggestion source: <that similar sentence>
+    #. draft failed: apertium broke glossary terms (...); the source text stands in
 
 Any other extracted comment is a note of the unit (block kind, placeholders,
 glossary terms) and stays as it is.
@@ -26,6 +27,7 @@ from pipeline.po.model import Entry, Origin, Suggestion
 DRAFT = "draft: "
 MEMORY = "memory: "
 FRESH = "fresh draft: "
+FAILED = "draft failed: "
 UNKNOWN = re.compile(r"unknown to ([\w.-]+): (.*)\Z")
 SUGGESTION = re.compile(r"memory suggestion \((\d{1,3})%\): (.*)\Z")
 SUGGESTION_SOURCE = "memory suggestion source: "
@@ -45,6 +47,7 @@ def split_notes(lines: Iterable[str]) -> dict[str, object]:
     unknown: tuple[str, ...] = ()
     score: int | None = None
     suggested = suggested_source = ""
+    failure: str | None = None
     for line in lines:
         if line.startswith(DRAFT):
             match = _ENGINE.match(line[len(DRAFT) :])
@@ -56,6 +59,9 @@ def split_notes(lines: Iterable[str]) -> dict[str, object]:
             continue
         elif line.startswith(FRESH):
             fresh = line[len(FRESH) :]
+            continue
+        elif line.startswith(FAILED):
+            failure = line[len(FAILED) :]
             continue
         elif line.startswith(SUGGESTION_SOURCE):
             suggested_source = line[len(SUGGESTION_SOURCE) :]
@@ -74,6 +80,7 @@ def split_notes(lines: Iterable[str]) -> dict[str, object]:
         "fresh_draft": fresh,
         "unknown": unknown,
         "suggestion": suggestion,
+        "failure": failure,
     }
 
 
@@ -98,6 +105,8 @@ def join_notes(entry: Entry) -> list[str]:
     if entry.unknown:
         engine = origin.name if origin is not None and origin.kind == "engine" else "apertium"
         lines.append(f"unknown to {engine}: {', '.join(entry.unknown)}")
+    if entry.failure is not None:
+        lines.append(f"{FAILED}{entry.failure}")
     if entry.suggestion is not None:
         suggestion = entry.suggestion
         lines.append(f"memory suggestion ({suggestion.score}%): {suggestion.translation}")
