@@ -339,6 +339,8 @@ def test_every_state_validates_against_the_oasis_schema(version: str) -> None:
     assert Note("checked with the desk", "translator") in notes
     assert Note("glossary: DEA = DEA (do not translate)", "puente") in notes
     assert Note("unknown to apertium: Sheinbaum", "puente-draft") in document.units[2].notes
+    assert Note("fresh draft: Uno dos", "puente-draft") in document.units[4].notes
+    assert Note("the translation is of the previous source: One.", "puente-draft") in document.units[4].notes
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -430,6 +432,36 @@ def test_a_broken_draft_is_written_as_text_and_read_back_the_same() -> None:
         write_inline(target, text, version, {})  # type: ignore[arg-type]
         assert len(target) == 0 and target.text == text
         assert read_inline(target, NAMESPACE[version]) == (text, [])
+
+
+@pytest.mark.parametrize(
+    ("version", "markup", "expected"),
+    [
+        (
+            "1.2",
+            '<mrk mtype="term">La <g id="1">SSPC</g></mrk> dijo<mrk mtype="seg" mid="2"> algo</mrk>',
+            "La {1}SSPC{/1} dijo algo",
+        ),
+        (
+            "2.1",
+            'La <mrk id="m1" type="term">SSPC</mrk><sm id="c" type="comment"/> dijo<em startRef="c"/>',
+            "La SSPC dijo",
+        ),
+        (
+            "2.1",
+            '<sc id="1"/>La SSPC<ec startRef="1"/> <ph id="2"/><!-- a comment -->',
+            "{1}La SSPC{/1} {2/}",
+        ),
+        ("1.2", 'a <?pi data?><x id="2"/>', "a {2/}"),
+    ],
+)
+def test_annotations_and_split_codes_from_cat_tools_are_read(
+    version: str, markup: str, expected: str
+) -> None:
+    target = etree.fromstring(
+        f'<target xmlns="{NAMESPACE[version]}">{markup}</target>'.encode(), safe_xml_parser()
+    )
+    assert read_inline(target, NAMESPACE[version]) == (expected, [])
 
 
 # --- states, both ways ------------------------------------------------------------------

@@ -18,7 +18,8 @@ overwritten (:func:`pipeline.files.commit_guarded`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -261,8 +262,11 @@ def _stale(project: Project, path: Path, catalog: Catalog) -> str | None:
         for reference in entry.references
     ]
     candidates = [project.root / rel for rel in dict.fromkeys(named)]
-    others = [source for source in project.source_paths() if source not in candidates]
-    for source in [*candidates, *others]:
+
+    def others() -> Iterator[Path]:  # every other article, only when the named ones are not it
+        yield from (source for source in project.source_paths() if source not in candidates)
+
+    for source in itertools.chain(candidates, others()):
         rel = project.relative(source)
         if not source.is_file() or not project.inside(source) or source.parent != project.sources_dir:
             continue
@@ -303,7 +307,7 @@ def _merge_file(
                 XliffError(
                     *where,
                     f"{label} is not in {target.rel}: its source text was changed or removed since "
-                    "the export; export the article again and carry the translation over",
+                    "the export; export the article again and send the new file",
                 )
             )
             continue

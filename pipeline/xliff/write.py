@@ -12,7 +12,8 @@ per active entry:
   (:mod:`pipeline.xliff.states`);
 * the notes are the entry's: what the unit is and what each placeholder stands for,
   glossary terms (``from="puente"``/``category="puente"``), drafting notes (engine,
-  unknown words, memory suggestion: ``puente-draft``) and the translator's own
+  unknown words, memory suggestion, the previous source of a changed entry:
+  ``puente-draft``) and the translator's own
   comments (``translator``); 1.2 adds the source file and line as a context group.
 
 Whitespace is kept as it is (``xml:space="preserve"``); layout whitespace is added
@@ -201,6 +202,9 @@ def _notes(entry: Entry) -> Iterable[tuple[str, str]]:
     own = set(entry.notes)
     for line in join_notes(entry):
         yield ("puente" if line in own else "puente-draft"), _note_text(line)
+    if entry.previous_msgid is not None and entry.fuzzy:
+        # the target translates this older source: the vendor sees what changed
+        yield "puente-draft", _note_text(f"the translation is of the previous source: {entry.previous_msgid}")
     for line in entry.comments:
         if line.strip():
             yield "translator", _note_text(line)
