@@ -753,10 +753,12 @@ def test_an_import_into_a_catalog_older_than_its_article_is_refused(project: Pat
     """The source must match the article itself: a catalog not rebuilt since the article
     changed cannot tell."""
     path = export(project, "1.2") / f"{SLUG}.es.xlf"
+    other = export(project, "2.1") / f"{SLUG}.es.xlf"
     vendor(path, "1.2", [("title", TITLE, "Un título", "final")])
     source = project / "sources" / f"{SLUG}.md"
     source.write_text(source.read_text("utf-8").replace("Over 12,300", "Over 13,300"), "utf-8")
-    message = refused(project, path)
+    message = refused(project, path, other)
+    assert message.count("not up to date") == 1  # one problem of the catalog, however many files
     assert message.startswith(
         f"{ES_CATALOG}: not up to date with sources/{SLUG}.md (the article changed since the last build): "
         "run puente build, then import\n"

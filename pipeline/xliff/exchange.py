@@ -168,7 +168,7 @@ def import_files(project: Project, paths: Sequence[Path], *, dry_run: bool = Fal
             except XliffError as exc:
                 found.append(exc)
         known = {project.relative(path): path for path in project.catalog_paths()}
-        targets: dict[str, _Target] = {}
+        targets: dict[str, _Target | None] = {}
         for document in documents:
             target = _target(project, document, known, targets, found)
             if target is not None:
@@ -177,7 +177,7 @@ def import_files(project: Project, paths: Sequence[Path], *, dry_run: bool = Fal
             raise XliffRefused(_listed(found))
         if dry_run:
             return report
-        _write(targets, report)
+        _write([target for target in targets.values() if target is not None], report)
     return report
 
 
@@ -193,7 +193,7 @@ def _target(
     project: Project,
     document: XliffFile,
     known: dict[str, Path],
-    targets: dict[str, _Target],
+    targets: dict[str, _Target | None],
     found: list[PipelineError],
 ) -> _Target | None:
     """The catalog ``document`` merges into (read once per import), or None after
@@ -211,6 +211,7 @@ def _target(
         )
         return None
     if original not in targets:
+        targets[original] = None  # until it is read: a catalog's problem is reported once
         if not project.inside(path):
             found.append(
                 CatalogError(original, None, "links outside the project: a catalog must be a file of it")
@@ -235,6 +236,8 @@ def _target(
         lang = path.parent.parent.name
         targets[original] = _Target(path, original, lang, catalog, FileIdentity.of(raw, info), entries, index)
     target = targets[original]
+    if target is None:
+        return None
     source = source_language(project, target.old, target.lang)
     problems = []
     if _language(document.target_lang) != target.lang:
@@ -425,9 +428,9 @@ def _comments(entry: Entry, unit: XliffUnit) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _write(targets: dict[str, _Target], report: ImportReport) -> None:
+def _write(targets: list[_Target], report: ImportReport) -> None:
     texts: list[tuple[Path, str]] = []
-    for target in targets.values():
+    for target in targets:
         catalog = Catalog(
             target.old.header_comment, dict(target.old.fields), target.entries, target.old.header_flags
         )
@@ -436,13 +439,13 @@ def _write(targets: dict[str, _Target], report: ImportReport) -> None:
             report.unchanged.append(target.rel)
         else:
             texts.append((target.path, text))
-    expected = {target.path: target.identity for target in targets.values()}
+    expected = {target.path: target.identity for target in targets}
 
     def unchanged(path: Path, old: Path) -> bool:
         return identify(old, expected.get(path))
 
     written, kept = commit_guarded(stage(texts), unchanged=unchanged)
-    by_path = {target.path: target.rel for target in targets.values()}
+    by_path = {target.path: target.rel for target in targets}
     for (path, _), changed in zip(texts, written, strict=True):
         if changed:
             report.written.append(by_path[path])
