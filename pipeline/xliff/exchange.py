@@ -415,17 +415,24 @@ def merge_unit(entry: Entry, unit: XliffUnit, result: Verdict) -> tuple[Entry, O
 
 
 def _comments(entry: Entry, unit: XliffUnit) -> tuple[str, ...]:
-    """The translator comments of ``entry`` plus the lines of the notes a vendor added."""
-    ours = set(entry.notes) | set(join_notes(entry))
+    """The translator comments of ``entry`` plus the lines of the notes a vendor added
+    (compared without the whitespace and characters a note cannot carry, so that a comment
+    that went out as a note does not come back twice)."""
+    known = {_plain(line) for line in (*entry.notes, *join_notes(entry), *entry.comments)}
     lines = list(entry.comments)
     for note in unit.notes:
-        if note.author.startswith("puente"):
+        if note.author.startswith("puente") or _plain(note.text) in known:
             continue
         for raw in note.text.splitlines():  # every line break a PO comment cannot hold
             line = strip_controls(raw).rstrip()
-            if line.strip() and line not in lines and line not in ours:
+            if _plain(line) and _plain(line) not in known:
                 lines.append(line)
+                known.add(_plain(line))
     return tuple(lines)
+
+
+def _plain(text: str) -> str:
+    return " ".join(strip_controls(text).split())
 
 
 def _write(targets: list[_Target], report: ImportReport) -> None:
