@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Make sure the Debian packages Puente needs are installed: Apertium with the
-# English-Spanish pair (both directions) and GNU gettext (msgfmt, used by the tests).
+# English-Spanish pair (both directions), GNU gettext (msgfmt, used by the tests) and
+# Chromium (headless, for the documentation's screenshots: scripts/screenshots.py).
 set -euo pipefail
-packages="apertium apertium-eng-spa gettext"
+packages="apertium apertium-eng-spa gettext chromium"
 missing=""
 command -v apertium >/dev/null 2>&1 || missing="$missing apertium"
 pairs=$(apertium -l 2>/dev/null || true)
 { echo "$pairs" | grep -qw 'eng-spa' && echo "$pairs" | grep -qw 'spa-eng'; } || missing="$missing apertium-eng-spa"
 command -v msgfmt >/dev/null 2>&1 || missing="$missing gettext"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "Puente needs these Debian packages:$missing" >&2
