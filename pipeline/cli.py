@@ -641,6 +641,99 @@ def memory_import(tmx_file: Path, root: Path | None) -> None:
     click.echo(f"{plural(len(pairs), 'translation unit')} read, {added} new")
 
 
+@main.group()
+def xliff() -> None:
+    """Exchange catalogs with CAT tools and translation vendors as XLIFF 1.2 or 2.1.
+
+    Export one file per article, have it translated or reviewed, import it back:
+    targets marked final (or signed-off, or reviewed in 2.x) become reviewed
+    translations, other targets fuzzy ones. See docs/xliff.md.
+    """
+
+
+@xliff.command("export")
+@root_option
+@click.option("--lang", required=True, help="Target language of the catalogs to export (es or en).")
+@click.option(
+    "--xliff-version",
+    type=click.Choice(["1.2", "2.1"]),
+    default="1.2",
+    show_default=True,
+    help="XLIFF version to write.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the <slug>.<lang>.xlf files (made if needed).",
+)
+@click.option("--skip-reviewed", is_flag=True, help="Leave out units already reviewed.")
+@quiet_option
+def xliff_export(
+    root: Path | None, lang: str, xliff_version: str, out: Path, skip_reviewed: bool, quiet: bool | None
+) -> None:
+    """Write out/<slug>.<lang>.xlf for every catalog in LANG.
+
+    Run puente build first: the files carry the catalogs' source text as it is.
+    """
+    from pipeline.xliff import export_project
+
+    with reported_errors():
+        report = export_project(
+            _project(root), lang, "2.1" if xliff_version == "2.1" else "1.2", out, skip_reviewed=skip_reviewed
+        )
+    if not _quiet(quiet):
+        units = report.units
+        files = len(report.written) + len(report.unchanged)
+        click.echo(
+            f"{plural(files, 'file')} in {out} "
+            f"({len(report.written)} written, {len(report.unchanged)} unchanged): "
+            f"{units['untranslated']} untranslated, {units['machine']} machine, {units['changed']} changed, "
+            f"{units['reviewed']} reviewed units"
+        )
+
+
+@xliff.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@root_option
+@click.option("--dry-run", is_flag=True, help="Check the files and count what would change; write nothing.")
+@quiet_option
+def xliff_import(files: tuple[Path, ...], root: Path | None, dry_run: bool, quiet: bool | None) -> None:
+    """Merge the targets of XLIFF FILES into their catalogs, all or nothing.
+
+    A file whose source text no longer matches the article, whose languages or
+    catalog are not this project's, or whose targets break the placeholders is
+    refused (every problem is listed, exit code 2) and no catalog changes.
+    """
+    from pipeline.xliff import XliffRefused, import_files
+
+    with reported_errors():
+        try:
+            report = import_files(_project(root), files, dry_run=dry_run)
+        except XliffRefused as exc:
+            fail(f"{exc}\nnothing imported: {plural(len(exc.problems), 'problem')}, no catalog changed")
+    if _quiet(quiet):
+        return
+    units = report.units
+    verb = "would be" if dry_run else "were"
+    click.echo(
+        f"{plural(report.files, 'file')}: {plural(units['reviewed'], 'unit')} reviewed, {units['review']} to "
+        f"review (fuzzy), {units['unchanged']} unchanged, {units['untranslated']} not translated (left as "
+        f"they {verb}); {plural(report.comments, 'note')} added to translator comments"
+    )
+    if dry_run:
+        click.echo("dry run: no catalog written")
+        return
+    click.echo(
+        f"catalogs: {len(report.written)} written, {len(report.unchanged)} unchanged"
+        + (" (run puente build to update the pages)" if report.written else "")
+    )
+    for rel in report.kept:
+        click.echo(f"not written, saved by another program meanwhile (import again): {rel}", err=True)
+    if report.kept:
+        sys.exit(1)
+
+
 def entry() -> None:
     """The console script (and ``python -m pipeline``)."""
     main.main(prog_name="puente")
