@@ -59,6 +59,7 @@ from pipeline.po import CATALOG_LIMIT, Catalog, Origin, format_numbered, read_ca
 from pipeline.po.merge import MergeStats
 from pipeline.project import Project
 from pipeline.render import PageTemplate, heading_ids, load_template, render_page
+from pipeline.review import project_name, review_folder, review_recorded, stage_for_build, write_index
 from pipeline.segment import document_units
 from pipeline.sources import SlugClaim, check_unique_slugs, load_document, slug_claim
 from pipeline.termbase import load_glossary
@@ -96,6 +97,7 @@ class BuildOptions:
     no_mt: bool = False
     jobs: int = 2
     reviewed_only: bool = False
+    review: bool = False
 
 
 @dataclass
@@ -133,6 +135,9 @@ class BuildReport:
     failures: list[Failure] = field(default_factory=list)
     retried: list[str] = field(default_factory=list)
     manifest_written: bool = False
+    review_written: list[str] = field(default_factory=list)
+    review_unchanged: list[str] = field(default_factory=list)
+    review_index_written: bool = False
 
     @property
     def errors(self) -> list[Issue]:
@@ -233,7 +238,12 @@ def build_project(
         sources = project.source_paths()
         report.articles = len(sources)
         if options.step == "build":
-            dirty = [path for path in sources if not cache.fresh(project, project.relative(path))]
+            dirty = [
+                path
+                for path in sources
+                if not cache.fresh(project, rel := project.relative(path))
+                or (options.review and not review_recorded(project, cache.articles[rel]))
+            ]
         else:
             dirty = list(sources)
         report.rebuilt = len(dirty)
@@ -374,6 +384,7 @@ class Done:
     held: str | None
     pages: dict[str, bool]
     outputs: list[tuple[Path, str | None]] = field(default_factory=list)
+    review: dict[str, bool] = field(default_factory=dict)
 
     def catalog_moved(self, project: Project) -> bool:
         """Whether the catalog on disk is no longer the one this article was built from."""
@@ -594,9 +605,10 @@ def _pages(run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, resul
         changed_units=config.changed_units,
         segmentation=config.segmentation,
     )
-    issues = page_report.issues + check_catalog(
+    checked = check_catalog(
         catalog, catalog_rel, source_lang, target_lang, run.glossary, config.check_severities
     )
+    issues = page_report.issues + checked
     issues = [
         dataclasses.replace(issue, severity=config.check_severities.get(issue.code, issue.severity))  # type: ignore[arg-type]
         for issue in issues
@@ -647,6 +659,17 @@ def _pages(run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, resul
     staged = stage((out / paths[lang], page) for lang, page in pages.items())
     result.pages = {paths[lang]: item.changed for lang, item in zip(pages, staged, strict=True)}
     result.outputs.extend((out / paths[lang], result.facts["page_sha"][paths[lang]]) for lang in pages)
+    if options.review:  # the article's review page, staged and committed with its pages
+        try:
+            item, result.facts["review"], path, digest = stage_for_build(
+                project, run.glossary, document, units, catalog, catalog_rel, checked, target_lang
+            )
+        except BaseException:
+            discard(staged)
+            raise
+        staged.append(item)
+        result.review = {result.facts["review"]["page"]: item.changed}
+        result.outputs.append((path, digest))
     return staged
 
 
@@ -697,6 +720,8 @@ def _commit(
     for rel in live:
         if rel not in done and rel in cache.articles:
             report.pages_unchanged.extend(cache.articles[rel]["facts"]["pages"])
+            if run.options.review:
+                report.review_unchanged.append(cache.articles[rel]["facts"]["review"]["page"])
             for key in COUNT_KEYS:
                 report.units[key] += cache.articles[rel]["facts"]["target_units"].get(key, 0)
             report.issues.extend(cache.issues(rel))
@@ -708,6 +733,10 @@ def _commit(
     report.manifest_written = commit(
         stage([(project.output_dir / "manifest.json", manifest)]), durable=False
     )[0]
+    if run.options.review:
+        summaries = [done[rel].facts["review"] if rel in done else cache.articles[rel]["facts"]["review"]
+                     for rel in sorted(live) if rel in done or rel in cache.articles]  # fmt: skip
+        report.review_index_written = write_index(review_folder(project), summaries, project_name(project))
     cache.save(project.cache_path)
     report.issues.sort(key=lambda issue: (issue.location.path, issue.location.line))
 
@@ -725,6 +754,8 @@ def _account(article: Done, report: BuildReport, raced: set[str]) -> None:
         (report.pages_written if changed else report.pages_unchanged).append(page)
     if article.held is not None:
         report.not_written.append(article.held)
+    for page, changed in article.review.items():
+        (report.review_written if changed else report.review_unchanged).append(page)
     report.issues.extend(issue for issue in article.issues if issue.severity == "error")
     report.warnings += sum(1 for issue in article.issues if issue.severity != "error")
     for key in COUNT_KEYS:
