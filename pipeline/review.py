@@ -808,13 +808,7 @@ def _unit_row(
 
 
 def _path(parent: etree._Element, where: str, what: str) -> None:
-    """``path:line`` as code, breakable after each slash."""
-    code = _sub(parent, "code", attrs={"class": "where", "title": what})
-    parts = where.split("/")
-    for index, part in enumerate(parts):
-        _append_text(code, part + ("/" if index + 1 < len(parts) else ""))
-        if index + 1 < len(parts):
-            etree.SubElement(code, "wbr")
+    _sub(parent, "code", where, {"class": "where", "title": what})
 
 
 def _note(parent: etree._Element, label: str, text: str) -> None:
