@@ -575,7 +575,7 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
             pages={},
         )
         if options.step == "build":
-            files += _pages(run, article, catalog, catalog_rel, result)
+            files += _pages(run, article, catalog, catalog_rel, result, po_text)
     except BaseException:
         discard(files)
         raise
@@ -587,7 +587,9 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
     return result
 
 
-def _pages(run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, result: Done) -> list[Staged]:
+def _pages(
+    run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, result: Done, po_text: str | None
+) -> list[Staged]:
     project, config, options = run.project, run.project.config, run.options
     document, units = article.document, article.units
     meta = document.meta
@@ -661,8 +663,20 @@ def _pages(run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, resul
     result.outputs.extend((out / paths[lang], result.facts["page_sha"][paths[lang]]) for lang in pages)
     if options.review:  # the article's review page, staged and committed with its pages
         try:
+            # the catalog's hash as the commit leaves it: the report's key for puente review
+            catalog_sha = hashlib.sha256(po_text.encode()).hexdigest() if po_text is not None else None
+            if catalog_sha is None and article.catalog_id is not None:
+                catalog_sha = article.catalog_id.sha256
             item, result.facts["review"], path, digest = stage_for_build(
-                project, run.glossary, document, units, catalog, catalog_rel, checked, target_lang
+                project,
+                run.glossary,
+                document,
+                units,
+                catalog,
+                catalog_rel,
+                checked,
+                target_lang,
+                catalog_sha,
             )
         except BaseException:
             discard(staged)

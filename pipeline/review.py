@@ -30,9 +30,12 @@ with the manifest (:func:`stage_article`, :func:`write_index`).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import difflib
 import hashlib
+import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel import __version__ as babel_version
 from lxml import etree
 
 from pipeline import __version__
@@ -171,6 +175,8 @@ class ArticleReview:
     """Findings on no unit (the catalog's header, an entry the source no longer has): (line, finding)."""
     stale_entries: int = 0
     """Active entries of the catalog that are no unit of the source (the catalog is older than the source)."""
+    key: str = ""
+    """What the page was made from (:func:`review_key`): the same key, the same page."""
 
     @property
     def page(self) -> str:
@@ -208,12 +214,39 @@ class ArticleReview:
             "warnings": len(findings) - errors,
             "last_change": self.last_change,
             "missing": sum(1 for unit in self.units if not unit.in_catalog),
+            "key": self.key,
         }
 
 
 def review_page_name(slug: str, lang: str) -> str:
     """``<slug>.<lang>.html``: an article's page in the report."""
     return f"{slug}.{lang}.html"
+
+
+_CODE: list[str] = []
+
+
+def review_key(
+    project: Project, glossary: Glossary, source: str, source_sha: str, catalog: str, catalog_sha: str | None
+) -> str:
+    """What an article's review page is made from, as one hash: the source's and the
+    catalog's bytes (``catalog_sha`` None: no catalog), the termbase, the settings, and
+    Puente's version and report code. ``puente review`` remakes only pages whose key changed."""
+    if not _CODE:
+        code = Path(__file__).read_bytes() + CSS.encode() + SCRIPT.encode()
+        _CODE.append(hashlib.sha256(code).hexdigest())
+    parts = [
+        __version__,
+        babel_version,
+        _CODE[0],
+        glossary.version,
+        repr(dataclasses.astuple(project.config)),
+        source,
+        source_sha,
+        catalog,
+        catalog_sha or "-",
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def article_review(
@@ -225,6 +258,7 @@ def article_review(
     glossary: Glossary,
     target_lang: str,
     changed_units: str = "fresh-draft",
+    key: str = "",
 ) -> ArticleReview:
     """The review of one article: ``units`` (the document's, in order) matched with the
     entries of ``catalog`` (None: no catalog yet), ``issues`` (the findings of
@@ -268,6 +302,7 @@ def article_review(
         units=tuple(reviewed),
         findings=loose,
         stale_entries=stale,
+        key=key,
     )
 
 
@@ -361,11 +396,14 @@ def _term_mark(hit: TermHit, lang: str, other: str, source_side: bool) -> TermMa
 
 def _published(unit: Unit, entry: Entry, changed_units: str) -> str:
     """What the target page shows for ``unit`` (the reassembly's own choice)."""
+    state = entry.state
+    plain = not unit.placeholders and "{" not in entry.msgstr and entry.msgstr.isprintable()
+    if plain and state in ("reviewed", "machine"):  # nothing the reassembly could refuse
+        return "translation" if state == "reviewed" else "machine draft"
     report = PageReport()
     shown = choose_text(unit, entry, changed_units, Location("", 0), report)
     if report.held:
         return "nothing: the page is held back"
-    state = entry.state
     if shown == unit.text and (state == "untranslated" or shown not in (entry.msgstr, entry.fresh_draft)):
         return "source text"
     if state == "reviewed":
@@ -410,7 +448,7 @@ def _revision_date(value: str) -> str | None:
 
 # --- marking up text --------------------------------------------------------------------
 
-_TOKEN = re.compile(PLACEHOLDER_RE.pattern + r"|\w+|\s+|[^\w\s]")
+_TOKEN = re.compile(PLACEHOLDER_RE.pattern + r"|[^\W_]+(?:[-\u2011'\u2019.,][^\W_]+)*|\s+|.")
 
 
 def word_diff(old: str, new: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -634,6 +672,10 @@ def _finding_list(parent: etree._Element, findings: Iterable[Finding], where: st
             _sub(item, "span", f" ({where})", {"class": "where-inline"})
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def _safe(text: str) -> str:
     """``text`` with invisible characters written as ``U+XXXX`` (messages quote translations)."""
     if text.isprintable() and not BIDI.search(text):
@@ -644,10 +686,10 @@ def _safe(text: str) -> str:
 def _kind_label(unit: ReviewUnit) -> str:
     word = KIND_WORDS[unit.kind]
     if unit.kind == "heading" and unit.level:
-        return f"heading {unit.level}"
-    if unit.kind == "list_item" and unit.depth > 1:
-        return f"{word} (level {unit.depth})"
-    return word
+        word = f"heading {unit.level}"
+    elif unit.kind == "list_item" and unit.depth > 1:
+        word = f"{word} (level {unit.depth})"
+    return word[:1].upper() + word[1:]
 
 
 def render_article(review: ArticleReview, index_href: str = INDEX_NAME) -> bytes:
@@ -668,7 +710,7 @@ def render_article(review: ArticleReview, index_href: str = INDEX_NAME) -> bytes
         ("Source", review.source),
         ("Catalog", review.catalog if review.catalog_exists else f"{review.catalog} (not made yet)"),
         ("Last change", review.last_change[:10] if review.last_change else "—"),
-        ("Findings", f"{summary['errors']} errors, {summary['warnings']} warnings"),
+        ("Findings", f"{_plural(summary['errors'], 'error')}, {_plural(summary['warnings'], 'warning')}"),
     ):
         pair = _sub(facts, "div")
         _sub(pair, "dt", term)
@@ -678,7 +720,8 @@ def render_article(review: ArticleReview, index_href: str = INDEX_NAME) -> bytes
     legend = _sub(main, "ul", attrs={"class": "legend", "aria-label": "Units by state"})
     for state in STATES:
         item = _sub(legend, "li")
-        _badge(item, state, f"{counts['units'][state]} units · {counts['words'][state]} words")
+        units, words = counts["units"][state], counts["words"][state]
+        _badge(item, state, f"{_plural(units, 'unit')} · {_plural(words, 'word')}")
     _bar(main, counts["words"])
     _sub(main, "p", _percent(counts["words"]) + " (by words)", {"class": "pct"})
     if not review.catalog_exists or summary["missing"] or review.stale_entries:
@@ -709,7 +752,8 @@ def render_article(review: ArticleReview, index_href: str = INDEX_NAME) -> bytes
     only[-1].tail = "only units with findings"
     _sub(form, "output", attrs={"id": "shown", "class": "shown", "aria-live": "polite"})
     table = _sub(main, "table", attrs={"class": "units"})
-    _sub(table, "caption", f"{len(review.units)} units in reading order, {source_name} beside {target_name}")
+    caption = f"{_plural(len(review.units), 'unit')} in reading order, {source_name} beside {target_name}"
+    _sub(table, "caption", caption)
     cols = _sub(table, "colgroup")
     _sub(cols, "col", attrs={"class": "meta"})
     _sub(cols, "col")
@@ -800,7 +844,7 @@ def _unit_row(
         _note(notes, f"Memory suggestion ({score} %): ", f"{translation} (for: {source})")
     for comment in unit.comments:
         _note(notes, "Translator's comment: ", comment)
-    if unit.state != "reviewed" or unit.published != "translation":
+    if (unit.state, unit.published) not in (("reviewed", "translation"), ("machine", "machine draft")):
         _note(notes, "On the page: ", unit.published)
     if not len(notes):
         target_cell.remove(notes)
@@ -834,6 +878,10 @@ def attention(summary: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
+DATA_ID = "puente-review-data"
+DATA_VERSION = 1
+
+
 def render_index(summaries: Iterable[Mapping[str, Any]], project_name: str = "") -> bytes:
     """The report's dashboard: one row per article and target language, what needs
     attention first (:func:`attention`)."""
@@ -854,7 +902,7 @@ def render_index(summaries: Iterable[Mapping[str, Any]], project_name: str = "")
     for term, value in (
         ("Articles", str(len(rows))),
         ("Reviewed", _percent(totals["words"]).replace(" reviewed", "") + " of the words"),
-        ("Findings", f"{errors} errors, {warnings} warnings"),
+        ("Findings", f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"),
     ):
         pair = _sub(facts, "div")
         _sub(pair, "dt", term)
@@ -922,14 +970,17 @@ def render_index(summaries: Iterable[Mapping[str, Any]], project_name: str = "")
     _sub(foot, "td", "")
     footer = _sub(body, "footer")
     _sub(footer, "p", f"Made by Puente {__version__}. Static files: nothing on these pages is sent anywhere.")
+    # what each page was made from, for the next puente review (data, never run)
+    data = json.dumps({"version": DATA_VERSION, "articles": rows}, ensure_ascii=False, sort_keys=True)
+    _sub(body, "script", data.replace("<", "\\u003c"), {"type": "application/json", "id": DATA_ID})
     return _serialise(root, script=False)
 
 
 def _count_cell(row: etree._Element, label: str, units: int, words: int, state: str) -> None:
     cell = _sub(row, "td", attrs={"class": "num-cell" + (" zero" if not units else ""), "data-label": label})
     cell.set("data-count", state)
-    cell.text = f"{units} units" if units != 1 else "1 unit"
-    _sub(cell, "span", f"{words} words" if words != 1 else "1 word", {"class": "words"})
+    cell.text = _plural(units, "unit")
+    _sub(cell, "span", _plural(words, "word"), {"class": "words"})
 
 
 def _issue_cell(row: etree._Element, label: str, count: int, css: str) -> None:
@@ -956,8 +1007,41 @@ def stage_article(folder: Path, review: ArticleReview) -> tuple[Staged, str, dic
 
 
 def write_index(folder: Path, summaries: Iterable[Mapping[str, Any]], project_name: str = "") -> bool:
-    """Write ``index.html`` in ``folder`` (False: it held that content already)."""
-    return commit(stage([(folder / INDEX_NAME, render_index(summaries, project_name))]), durable=False)[0]
+    """Write ``index.html`` in ``folder`` (False: it held that content already). It keeps,
+    with each summary, the size and time of the article's page as it is now."""
+    rows = []
+    for summary in summaries:
+        try:
+            info = os.stat(folder / summary["page"])
+            stat: list[int] | None = [info.st_size, info.st_mtime_ns]
+        except OSError:
+            stat = None
+        rows.append({**summary, "stat": stat})
+    return commit(stage([(folder / INDEX_NAME, render_index(rows, project_name))]), durable=False)[0]
+
+
+def read_index(folder: Path) -> dict[str, dict[str, Any]]:
+    """Source → summary of every article the report's index lists ({} when there is no
+    index, or one this version did not write)."""
+    try:
+        text = (folder / INDEX_NAME).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    match = re.search(f'<script type="application/json" id="{DATA_ID}">(.*?)</script>', text, re.DOTALL)
+    try:
+        data = json.loads(match.group(1)) if match else None
+    except ValueError:
+        return {}
+    if not isinstance(data, dict) or data.get("version") != DATA_VERSION:
+        return {}
+    rows = data.get("articles")
+    known = {}
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, dict) and all(
+            isinstance(row.get(k), str) for k in ("source", "key", "page", "catalog")
+        ):
+            known[row["source"]] = row
+    return known
 
 
 def stage_for_build(
@@ -969,12 +1053,16 @@ def stage_for_build(
     catalog_path: str,
     issues: Sequence[Issue],
     target_lang: str,
+    catalog_sha: str | None,
 ) -> tuple[Staged, dict[str, Any], Path, str]:
     """``puente build --review``: stage the review page of one article the build has in
-    hand (``issues``: the findings of ``check_catalog`` on ``catalog``); return it, the
-    summary the index needs (cached with the article's facts), its path and its hash."""
+    hand (``issues``: the findings of ``check_catalog`` on ``catalog``; ``catalog_sha``:
+    the hash of the catalog file as the build leaves it); return it, the summary the
+    index needs (cached with the article's facts), its path and its hash."""
+    key = review_key(project, glossary, document.source, document.sha256, catalog_path, catalog_sha)
+    changed_units = project.config.changed_units
     review = article_review(
-        document, units, catalog, catalog_path, issues, glossary, target_lang, project.config.changed_units
+        document, units, catalog, catalog_path, issues, glossary, target_lang, changed_units, key
     )
     folder = review_folder(project)
     staged, digest, summary = stage_article(folder, review)
@@ -1026,6 +1114,7 @@ def _read_article(project: Project, glossary: Glossary, path: Path) -> tuple[Slu
         raise SourceError(rel, None, "links outside the project: copy the article into sources/")
     raw, _ = read_with_stat(path, rel, SourceError, SOURCE_LIMIT)
     document = load_document(path, project.root, raw)
+    catalog_sha: str | None = None
     units = document_units(document, config.segmentation)
     target = config.target_language(document.meta.lang)
     po_path = project.po_path(document.meta.slug, target)
@@ -1039,11 +1128,14 @@ def _read_article(project: Project, glossary: Glossary, path: Path) -> tuple[Slu
             )
         data, _ = read_with_stat(po_path, catalog_rel, CatalogError, CATALOG_LIMIT)
         catalog = read_catalog(po_path, catalog_rel, data)
+        catalog_sha = hashlib.sha256(data).hexdigest()
         issues = check_catalog(
             catalog, catalog_rel, document.meta.lang, target, glossary, config.check_severities
         )
+    key = review_key(project, glossary, rel, document.sha256, catalog_rel, catalog_sha)
+    changed_units = config.changed_units
     review = article_review(
-        document, units, catalog, catalog_rel, issues, glossary, target, config.changed_units
+        document, units, catalog, catalog_rel, issues, glossary, target, changed_units, key
     )
     return slug_claim(document), review
 
@@ -1058,33 +1150,69 @@ def _review_one(path: Path) -> tuple[Staged, SlugClaim, dict[str, Any]]:
 def review_project(project: Project, folder: Path | None = None, jobs: int = 2) -> ReviewReport:
     """``puente review``: the report of every article in ``folder`` (default
     ``build/review/``), from the sources and catalogs as they are on disk. Reads them
-    without the project lock and writes nothing but the report's files."""
+    without the project lock and writes nothing but the report's files. An article whose
+    source, catalog, termbase and settings are those its page was made from (its key in
+    the index) and whose page is as written is not read again."""
     folder = folder if folder is not None else review_folder(project)
     report = ReviewReport(folder)
     glossary = load_glossary(project)
     sources = project.source_paths()
     report.articles = len(sources)
     sweep([folder])  # temporary files a killed run left (only those whose process is gone)
+    known = read_index(folder)
+    kept: dict[str, dict[str, Any]] = {}
+    todo: list[Path] = []
+    for path in sources:
+        rel = project.relative(path)
+        old = known.get(rel)
+        if old is not None and _unchanged(project, glossary, folder, path, old):
+            kept[rel] = old
+        else:
+            todo.append(path)
     _CONTEXT.append(_Context(project, glossary, folder))
     try:
-        done = parallel_map(
-            _review_one, sources, jobs, discard=lambda made: discard(item[0] for item in made)
-        )
+        done = parallel_map(_review_one, todo, jobs, discard=lambda made: discard(item[0] for item in made))
     finally:
         _CONTEXT.pop()
     try:
         # two articles with one slug would share a page: refused, as the build refuses them
-        check_unique_slugs(sorted(claim for _, claim, _ in done))
+        owners = {summary["slug"]: rel for rel, summary in kept.items()}
+        check_unique_slugs(sorted(claim for _, claim, _ in done), owners)
         written = commit([staged for staged, _, _ in done], durable=False)
     except BaseException:
         discard(staged for staged, _, _ in done)
         raise
+    summaries = dict(kept)
     for (_, _, summary), changed in zip(done, written, strict=True):
         (report.written if changed else report.unchanged).append(summary["page"])
+        summaries[summary["source"]] = summary
+    report.unchanged.extend(summary["page"] for summary in kept.values())
+    for summary in summaries.values():
         report.errors += summary["errors"]
         report.warnings += summary["warnings"]
-    report.index_written = write_index(folder, [summary for _, _, summary in done], project_name(project))
+    ordered = [summaries[rel] for rel in sorted(summaries)]
+    report.index_written = write_index(folder, ordered, project_name(project))
     return report
+
+
+def _unchanged(
+    project: Project, glossary: Glossary, folder: Path, path: Path, old: Mapping[str, Any]
+) -> bool:
+    """Whether the article at ``path`` would give the page ``old`` describes, and that page
+    is still as written (its size and modification time)."""
+    try:
+        info = os.stat(folder / old["page"])
+        source = path.read_bytes()
+        catalog_path = project.root / old["catalog"]
+        catalog = catalog_path.read_bytes() if catalog_path.exists() else None
+    except OSError:
+        return False
+    if old.get("stat") != [info.st_size, info.st_mtime_ns]:
+        return False
+    source_sha = hashlib.sha256(source).hexdigest()
+    catalog_sha = hashlib.sha256(catalog).hexdigest() if catalog is not None else None
+    key = review_key(project, glossary, old["source"], source_sha, old["catalog"], catalog_sha)
+    return bool(key == old["key"])
 
 
 def project_name(project: Project) -> str:
@@ -1100,9 +1228,11 @@ __all__ = [
     "TermMark",
     "Text",
     "article_review",
+    "read_index",
     "render_article",
     "render_index",
     "review_folder",
+    "review_key",
     "review_project",
     "review_recorded",
     "stage_article",
