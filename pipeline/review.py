@@ -397,6 +397,8 @@ def _term_mark(hit: TermHit, lang: str, other: str, source_side: bool) -> TermMa
 def _published(unit: Unit, entry: Entry, changed_units: str) -> str:
     """What the target page shows for ``unit`` (the reassembly's own choice)."""
     state = entry.state
+    if state == "untranslated":
+        return "source text"
     plain = not unit.placeholders and "{" not in entry.msgstr and entry.msgstr.isprintable()
     if plain and state in ("reviewed", "machine"):  # nothing the reassembly could refuse
         return "translation" if state == "reviewed" else "machine draft"
@@ -404,7 +406,7 @@ def _published(unit: Unit, entry: Entry, changed_units: str) -> str:
     shown = choose_text(unit, entry, changed_units, Location("", 0), report)
     if report.held:
         return "nothing: the page is held back"
-    if shown == unit.text and (state == "untranslated" or shown not in (entry.msgstr, entry.fresh_draft)):
+    if shown == unit.text and shown not in (entry.msgstr, entry.fresh_draft):
         return "source text"
     if state == "reviewed":
         return "translation"
@@ -505,6 +507,9 @@ def _fill_text(
         if ("{" in value or not value.isprintable())
         else []
     )
+    if not (terms or unknown_spans or changes or atoms):
+        _append_text(parent, value)
+        return
     bounds = {0, len(value)}
     for start, end in [*((m.start, m.end) for m in terms), *unknown_spans, *changes, *atoms]:
         bounds.update((start, end))
@@ -594,9 +599,9 @@ def language_name(lang: str) -> str:
 
 
 def _sub(
-    parent: etree._Element, tag: str, text: str | None = None, attrs: Mapping[str, str] | None = None
+    parent: etree._Element, tag: str, text: str | None = None, attrs: dict[str, str] | None = None
 ) -> etree._Element:
-    element = etree.SubElement(parent, tag, dict(attrs) if attrs else {})
+    element = etree.SubElement(parent, tag, attrs) if attrs else etree.SubElement(parent, tag)
     if text is not None:
         element.text = text
     return element
@@ -798,15 +803,13 @@ def _unit_row(
     _badge(meta, unit.state)
     _sub(meta, "span", _kind_label(unit), {"class": "kind"})
     if unit.in_catalog:
-        _path(meta, f"{review.catalog}:{unit.line}", "the PO entry")
+        _path(meta, f"{review.catalog}:{unit.line}")
     else:
         _sub(meta, "span", "not in the catalog yet", {"class": "where"})
-    _path(meta, f"{review.source}:{unit.source_line}", "the source")
+    _path(meta, f"{review.source}:{unit.source_line}")
     placeholders = dict(unit.placeholders)
-    source_cell = _sub(row, "td", attrs={"lang": review.source_lang, "data-label": f"Source ({source_name})"})
-    target_cell = _sub(
-        row, "td", attrs={"lang": review.target_lang, "data-label": f"Translation ({target_name})"}
-    )
+    source_cell = _sub(row, "td", attrs={"lang": review.source_lang})
+    target_cell = _sub(row, "td", attrs={"lang": review.target_lang})
     if unit.previous_source is not None:
         removed, added = word_diff(unit.previous_source.value, unit.source.value)
         _sub(source_cell, "span", "Previous source", {"class": "label"})
@@ -851,8 +854,8 @@ def _unit_row(
     _finding_list(target_cell, unit.findings)
 
 
-def _path(parent: etree._Element, where: str, what: str) -> None:
-    _sub(parent, "code", where, {"class": "where", "title": what})
+def _path(parent: etree._Element, where: str) -> None:
+    _sub(parent, "code", where, {"class": "where"})
 
 
 def _note(parent: etree._Element, label: str, text: str) -> None:
