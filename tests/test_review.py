@@ -573,3 +573,47 @@ def test_puente_review_remakes_only_what_changed(tmp_path: Path) -> None:
     assert "2 unchanged" not in run_cli("review", "--root", root).stdout
     tree = page(out / "cartel-crackdown-results.es.html")
     assert tree.xpath("//*[@data-term='glance']")
+
+
+def luminance(colour: str) -> float:
+    value = colour.lstrip("#")
+    if len(value) == 3:
+        value = "".join(c * 2 for c in value)
+    channels = [int(value[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_text_colours_meet_wcag_aa_contrast() -> None:
+    css = (REPO / "pipeline" / "templates" / "review.css").read_text("utf-8")
+    variables = dict(re.findall(r"--([\w-]+):(#[0-9a-fA-F]{3,6})", css))
+
+    def resolve(value: str) -> str | None:
+        value = value.strip().removesuffix("!important")
+        found = re.fullmatch(r"var\(--([\w-]+)\)", value)
+        value = variables.get(found[1], "") if found else value
+        return value if re.fullmatch(r"#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}", value) else None
+
+    pages = [variables["paper"], variables["soft"]]  # the page's two backgrounds
+    checked = 0
+    for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        props = dict(
+            (name.strip(), value)
+            for name, value in re.findall(r"([\w-]+):([^;]+)", body)
+            if not name.startswith("--")
+        )
+        colour = resolve(props.get("color", ""))
+        if colour is None:
+            continue
+        background = resolve(props.get("background", props.get("background-color", "")))
+        for behind in [background] if background else pages:
+            assert contrast(colour, behind) >= 4.5, (selector.strip(), colour, behind)
+            checked += 1
+    assert checked > 20
+    # the focus ring is a non-text indicator: 3:1 against the page
+    assert all(contrast(variables["focus"], page) >= 3 for page in pages)
