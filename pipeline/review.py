@@ -712,7 +712,7 @@ def render_article(review: ArticleReview, index_href: str = INDEX_NAME) -> bytes
     summary = review.summary()
     for term, value in (
         ("Translation", f"{source_name} → {target_name}"),
-        ("Source", review.source),
+        ("Source", _safe(review.source)),
         ("Catalog", review.catalog if review.catalog_exists else f"{review.catalog} (not made yet)"),
         ("Last change", review.last_change[:10] if review.last_change else "—"),
         ("Findings", f"{_plural(summary['errors'], 'error')}, {_plural(summary['warnings'], 'warning')}"),
@@ -855,7 +855,7 @@ def _unit_row(
 
 
 def _path(parent: etree._Element, where: str) -> None:
-    _sub(parent, "code", where, {"class": "where"})
+    _sub(parent, "code", _safe(where), {"class": "where"})
 
 
 def _note(parent: etree._Element, label: str, text: str) -> None:
@@ -1023,6 +1023,11 @@ def write_index(folder: Path, summaries: Iterable[Mapping[str, Any]], project_na
     return commit(stage([(folder / INDEX_NAME, render_index(rows, project_name))]), durable=False)[0]
 
 
+_KEPT = ("source", "key", "page", "catalog", "slug", "title", "source_lang", "target_lang")
+_PAGE = re.compile(r"[a-z0-9][a-z0-9-]*\.[a-z]{2,3}\.html")
+_CATALOG = re.compile(r"locales/[a-z]{2,3}/LC_MESSAGES/[a-z0-9][a-z0-9-]*\.po")
+
+
 def read_index(folder: Path) -> dict[str, dict[str, Any]]:
     """Source → summary of every article the report's index lists ({} when there is no
     index, or one this version did not write)."""
@@ -1040,9 +1045,14 @@ def read_index(folder: Path) -> dict[str, dict[str, Any]]:
     rows = data.get("articles")
     known = {}
     for row in rows if isinstance(rows, list) else []:
-        if isinstance(row, dict) and all(
-            isinstance(row.get(k), str) for k in ("source", "key", "page", "catalog")
-        ):
+        if not isinstance(row, dict) or not all(isinstance(row.get(k), str) for k in _KEPT):
+            continue
+        counts = [row.get(kind) for kind in ("units", "words")]
+        if not all(isinstance(c, dict) and all(isinstance(c.get(st), int) for st in STATES) for c in counts):
+            continue
+        if not (isinstance(row.get("errors"), int) and isinstance(row.get("warnings"), int)):
+            continue
+        if _PAGE.fullmatch(row["page"]) and _CATALOG.fullmatch(row["catalog"]):  # nothing outside the project
             known[row["source"]] = row
     return known
 

@@ -617,3 +617,25 @@ def test_text_colours_meet_wcag_aa_contrast() -> None:
     assert checked > 20
     # the focus ring is a non-text indicator: 3:1 against the page
     assert all(contrast(variables["focus"], page) >= 3 for page in pages)
+
+
+def test_a_tampered_index_only_makes_puente_review_start_afresh(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "sources", root / "sources")
+    assert run_cli("review", "--root", root, "--quiet").exit_code == 0
+    index = root / "build" / "review" / "index.html"
+    original = index.read_text("utf-8")
+    data = json.loads(re.search(r'id="puente-review-data">(.*?)</script>', original, re.DOTALL)[1])
+    tampered = [
+        original.replace('id="puente-review-data">', 'id="puente-review-data">{'),  # not JSON
+        original.replace('"page": "', '"page": "../../'),  # a page outside the report
+        original.replace('"errors": ', '"errors": "x", "was": '),  # counts that are no numbers
+        "<p>not an index</p>",
+    ]
+    for text in tampered:
+        index.write_text(text, "utf-8")
+        result = run_cli("review", "--root", root)
+        assert result.exit_code == 0, result.stderr
+        assert "0 pages written, 2 unchanged" in result.stdout  # all read again, the same pages
+        assert index.read_text("utf-8") == original
+    assert len(data["articles"]) == 2
