@@ -124,7 +124,7 @@ def main() -> None:
             browser, (folder / "index.html").as_uri(), IMAGES / "review-index.png", "1280,620", "1", profile
         )
         shoot(browser, filtered.as_uri(), IMAGES / "review-article.png", "1280,1500", "1", profile)
-        shoot(browser, filtered.as_uri(), IMAGES / "review-phone.png", "390,1400", "2", profile)
+        shoot(browser, filtered.as_uri(), IMAGES / "review-phone.png", "390,1150", "2", profile)
 
 
 if __name__ == "__main__":
