@@ -23,8 +23,10 @@ punctuation and placeholder tokens.
 
 ``puente review`` (:func:`review_project`) computes the report from the sources and
 the catalogs as they are on disk, read-only, and writes only the report's own files;
-``puente build --review`` stages each article's page beside its pages and the index
-with the manifest (:func:`stage_article`, :func:`write_index`).
+``puente build --review`` stages each article's page beside its pages
+(:func:`stage_for_build`) and writes the index with the manifest (:func:`write_index`).
+Both are incremental: the build through its cache, ``puente review`` through the key of
+each page (:func:`review_key`) that the index keeps in a JSON data block.
 """
 
 from __future__ import annotations
@@ -288,7 +290,7 @@ def article_review(
     loose = tuple(
         (line, finding) for line in sorted(by_line) if line not in placed for finding in by_line[line]
     )
-    stale = sum(1 for key in entries if key not in used and key[1])
+    stale = sum(1 for entry_key in entries if entry_key not in used and entry_key[1])
     last_change = _revision_date(catalog.fields.get("PO-Revision-Date", "")) if catalog is not None else None
     return ArticleReview(
         slug=document.meta.slug,
