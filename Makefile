@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test lint bench setup system clean
 
-demo: setup
+demo: system $(VENV)/.runtime
 	$(BIN)/puente build
 
 test: setup
@@ -19,16 +19,24 @@ lint: setup
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
+# everything for development: the runtime, the test tools and the linters
 setup: system $(VENV)/.installed
 
 system:
 	@scripts/system-deps.sh
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,dev]'
+
+# the demo needs only what Puente itself runs on
+$(VENV)/.runtime: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
 	touch $@
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $(VENV)/.runtime $@
 
 clean:
 	rm -rf $(VENV) build .puente

@@ -146,6 +146,9 @@ def replace_texts(document: Document, texts: Sequence[str], lang: str) -> Docume
     meta = document.meta
     title = queue.pop(0)
     description = queue.pop(0) if meta.description else None
+    image_alt = queue.pop(0) if meta.image is not None and meta.image_alt else meta.image_alt
+    tags = tuple(queue.pop(0) for _ in meta.tags)
+    categories = tuple(queue.pop(0) for _ in meta.categories)
     position = 0
 
     def walk(nodes: tuple[Node, ...]) -> tuple[Node, ...]:
@@ -163,5 +166,18 @@ def replace_texts(document: Document, texts: Sequence[str], lang: str) -> Docume
         return tuple(out)
 
     body = walk(document.body)
-    new_meta = dataclasses.replace(meta, lang=lang, title=title, description=description)
+    new_meta = dataclasses.replace(
+        meta,
+        lang=lang,
+        title=title,
+        description=description,
+        image_alt=image_alt,
+        tags=_unique(tags),
+        categories=_unique(categories),
+    )
     return dataclasses.replace(document, meta=new_meta, body=body)
+
+
+def _unique(values: Sequence[str]) -> tuple[str, ...]:
+    """``values`` without repeats (two tags can have the same translation)."""
+    return tuple(dict.fromkeys(value for value in values if value))

@@ -34,7 +34,8 @@ import dataclasses
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -43,13 +44,12 @@ import babel
 
 from pipeline import __version__
 from pipeline.assemble import COUNT_KEYS, assemble
-from pipeline.cache import BuildCache, FileIdentity, identify
+from pipeline.cache import BuildCache, FileIdentity, Read, identify, still
 from pipeline.catalog import catalog_text, template_for, template_text, update_catalog
 from pipeline.checks import check_catalog
 from pipeline.errors import BuildError, CatalogError, EngineError, PipelineError, SourceError
 from pipeline.files import Staged, commit, commit_guarded, discard, read_with_stat, stage
 from pipeline.glossary import Glossary, find_terms, glossary_notes
-from pipeline.manifest import ArticleEntry, PageEntry, build_manifest
 from pipeline.memory import Draft, TranslationMemory
 from pipeline.model import Document, Issue, Location, Unit
 from pipeline.mt import Engine, engine_version, get_engine
@@ -58,7 +58,8 @@ from pipeline.placeholders import count_words
 from pipeline.po import CATALOG_LIMIT, Catalog, Origin, format_numbered, read_catalog
 from pipeline.po.merge import MergeStats
 from pipeline.project import Project
-from pipeline.render import PageTemplate, heading_ids, load_template, render_page
+from pipeline.publish import body_path, page_path, publish_article, site_files, tidy_assets
+from pipeline.render import PageTemplate, load_template
 from pipeline.review import project_name, review_folder, review_recorded, stage_for_build, write_index
 from pipeline.segment import document_units
 from pipeline.sources import SlugClaim, check_unique_slugs, load_document, slug_claim
@@ -134,15 +135,26 @@ class BuildReport:
     warnings: int = 0
     failures: list[Failure] = field(default_factory=list)
     retried: list[str] = field(default_factory=list)
+    postponed: list[str] = field(default_factory=list)  # catalogs saved again and again during the run
+    kept: list[str] = field(default_factory=list)  # old catalogs of a renamed article, saved meanwhile
     manifest_written: bool = False
     review_written: list[str] = field(default_factory=list)
     review_unchanged: list[str] = field(default_factory=list)
     review_index_written: bool = False
+    notices: list[Issue] = field(default_factory=list)
+    """Warnings about sources to show on every build until fixed (an image not found)."""
+
+    unpublished: set[str] = field(default_factory=set)  # catalogs of pages held back
 
     @property
     def errors(self) -> list[Issue]:
         """Error findings of the whole project (of unchanged articles too, from the cache)."""
         return [issue for issue in self.issues if issue.severity == "error"]
+
+    @property
+    def published_errors(self) -> list[Issue]:
+        """Error findings on pages that were written (not held back)."""
+        return [issue for issue in self.errors if issue.location.path not in self.unpublished]
 
 
 # --- the run ------------------------------------------------------------------------
@@ -162,6 +174,12 @@ class Run:
     engine_version: str
     settings: str
     engine: Engine | None = None
+    read: Read = field(default_factory=dict)
+    # slug changes: the slug each source had at the last build, and the sources gone since
+    # (by content hash), so that an article's catalog follows it to its new slug
+    previous: dict[str, str] = field(default_factory=dict)
+    vanished: dict[str, tuple[str, str]] = field(default_factory=dict)
+    live: set[str] = field(default_factory=set)  # the sources of this run
     _memory: tuple[int, TranslationMemory] | None = None
 
     def memory(self) -> TranslationMemory:
@@ -237,18 +255,37 @@ def build_project(
         cache = BuildCache.load(project.cache_path, run.settings)
         sources = project.source_paths()
         report.articles = len(sources)
+        read: Read = {}
         if options.step == "build":
-            dirty = [
-                path
-                for path in sources
-                if not cache.fresh(project, rel := project.relative(path))
-                or (options.review and not review_recorded(project, cache.articles[rel]))
-            ]
+            if cache.reset:
+                log.info("every article is built again: %s", cache.reset)
+            dirty = []
+            for path in sources:
+                rel = project.relative(path)
+                # with --review, an article whose review page the cache does not record is built again
+                if cache.fresh(project, rel, read) and not (
+                    options.review and not review_recorded(project, cache.articles[rel])
+                ):
+                    log.info("%s: unchanged", cache.articles[rel]["facts"].get("slug", rel))
+                else:
+                    dirty.append(path)
+                    slug = cache.articles.get(rel, {}).get("facts", {}).get("slug", rel)
+                    log.info("%s: %s", slug, cache.why.get(rel, "changed"))
         else:
             dirty = list(sources)
         report.rebuilt = len(dirty)
         log.info("%d articles, %d to process", len(sources), len(dirty))
         _RUN = run
+        run.read = read
+        live = run.live = {project.relative(path) for path in sources}
+        for rel in cache.known:
+            known = cache.previous(rel)
+            if known is None:
+                continue
+            if rel in live:
+                run.previous[rel] = known[0]
+            else:
+                run.vanished[known[1]] = (rel, known[0])
         try:
             done = _process(run, dirty, cache, report, progress)
         finally:
@@ -266,31 +303,36 @@ def _process(
     run: Run, dirty: list[Path], cache: BuildCache, report: BuildReport, progress: Progress | None
 ) -> dict[str, Done]:
     """Every dirty article, processed and staged; articles whose catalogs a translator
-    saved meanwhile are processed again (at most :data:`ATTEMPTS` times)."""
+    saved meanwhile are processed again, up to :data:`ATTEMPTS` times, then left as they
+    are for the next build."""
     done: dict[str, Done] = {}
     todo = dirty
     try:
         for attempt in range(ATTEMPTS):
+            if attempt:
+                run.read.clear()  # what the freshness check read is older than the files now
             for article in _pass(run, todo, report, progress):
                 old = done.pop(article.source, None)
                 if old is not None:
                     discard(old.files)
                 done[article.source] = article
-            owners = {slug: rel for rel, slug in cache.slugs().items() if rel not in done}
+            live = run.live
+            owners = {slug: rel for rel, slug in cache.slugs().items() if rel not in done and rel in live}
             check_unique_slugs(sorted(article.claim for article in done.values()), owners)
             changed = [article for article in done.values() if article.catalog_moved(run.project)]
             if not changed:
                 return done
             names = ", ".join(article.catalog for article in changed)
+            if attempt + 1 == ATTEMPTS:
+                # still being saved: leave these articles as they are, built next time
+                log.info("catalogs still changing, left for the next build: %s", names)
+                for article in changed:
+                    discard(done.pop(article.source).files)
+                    report.postponed.append(article.catalog)
+                    cache.stale(article.source)
+                return done
             log.info("catalogs saved during the build, merged again: %s", names)
             report.retried.extend(article.catalog for article in changed)
-            if attempt + 1 == ATTEMPTS:
-                raise BuildError(
-                    changed[0].catalog,
-                    None,
-                    f"the catalog keeps changing while the build reads it ({ATTEMPTS} times): "
-                    "run the build again when the translator's tool has saved",
-                )
             todo = [run.project.root / article.source for article in changed]
     except BaseException:
         discard(item for article in done.values() for item in article.files)
@@ -358,6 +400,7 @@ class Waiting:
     merge: MergeStats
     drafts: DraftStats
     harvested: list[tuple[str, str]]
+    moved: list[tuple[Path, FileIdentity | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -383,8 +426,11 @@ class Done:
     failures: list[Failure]
     held: str | None
     pages: dict[str, bool]
-    outputs: list[tuple[Path, str | None]] = field(default_factory=list)
-    review: dict[str, bool] = field(default_factory=dict)
+    outputs: list[tuple[Path, str | None, int]] = field(default_factory=list)
+    written_id: tuple[str, int] | None = None  # the catalog written: its hash and inode
+    moved: list[tuple[Path, FileIdentity | None]] = field(default_factory=list)  # old files to remove
+    inputs: list[tuple[Path, FileIdentity | None]] = field(default_factory=list)  # its images, as read
+    review: dict[str, bool] = field(default_factory=dict)  # its review page: whether it changed
 
     def catalog_moved(self, project: Project) -> bool:
         """Whether the catalog on disk is no longer the one this article was built from."""
@@ -397,7 +443,10 @@ def _first_step(path: Path) -> Done | Waiting:
     rel = project.relative(path)
     if not project.inside(path):
         raise SourceError(rel, None, "links outside the project: copy the article into sources/")
-    raw, info = read_with_stat(path, rel, SourceError, SOURCE_LIMIT)
+    known = run.read.pop(rel, None)
+    raw, info = known if known is not None else read_with_stat(path, rel, SourceError, SOURCE_LIMIT)
+    if len(raw) > SOURCE_LIMIT:
+        raise SourceError(rel, None, f"larger than {SOURCE_LIMIT // (1024 * 1024)} MiB: refusing to read it")
     source_id = FileIdentity.of(raw, info)
     document = load_document(path, project.root, raw)
     meta = document.meta
@@ -413,6 +462,21 @@ def _first_step(path: Path) -> Done | Waiting:
     po_path = project.po_path(meta.slug, target_lang)
     catalog_rel = project.relative(po_path)
     old, catalog_id = _read_catalog(project, po_path, catalog_rel)
+    moved: list[tuple[Path, FileIdentity | None]] = []
+    was = _previous_slug(run, rel, source_id)
+    if old is None and was is not None and was != meta.slug:
+        # the article's slug changed (or its file was renamed): its catalog follows it, with
+        # every translation and state; the old files go once the new ones are in place
+        old_po = project.po_path(was, target_lang)
+        old, old_id = _read_catalog(project, old_po, project.relative(old_po))
+        if old is not None:
+            log.info("%s: was %s: its catalog follows it", meta.slug, was)
+            moved = [(old_po, old_id), (project.pot_path(was), None)]
+            moved += [
+                (project.output_dir / path(lang, was), None)
+                for lang in config.languages
+                for path in (page_path, body_path)
+            ]
     catalog, merge = update_catalog(
         old, template, document, target_lang, config.locale(target_lang), threshold=config.merge_threshold
     )
@@ -427,22 +491,65 @@ def _first_step(path: Path) -> Done | Waiting:
             memory, run.engine_name, run.engine_version, run.glossary.version, config.fuzzy_threshold
         )
         pending = plan_drafts(catalog, lookup, source_lang, target_lang, stats)
+        log.info(
+            "%s: memory %d exact, %d stored drafts, %d suggestions; %d for the engine",
+            meta.slug, stats.memory_exact, stats.memory_drafts, stats.suggestions, len(pending),
+        )  # fmt: skip
     waiting = Waiting(
         path, source_id, document, units, template, pot_text, catalog, old, catalog_id,
-        pending, merge, stats, harvested,
+        pending, merge, stats, harvested, moved,
     )  # fmt: skip
     if pending and not run.options.no_mt:
         return waiting
     return _finish(run, waiting, {}, [])
 
 
+def _previous_slug(run: Run, rel: str, source_id: FileIdentity) -> str | None:
+    """The slug this source's article had at the last build: by the file's path, else (a
+    renamed file) by its content."""
+    was = run.previous.get(rel)
+    if was is not None:
+        return was
+    gone = run.vanished.get(source_id.sha256)
+    return gone[1] if gone is not None else None
+
+
+SAVE_WAIT = 0.25
+"""How long a catalog that does not parse is given to settle (a save in progress) before
+it is read again."""
+
+
 def _read_catalog(project: Project, path: Path, rel: str) -> tuple[Catalog | None, FileIdentity | None]:
+    """The catalog at ``path`` and its identity as read (None, None: there is none).
+
+    A translator's tool may be rewriting the file in place at this very moment: a file
+    that does not parse is read again after a moment when it has changed meanwhile, and
+    refused only when it stays broken.
+    """
     if not path.exists() and not path.is_symlink():
         return None, None
     if not project.inside(path):
         raise BuildError(rel, None, "links outside the project: a catalog must be a file of the project")
-    raw, info = read_with_stat(path, rel, CatalogError, CATALOG_LIMIT)
-    return read_catalog(path, rel, raw), FileIdentity.of(raw, info)
+    read = _current().read.pop(rel, None)
+    for attempt in range(4):
+        raw, info = read if read is not None else read_with_stat(path, rel, CatalogError, CATALOG_LIMIT)
+        read = None
+        if len(raw) > CATALOG_LIMIT:
+            limit = CATALOG_LIMIT // (1024 * 1024)
+            raise CatalogError(rel, None, f"larger than {limit} MiB: refusing to read it")
+        try:
+            return read_catalog(path, rel, raw), FileIdentity.of(raw, info)
+        except CatalogError:
+            if attempt == 3:
+                raise
+            time.sleep(SAVE_WAIT * (attempt + 1))
+            if info is not None and identify(path, FileIdentity.of(raw, info)):
+                if raw.strip():
+                    raise  # the same bytes still: broken, not being saved
+                if attempt == 2:
+                    raise CatalogError(rel, 1, "the file is empty: a save that did not finish?") from None
+            log.info("%s: changed while it was read, reading it again", rel)
+    raise AssertionError("unreachable")
 
 
 def _old_text(path: Path, project: Project) -> str | None:
@@ -492,12 +599,14 @@ def _engine_batch(
     if not texts:
         return drafts
     engine = run.engine or get_engine(run.engine_name, jobs=run.options.jobs)
+    deadline = time.monotonic() + config.engine_timeout
     for (source, target), items in texts.items():
         unique = list(dict.fromkeys(items))
-        log.info("engine %s %s: %d texts %s→%s", engine.name, engine.version, len(unique), source, target)
+        count = f"{len(unique)} text{'' if len(unique) == 1 else 's'}"
+        log.info("engine %s %s: %s %s→%s", engine.name, engine.version, count, source, target)
         if progress is not None:
             progress("machine translation", 0, len(unique))
-        made = engine_drafts(engine, run.glossary, unique, source, target)
+        made = engine_drafts(engine, run.glossary, unique, source, target, deadline)
         this_run = {msgid: text for (sl, tl, msgid), text in reviewed.items() if (sl, tl) == (source, target)}
         for text, suggestion in run_suggestions(unique, this_run, config.fuzzy_threshold).items():
             made[text] = dataclasses.replace(made[text], suggestion=suggestion)
@@ -552,8 +661,9 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
     pot_path = project.pot_path(meta.slug)
     files: list[Staged] = []
     try:
-        files += stage([(pot_path, article.pot_text)] if article.pot_text is not None else [])
-        files += stage([(po_path, po_text)] if po_text is not None else [])
+        # both compared with the files already: they differ
+        files += stage([(pot_path, article.pot_text)] if article.pot_text is not None else [], compare=False)
+        files += stage([(po_path, po_text)] if po_text is not None else [], compare=False)
         result = Done(
             source=document.source,
             claim=slug_claim(document),
@@ -573,6 +683,7 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
             failures=failures,
             held=None,
             pages={},
+            moved=article.moved,
         )
         if options.step == "build":
             files += _pages(run, article, catalog, catalog_rel, result, po_text)
@@ -580,11 +691,16 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
         discard(files)
         raise
     result.files = tuple(files)
-    pot_digest = (
-        hashlib.sha256(article.pot_text.encode()).hexdigest() if article.pot_text is not None else None
-    )
-    result.outputs.insert(0, (pot_path, pot_digest))
+    inodes = {item.path: item.inode for item in files}
+    pot_digest = _digest(article.pot_text) if article.pot_text is not None else None
+    result.outputs.insert(0, (pot_path, pot_digest, inodes.get(pot_path, 0)))
+    if po_text is not None:
+        result.written_id = (_digest(po_text), inodes.get(po_path, 0))
     return result
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _pages(
@@ -596,8 +712,6 @@ def _pages(
     source_lang, target_lang = meta.lang, config.target_language(meta.lang)
     out = project.output_dir
     paths = {source_lang: page_path(source_lang, meta.slug), target_lang: page_path(target_lang, meta.slug)}
-    alternates = {lang: f"../{path}" for lang, path in paths.items()}
-    ids = heading_ids(document)
     translated, page_report = assemble(
         document,
         units,
@@ -611,28 +725,23 @@ def _pages(
         catalog, catalog_rel, source_lang, target_lang, run.glossary, config.check_severities
     )
     issues = page_report.issues + checked
+    seen: set[tuple[str, int, str]] = set()
+    unique = []
+    for issue in issues:  # reassembly and the checks may both see the same problem
+        key = (issue.location.path, issue.location.line, issue.code)
+        if key not in seen and config.check_severities.get(issue.code) != "off":
+            seen.add(key)
+            unique.append(issue)
     issues = [
         dataclasses.replace(issue, severity=config.check_severities.get(issue.code, issue.severity))  # type: ignore[arg-type]
-        for issue in issues
-        if config.check_severities.get(issue.code) != "off"
+        for issue in unique
     ]
     held = page_report.held or (options.reviewed_only and page_report.state != "reviewed")
-    if held:  # and not linked to either
-        alternates = {source_lang: alternates[source_lang]}
-    pages: dict[str, bytes] = {
-        source_lang: render_page(
-            document, alternates=alternates, locale=config.locale(source_lang), template=run.template, ids=ids
-        )
-    }
-    if not held:
-        pages[target_lang] = render_page(
-            translated,
-            alternates=alternates,
-            locale=config.locale(target_lang),
-            state=page_report.state,
-            template=run.template,
-            ids=ids,
-        )
+    # a held page is not written, and not linked to either
+    published = publish_article(
+        project, run.template, document, None if held else translated, page_report.state
+    )
+    pages = published.pages
     source_words = sum(count_words(unit.text) for unit in units)
     result.facts = {
         "slug": meta.slug,
@@ -655,16 +764,30 @@ def _pages(
             target_lang: {"units": page_report.units, "words": page_report.words},
         },
         "target_units": page_report.units,
+        "site": published.facts,
     }
-    result.issues.extend(issues)
+    result.issues.extend(issues + published.images.issues)
     result.held = paths[target_lang] if held else None
+    if held:
+        why = "a changed unit (changed_units = hold)" if page_report.held else "not all units are reviewed"
+        log.info("%s: %s held back: %s", meta.slug, paths[target_lang], why)
     staged = stage((out / paths[lang], page) for lang, page in pages.items())
     result.pages = {paths[lang]: item.changed for lang, item in zip(pages, staged, strict=True)}
-    result.outputs.extend((out / paths[lang], result.facts["page_sha"][paths[lang]]) for lang in pages)
+    result.outputs.extend((out / paths[lang], result.facts["page_sha"][paths[lang]], 0) for lang in pages)
+    extra = [(out / body_path(lang, meta.slug), body) for lang, body in published.bodies.items()]
+    extra += [(out / path, data) for path, data in published.images.files.items()]
+    try:
+        staged += stage(extra)
+    except BaseException:
+        discard(staged)
+        raise
+    result.outputs.extend((path, hashlib.sha256(data).hexdigest(), 0) for path, data in extra)
+    # the images read are inputs: a changed, new or removed image file rebuilds the article
+    result.inputs = [(project.root / rel, identity) for rel, identity in published.images.inputs.items()]
     if options.review:  # the article's review page, staged and committed with its pages
         try:
             # the catalog's hash as the commit leaves it: the report's key for puente review
-            catalog_sha = hashlib.sha256(po_text.encode()).hexdigest() if po_text is not None else None
+            catalog_sha = _digest(po_text) if po_text is not None else None
             if catalog_sha is None and article.catalog_id is not None:
                 catalog_sha = article.catalog_id.sha256
             item, result.facts["review"], path, digest = stage_for_build(
@@ -683,13 +806,8 @@ def _pages(
             raise
         staged.append(item)
         result.review = {result.facts["review"]["page"]: item.changed}
-        result.outputs.append((path, digest))
+        result.outputs.append((path, digest, 0))
     return staged
-
-
-def page_path(lang: str, slug: str) -> str:
-    """A page's path relative to the output folder (and to the manifest)."""
-    return f"{lang}/{slug}.html"
 
 
 # --- commit ---------------------------------------------------------------------------
@@ -705,7 +823,7 @@ def _commit(
     others = [item for article in done.values() for item in article.files if item.path.suffix != ".po"]
 
     def unchanged(target: Path, old: Path) -> bool:
-        return identify(old, expected.get(target))
+        return still(old, expected.get(target))
 
     _, displaced = commit_guarded(catalogs, unchanged=unchanged)
     commit(others, durable=False)
@@ -715,6 +833,7 @@ def _commit(
     for held in report.not_written:
         # a page held back must not stay online in an older version
         (project.output_dir / held).unlink(missing_ok=True)
+    _remove_moved(project, done.values(), raced, report)
     if run.options.step != "extract":
         with TranslationMemory(project.memory_path, relative=project.relative(project.memory_path)) as memory:
             memory.record(
@@ -724,35 +843,72 @@ def _commit(
     if run.options.step != "build":
         return
     live = {project.relative(path) for path in sources}
+    _remove_vanished(project, cache, live, done)
     cache.forget(set(cache.articles) - live)
     for article in done.values():
         if article.catalog in raced:
             cache.forget({article.source})  # rebuilt next time, from the translator's file
         else:
-            cache.record(project, article.source, article.source_id, article.catalog, article.catalog_id,
-                         article.catalog_written, article.facts, article.issues, article.outputs)  # fmt: skip
+            outputs = article.outputs
+            catalog_id = article.catalog_id
+            if article.written_id is not None:
+                catalog_id = None
+                outputs = [(project.root / article.catalog, *article.written_id), *outputs]
+            cache.record(project, article.source, article.source_id, article.catalog, catalog_id,
+                         article.facts, article.issues, outputs, inputs=article.inputs)  # fmt: skip
     for rel in live:
         if rel not in done and rel in cache.articles:
             report.pages_unchanged.extend(cache.articles[rel]["facts"]["pages"])
-            if run.options.review:
+            if run.options.review and "review" in cache.articles[rel]["facts"]:
                 report.review_unchanged.append(cache.articles[rel]["facts"]["review"]["page"])
             for key in COUNT_KEYS:
                 report.units[key] += cache.articles[rel]["facts"]["target_units"].get(key, 0)
             report.issues.extend(cache.issues(rel))
             report.warnings += cache.articles[rel].get("warnings", 0)
+            if cache.articles[rel]["facts"].get("held"):
+                report.unpublished.add(cache.articles[rel]["catalog_path"])
     facts = [cache.articles[rel]["facts"] for rel in sorted(live) if rel in cache.articles]
     ordered = sorted(facts, key=lambda entry: entry["slug"])
-    manifest = build_manifest([_article_entry(entry) for entry in ordered], generator_version=__version__,
-                              previous=project.output_dir / "manifest.json")  # fmt: skip
-    report.manifest_written = commit(
-        stage([(project.output_dir / "manifest.json", manifest)]), durable=False
-    )[0]
+    report.notices = [
+        Issue(Location(path, line), "warning", code, message)
+        for entry in ordered
+        for path, line, code, message in entry.get("site", {}).get("notices", [])
+    ]
+    written = commit(stage(site_files(project, ordered, __version__)), durable=False)
+    report.manifest_written = written[0]
     if run.options.review:
-        summaries = [done[rel].facts["review"] if rel in done else cache.articles[rel]["facts"]["review"]
-                     for rel in sorted(live) if rel in done or rel in cache.articles]  # fmt: skip
+        facts_of = {rel: cache.articles[rel]["facts"] for rel in live if rel in cache.articles}
+        facts_of.update((rel, article.facts) for rel, article in done.items())
+        summaries = [facts_of[rel]["review"] for rel in sorted(facts_of) if "review" in facts_of[rel]]
         report.review_index_written = write_index(review_folder(project), summaries, project_name(project))
+    tidy_assets(project, ordered)
     cache.save(project.cache_path)
     report.issues.sort(key=lambda issue: (issue.location.path, issue.location.line))
+
+
+def _remove_moved(project: Project, done: Iterable[Done], raced: set[str], report: BuildReport) -> None:
+    """The old files of articles whose slug changed, once their new files are in place (an
+    old catalog a translator saved meanwhile stays, and is reported)."""
+    for article in done:
+        if not article.moved or article.catalog in raced:
+            continue
+        for path, identity in article.moved:
+            if identity is not None and not still(path, identity):
+                report.kept.append(project.relative(path))
+                continue
+            path.unlink(missing_ok=True)
+
+
+def _remove_vanished(project: Project, cache: BuildCache, live: set[str], done: dict[str, Done]) -> None:
+    """The pages of articles whose source is gone (their catalogs stay: they are a
+    translator's work, and ``puente status`` lists them). A page an article still has
+    (a renamed source with the same slug) stays."""
+    current = {page for article in done.values() for page in article.facts.get("pages", [])}
+    current |= {page for rel in live for page in cache.known.get(rel, {}).get("facts", {}).get("pages", [])}
+    for rel in set(cache.known) - live:
+        for page in cache.known[rel].get("facts", {}).get("pages", []):
+            if page not in current:
+                (project.output_dir / page).unlink(missing_ok=True)
 
 
 def _account(article: Done, report: BuildReport, raced: set[str]) -> None:
@@ -768,41 +924,13 @@ def _account(article: Done, report: BuildReport, raced: set[str]) -> None:
         (report.pages_written if changed else report.pages_unchanged).append(page)
     if article.held is not None:
         report.not_written.append(article.held)
+        report.unpublished.add(article.catalog)
     for page, changed in article.review.items():
         (report.review_written if changed else report.review_unchanged).append(page)
     report.issues.extend(issue for issue in article.issues if issue.severity == "error")
     report.warnings += sum(1 for issue in article.issues if issue.severity != "error")
     for key in COUNT_KEYS:
         report.units[key] += article.facts.get("target_units", {}).get(key, 0)
-
-
-def _article_entry(entry: dict[str, Any]) -> ArticleEntry:
-    pages = []
-    written = set(entry["page_sha"])
-    for lang, path in entry["paths"].items():
-        if path not in written:
-            continue
-        pages.append(
-            PageEntry(
-                lang=lang,
-                path=path,
-                title=entry["titles"][lang],
-                sha256=entry["page_sha"][path],
-                state=entry["states"][lang],
-                units=entry["counts"][lang]["units"],
-                words=entry["counts"][lang]["words"],
-                alternates={other: p for other, p in entry["paths"].items() if p in written},
-            )
-        )
-    return ArticleEntry(
-        slug=entry["slug"],
-        source=entry["source"],
-        source_lang=entry["source_lang"],
-        date=entry["date"],
-        author=entry["author"],
-        pages=tuple(pages),
-        held=tuple(entry["held"]),
-    )
 
 
 __all__ = ["BuildOptions", "BuildReport", "EngineError", "PipelineError", "build_project", "page_path"]

@@ -24,9 +24,7 @@ not churn. ``SOURCE_DATE_EPOCH`` fixes the dates Puente writes.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ from dataclasses import dataclass
 from babel.messages.plurals import get_plural
 
 from pipeline import __version__
+from pipeline.clock import now
 from pipeline.model import Document, Unit
 from pipeline.placeholders import count_words
 from pipeline.po import Catalog, Entry, format_catalog
@@ -54,13 +53,6 @@ def now_stamp() -> str:
     """The current time as PO headers write it (``SOURCE_DATE_EPOCH`` when set, for
     reproducible builds)."""
     return now().strftime("%Y-%m-%d %H:%M+0000")
-
-
-def now() -> dt.datetime:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    return dt.datetime.now(dt.UTC)
 
 
 @functools.cache

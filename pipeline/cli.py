@@ -85,6 +85,14 @@ def reported_errors() -> Iterator[None]:
         sys.exit(130)
 
 
+def _output_file(path: Path) -> Path:
+    """A file the user asked for: its folder must exist (a mistyped path is not made)."""
+    folder = path.parent
+    if not folder.is_dir():
+        fail(f"{path}: the folder {folder} does not exist")
+    return path
+
+
 def _project(root: Path | None, output: Path | None = None) -> Any:
     from pipeline.project import open_project
 
@@ -102,7 +110,38 @@ def _quiet(quiet: bool | None) -> bool:
     return bool(quiet) or _options().quiet
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Command(click.Group):
+    """The ``puente`` group: a usage error (a wrong option or value) is one line, and a
+    closed output pipe (``puente status | head -1``) one line too, never a traceback."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx is not None else "puente"
+            click.echo(f"{command}: {exc.format_message()} (see {command} --help)", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # here, before click's own handler turns a closed pipe into a silent exit 1
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            _quiet_stdout()
+            click.echo("puente: output closed before the end (broken pipe)", err=True)
+            sys.exit(2)
+
+
+@click.group(name="puente", cls=Command, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="puente")
 @root_option
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
@@ -216,7 +255,7 @@ def build(
         options = BuildOptions("build", engine, no_mt, jobs, reviewed_only, review)
         with progress_bar(quiet) as progress:
             report = build_project(project, options, progress=progress)
-    for issue in report.errors:
+    for issue in report.errors + report.notices:
         click.echo(format_issue(issue), err=True)
     for failure in report.failures:
         click.echo(str(failure), err=True)
@@ -238,12 +277,14 @@ def build(
             click.echo(f"not written: {path}")
         for path in report.retried:
             click.echo(f"saved during the build, merged again: {path}")
+        for path in report.postponed:
+            click.echo(f"saved again and again during the build, left for the next one: {path}")
         if review:
             click.echo(
                 f"review: {plural(len(report.review_written), 'page')} written, "
                 f"{len(report.review_unchanged)} unchanged: {project.output_dir / 'review' / 'index.html'}"
             )
-    if strict and report.errors:
+    if strict and report.published_errors:
         sys.exit(1)
 
 
@@ -556,7 +597,7 @@ def glossary_export(root: Path | None, output: Path | None) -> None:
     with reported_errors():
         text = write_csv(load_glossary(_project(root)).terms)
         if output is not None:
-            write_atomic(output, text)
+            write_atomic(_output_file(output), text)
     if output is None:
         click.echo(text, nl=False)
 
@@ -577,6 +618,7 @@ def memory_export(tmx_file: Path, root: Path | None) -> None:
 
     with reported_errors():
         project = _project(root)
+        _output_file(tmx_file)
         with TranslationMemory(project.memory_path, readonly=True) as tm:
             pairs = tm.pairs()
         write_atomic(tmx_file, write_tmx(pairs))
@@ -606,22 +648,8 @@ def memory_import(tmx_file: Path, root: Path | None) -> None:
 
 
 def entry() -> None:
-    """The console script (and ``python -m pipeline``): ``main``, with a closed output pipe
-    (``puente status | head -1``) reported in one line instead of a traceback."""
-    try:
-        main.main(prog_name="puente", standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Aborted!", err=True)
-        sys.exit(1)
-    except OSError as exc:
-        if exc.errno != errno.EPIPE:
-            raise
-        _quiet_stdout()
-        click.echo("puente: output closed before the end (broken pipe)", err=True)
-        sys.exit(2)
+    """The console script (and ``python -m pipeline``)."""
+    main.main(prog_name="puente")
 
 
 def _quiet_stdout() -> None:

@@ -16,7 +16,7 @@ Every setting has a default, so a project needs no configuration file at all::
     fuzzy_threshold = 75              # translation-memory suggestions, percent
     merge_threshold = 60              # catalog updates: a changed sentence keeps its
                                       # old translation (fuzzy) at this similarity or more
-    timeout = 600                     # seconds an engine may take for one run's batch
+    timeout = 3600                    # seconds the engine may take in one run, in all
 
     [build]
     output = "build"
@@ -24,6 +24,9 @@ Every setting has a default, so a project needs no configuration file at all::
 
     [checks]
     length = "off"                    # a finding code: "error", "warning", "info" or "off"
+
+    [site]                            # addresses, feeds, the machine-translation notice
+    base_url = "https://news.example.org/"   # see pipeline.site
 
 The file is validated against a schema (msgspec); every error names its line:
 ``puente.toml:4: fuzzy_threshold: must be a whole number from 50 to 100``.
@@ -41,6 +44,10 @@ import msgspec
 
 from pipeline.errors import ConfigError
 from pipeline.findings import CHECKS, SEVERITIES
+from pipeline.site import MESSAGES as SITE_MESSAGES
+from pipeline.site import SECTIONS as SITE_SECTIONS
+from pipeline.site import VALUE_MESSAGES as SITE_VALUE_MESSAGES
+from pipeline.site import SettingError, Site, SiteSchema, site_settings
 
 CONFIG_NAME = "puente.toml"
 SUPPORTED_LANGUAGES = ("en", "es")
@@ -58,7 +65,7 @@ class _Translate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     engine: Annotated[str, msgspec.Meta(min_length=1)] = "apertium"
     fuzzy_threshold: Annotated[int, msgspec.Meta(ge=50, le=100)] = 75
     merge_threshold: Annotated[int, msgspec.Meta(ge=50, le=100)] = 60
-    timeout: Annotated[float, msgspec.Meta(gt=0, le=86400)] = 600.0
+    timeout: Annotated[float, msgspec.Meta(gt=0, le=604800)] = 3600.0
 
 
 class _Build(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -73,12 +80,14 @@ class _Schema(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     translate: _Translate = msgspec.field(default_factory=_Translate)
     build: _Build = msgspec.field(default_factory=_Build)
     checks: dict[str, Severity] = msgspec.field(default_factory=dict)
+    site: SiteSchema = msgspec.field(default_factory=SiteSchema)
 
 
 _SECTIONS: dict[str | None, type[msgspec.Struct]] = {
     "segmentation": _Segmentation,
     "translate": _Translate,
     "build": _Build,
+    **SITE_SECTIONS,
 }
 _MESSAGES = {
     "languages": 'must be ["en", "es"]',
@@ -86,13 +95,15 @@ _MESSAGES = {
     "translate.engine": "must be an engine name",
     "translate.fuzzy_threshold": "must be a whole number from 50 to 100",
     "translate.merge_threshold": "must be a whole number from 50 to 100",
-    "translate.timeout": "must be a number of seconds, more than 0 and at most 86400",
+    "translate.timeout": "must be a number of seconds, more than 0 and at most 604800 (a week)",
     "build.output": "must be a folder inside the project",
     "build.changed_units": 'must be "fresh-draft", "previous" or "hold"',
+    **SITE_MESSAGES,
 }
 _VALUE_MESSAGES = {
     "checks": f"must be one of {', '.join(SEVERITIES)}",
     "locales": "must be a Babel locale name",
+    **SITE_VALUE_MESSAGES,
 }
 _TYPES = {"object": "a table", "str": "text", "int": "a whole number", "float": "a number",
           "bool": "true or false", "array": "a list"}  # fmt: skip
@@ -108,10 +119,11 @@ class Config:
     engine: str = "apertium"
     fuzzy_threshold: int = 75
     merge_threshold: int = 60
-    engine_timeout: float = 600.0
+    engine_timeout: float = 3600.0
     output: str = "build"
     changed_units: ChangedUnits = "fresh-draft"
     check_severities: dict[str, str] = field(default_factory=dict)
+    site: Site = field(default_factory=Site)
 
     def target_language(self, source_lang: str) -> str:
         """The language an article written in ``source_lang`` is translated into."""
@@ -154,15 +166,18 @@ def _schema_error(message: str, data: dict[str, Any], text: str) -> ConfigError:
     path = [part for part in where.rstrip("`").replace("[...]", ".*").split(".") if part]
     unknown = re.match(r"Object contains unknown field `(.*)`", what)
     if unknown is not None:
-        section = path[0] if path else None
+        section = ".".join(path) if ".".join(path) in _SECTIONS else path[0] if path else None
         fields = _SECTIONS.get(section, _Schema).__struct_fields__
         key = unknown.group(1)
         table = f" in [{section}]" if section else ""
         return _fail(text, [*path, key], f"unknown setting{table} (known: {', '.join(sorted(fields))})")
-    if path and path[-1] == "*":  # a value in a table of free keys ([checks], [locales])
-        section = path[0]
-        bad = next((key for key, value in data.get(section, {}).items() if not _ok(section, value)), section)
-        return _fail(text, [section, bad], _VALUE_MESSAGES[section])
+    if path and path[-1] == "*":  # a value in a table of free keys ([checks], [locales], [site.urls])
+        section = ".".join(path[:-1])
+        values: Any = data
+        for part in path[:-1]:
+            values = values.get(part, {}) if isinstance(values, dict) else {}
+        bad = next((key for key, value in values.items() if not _ok(section, value)), section)
+        return _fail(text, [*path[:-1], bad], _VALUE_MESSAGES[section])
     special = _MESSAGES.get(".".join(path))
     if special is not None:
         return _fail(text, path, special)
@@ -180,7 +195,12 @@ def _line_of(text: str, path: list[str]) -> int:
     positions, so the table header is found first, then the key after it."""
     start = 0
     if len(path) > 1:
-        header = re.compile(rf"^\s*\[\s*\"?{re.escape(path[0])}\"?\s*\]", re.MULTILINE).search(text)
+        header = None
+        for depth in range(len(path) - 1, 0, -1):  # [site.urls] before [site]
+            table = r"\s*\.\s*".join(rf"\"?{re.escape(part)}\"?" for part in path[:depth])
+            header = re.compile(rf"^\s*\[\s*{table}\s*\]", re.MULTILINE).search(text)
+            if header is not None:
+                break
         if header is not None:
             start = header.end()
         else:  # a dotted key (translate.engine = ...) or an inline table
@@ -213,6 +233,10 @@ def _settings(schema: _Schema, text: str) -> Config:
     for code in schema.checks:
         if code not in CHECKS:
             raise _fail(text, ["checks", code], f"unknown check (known: {', '.join(sorted(CHECKS))})")
+    try:
+        site = site_settings(schema.site, SUPPORTED_LANGUAGES)
+    except SettingError as exc:
+        raise _fail(text, exc.path, exc.message) from None
     return Config(
         languages=tuple(schema.languages),
         locales=locales,
@@ -224,6 +248,7 @@ def _settings(schema: _Schema, text: str) -> Config:
         output=output,
         changed_units=schema.build.changed_units,
         check_severities=dict(schema.checks),
+        site=site,
     )
 
 

@@ -6,6 +6,8 @@ one-line message on stderr and exit code 2.
 
 from __future__ import annotations
 
+import re
+
 
 class PipelineError(Exception):
     """A fatal problem with the project's input. ``str()`` is the whole message."""
@@ -13,7 +15,8 @@ class PipelineError(Exception):
     def __init__(self, path: str, line: int | None, message: str) -> None:
         self.path = path
         self.line = line
-        self.message = message
+        # one line, always: a library's message may span several ("... in <string>, line 3")
+        self.message = message = re.sub(r"\s*\n\s*", " ", message).strip()
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {message}")
 

@@ -109,6 +109,7 @@ class Staged:
     tmp: str | None  # None: the target holds these bytes already, nothing to do
     mode: int | None  # the mode of the file being replaced; None for a new file
     created: tuple[Path, ...] = ()  # folders made for it, deepest first (removed by discard)
+    inode: int = 0  # of the temporary file, which becomes the target's once committed
 
     @property
     def changed(self) -> bool:
@@ -127,26 +128,40 @@ def _temporary_name(path: Path) -> str:
     return str(path.parent / f".{path.name}.{pid}-{token}-{next(_SERIAL)}.tmp")
 
 
-def stage(files: Iterable[tuple[Path, bytes | str]]) -> list[Staged]:
+def stage(files: Iterable[tuple[Path, bytes | str]], *, compare: bool = True) -> list[Staged]:
     """Write the content of each changed file to a temporary file in its folder (creating
-    folders as needed); the targets are untouched. On failure nothing stays staged."""
+    folders as needed); the targets are untouched. On failure nothing stays staged.
+    ``compare=False``: the caller knows the content differs (the target is not read)."""
     staged: list[Staged] = []
     try:
         for path, data in files:
-            staged.append(_stage_one(path, data.encode("utf-8") if isinstance(data, str) else data))
+            payload = data.encode("utf-8") if isinstance(data, str) else data
+            staged.append(_stage_one(path, payload, compare))
     except BaseException:
         discard(staged)
         raise
     return staged
 
 
-def _stage_one(path: Path, payload: bytes) -> Staged:
+def _stage_one(path: Path, payload: bytes, compare: bool = True) -> Staged:
+    try:
+        return _stage_file(path, payload, compare)
+    except OSError as exc:  # named after the file being written, not its temporary name
+        if exc.errno is None or exc.filename == str(path):
+            raise
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+
+
+def _stage_file(path: Path, payload: bytes, compare: bool) -> Staged:
     mode: int | None = None
     try:
-        with open(path, "rb") as old:
-            mode = os.fstat(old.fileno()).st_mode & 0o777
-            if old.read() == payload:
-                return Staged(path, None, None)
+        if compare:
+            with open(path, "rb") as old:
+                mode = os.fstat(old.fileno()).st_mode & 0o777
+                if old.read() == payload:
+                    return Staged(path, None, None)
+        else:
+            mode = os.stat(path).st_mode & 0o777
     except FileNotFoundError:
         pass
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
@@ -168,11 +183,12 @@ def _stage_one(path: Path, payload: bytes) -> Staged:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
+            inode = os.fstat(handle.fileno()).st_ino
     except BaseException:
         os.unlink(tmp)
         _remove_empty(created)
         raise
-    return Staged(path, tmp, mode, created)
+    return Staged(path, tmp, mode, created, inode)
 
 
 def _make_folder(folder: Path) -> tuple[Path, ...]:
@@ -235,6 +251,9 @@ def commit_guarded(
             if unchanged is not None and item.mode is not None:
                 if not _swap_in(tmp, item.path, unchanged):
                     kept.append(item.path)
+            elif unchanged is not None:
+                if not _create(tmp, item.path):
+                    kept.append(item.path)
             else:
                 os.replace(tmp, item.path)
             done += 1
@@ -259,6 +278,26 @@ def _swap_in(tmp: str, target: Path, unchanged: Unchanged) -> bool:
         os.unlink(tmp)
         return False
     os.replace(tmp, target)
+    return True
+
+
+def _create(tmp: str, target: Path) -> bool:
+    """Put ``tmp`` at ``target`` only if nothing is there (a file someone made meanwhile is
+    theirs); return whether it was put there."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        os.unlink(tmp)
+        return False
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        if target.exists():  # a file system without hard links: check, then rename
+            os.unlink(tmp)
+            return False
+        os.replace(tmp, target)
+        return True
+    os.unlink(tmp)
     return True
 
 

@@ -1,99 +1,129 @@
-"""``build/manifest.json``: what a CMS needs to import the pages.
+"""``build/manifest.json``: what a CMS needs to import the pages (schema version 2).
 
-The names are a contract with CMS importers; the JSON Schema shipped beside
-this module (``manifest.schema.json``) pins them and is validated in the tests.
-Every page path is relative to the manifest. ``generated`` changes only when
-something else in the manifest changed, so a no-op rebuild leaves it as it was.
+The names are a contract with CMS importers; the JSON Schema shipped beside this module
+(``manifest.schema.json``) pins them and is validated in the tests, formats included.
+Version 2 only adds keys: every key of version 1 keeps its meaning.
+
+Per article: the translation-group ``id`` (the same for both languages, stable across
+rebuilds and renames of the source file), ``slug``, ``source``, ``source_lang``,
+``date``, ``updated``, ``author``, the source's ``tags`` and ``categories``, the pages by
+language and the languages ``held`` back. Per page: ``path`` (the full page), ``body``
+(the body fragment for a CMS's content field), ``url``, ``title``, ``excerpt``,
+translated ``tags`` and ``categories``, the featured ``image`` and every local image
+(``images``), the translation ``state`` and counts, and the ``alternates``.
+
+Every path is relative to the manifest; ``url`` is absolute when the site has a
+``base_url``. ``generated`` changes only when something else in the manifest changed,
+so a no-op rebuild leaves it as it was; it honours ``SOURCE_DATE_EPOCH``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pipeline.clock import now as clock_now
+from pipeline.site import instant
+
 SCHEMA_NAME = "manifest.schema.json"
+SCHEMA_VERSION = 2
 COUNT_KEYS = ("reviewed", "machine", "untranslated")
 
 
-@dataclass(frozen=True)
-class PageEntry:
-    """One page of an article in one language."""
-
-    lang: str
-    path: str
-    title: str
-    sha256: str
-    state: str
-    units: dict[str, int]
-    words: dict[str, int]
-    alternates: dict[str, str]
-
-
-@dataclass(frozen=True)
-class ArticleEntry:
-    """One article and its pages."""
-
-    slug: str
-    source: str
-    source_lang: str
-    date: str | None
-    author: str | None
-    pages: tuple[PageEntry, ...]
-    held: tuple[str, ...] = ()
-
-
-def schema() -> dict[str, Any]:
-    """The manifest's JSON Schema."""
+def schema(languages: Sequence[str] | None = None) -> dict[str, Any]:
+    """The manifest's JSON Schema (``languages``: restrict the page languages to these)."""
     loaded: dict[str, Any] = json.loads(resources.files("pipeline").joinpath(SCHEMA_NAME).read_text("utf-8"))
+    if languages is not None:
+        loaded["$defs"]["language"] = {"enum": list(languages)}
     return loaded
 
 
-def _article_json(article: ArticleEntry) -> dict[str, Any]:
+def _date(value: str | None) -> str | None:
+    return instant(value) if value else None
+
+
+IMAGE_KEYS = ("path", "src", "url", "alt", "sha256", "media_type", "source")
+
+
+def _image(image: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An image in a fixed key order (the cache keeps its keys sorted)."""
+    return None if image is None else {key: image.get(key) for key in IMAGE_KEYS}
+
+
+def article_json(facts: dict[str, Any]) -> dict[str, Any]:
+    """One article of the manifest, from its facts in the build cache."""
+    site = facts.get("site", {})
+    written = set(facts["page_sha"])
     languages: dict[str, Any] = {}
-    for page in sorted(article.pages, key=lambda p: p.lang):
-        languages[page.lang] = {
-            "path": page.path,
-            "title": page.title,
-            "sha256": page.sha256,
-            "state": page.state,
-            "units": {key: page.units.get(key, 0) for key in COUNT_KEYS},
-            "words": {key: page.words.get(key, 0) for key in COUNT_KEYS},
-            "alternates": dict(sorted(page.alternates.items())),
+    for lang in sorted(facts["paths"]):
+        path = facts["paths"][lang]
+        if path not in written:
+            continue
+        extra = site.get("languages", {}).get(lang, {})
+        languages[lang] = {
+            "path": path,
+            "body": extra.get("body"),
+            "url": extra.get("url", path),
+            "title": facts["titles"][lang],
+            "excerpt": extra.get("excerpt", ""),
+            "sha256": facts["page_sha"][path],
+            "state": facts["states"][lang],
+            "units": {key: facts["counts"][lang]["units"].get(key, 0) for key in COUNT_KEYS},
+            "words": {key: facts["counts"][lang]["words"].get(key, 0) for key in COUNT_KEYS},
+            "alternates": {other: p for other, p in sorted(facts["paths"].items()) if p in written},
+            "tags": extra.get("tags", []),
+            "categories": extra.get("categories", []),
+            "image": _image(extra.get("image")),
+            "images": [_image(image) for image in extra.get("images", [])],
         }
     return {
-        "slug": article.slug,
-        "source": article.source,
-        "source_lang": article.source_lang,
-        "date": article.date,
-        "author": article.author,
+        "id": site.get("id", facts["slug"]),
+        "slug": facts["slug"],
+        "source": facts["source"],
+        "source_lang": facts["source_lang"],
+        "date": _date(facts["date"]),
+        "updated": _date(site.get("updated")),
+        "author": facts["author"],
+        "categories": site.get("categories", []),
+        "tags": site.get("tags", []),
         "languages": languages,
-        "held": list(article.held),
+        "held": list(facts["held"]),
     }
 
 
 def build_manifest(
-    articles: list[ArticleEntry], *, generator_version: str, previous: Path | None = None
-) -> bytes:
-    """The manifest as UTF-8 JSON; ``previous`` (the existing file) keeps ``generated``
-    stable when nothing else changed."""
+    facts: Sequence[dict[str, Any]],
+    *,
+    generator_version: str,
+    previous: Path | None = None,
+    now: dt.datetime | None = None,
+    languages: Sequence[str] = ("en", "es"),
+    base_url: str | None = None,
+) -> tuple[bytes, str]:
+    """The manifest of the articles whose facts are ``facts`` (UTF-8 JSON), and its
+    ``generated`` time; ``previous`` (the existing file) keeps ``generated`` stable when
+    nothing else changed; ``now`` is the time to write otherwise."""
     body: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
         "generator": {"name": "Puente", "version": generator_version},
-        "articles": [_article_json(article) for article in articles],
+        "site": {"base_url": base_url, "languages": list(languages)},
+        "articles": [article_json(entry) for entry in facts],
     }
-    generated = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    moment = now or clock_now()  # SOURCE_DATE_EPOCH when set
+    generated = moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     if previous is not None and previous.is_file():
         try:
             old = json.loads(previous.read_text("utf-8"))
-        except (ValueError, UnicodeDecodeError):
+        except (OSError, ValueError, UnicodeDecodeError):
             old = None
-        if isinstance(old, dict) and "generated" in old:
+        if isinstance(old, dict) and isinstance(old.get("generated"), str):
             stale = dict(old)
             old_generated = stale.pop("generated")
             if stale == body:
                 generated = old_generated
     document = {"generated": generated, **body}
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), generated

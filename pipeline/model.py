@@ -28,8 +28,19 @@ BlockKind = Literal[
     "blockquote",
     "caption",
     "alt",
+    "featured_image",
+    "tag",
+    "category",
 ]
-"""What a block is, as a translator would say it (also used in PO comments)."""
+"""What a block is, as a translator would say it (also used in PO comments).
+
+``featured_image`` (the description of the article's featured image), ``tag`` and
+``category`` come from the metadata, as ``title`` and ``description`` do."""
+
+METADATA_KINDS: frozenset[BlockKind] = frozenset(
+    {"title", "description", "featured_image", "tag", "category"}
+)
+"""The kinds of the synthetic blocks :meth:`Document.blocks` makes from the metadata."""
 
 PlaceholderKind = Literal["paired", "standalone", "protected"]
 """``paired`` wraps translatable text (``{1}…{/1}``: a link, emphasis);
@@ -120,7 +131,11 @@ Node = Element | Block | Verbatim
 
 @dataclass(frozen=True)
 class Meta:
-    """Article metadata. ``date`` is ISO 8601 (``2026-01-16`` or with a time)."""
+    """Article metadata. ``date`` and ``updated`` (the last change of the article) are
+    ISO 8601 (``2026-01-16`` or with a time). ``image`` is the featured image as the
+    source gives it (a path relative to the source file, or a URL) and ``image_alt`` its
+    description; ``id`` an explicit translation-group id. ``extra`` holds the source
+    lines of keys, as ``("<key>_line", "12")`` pairs."""
 
     slug: str
     lang: str
@@ -132,6 +147,19 @@ class Meta:
     description_line: int = 1
     toc: bool = False
     extra: tuple[tuple[str, str], ...] = ()
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    image: str | None = None
+    image_alt: str | None = None
+    updated: str | None = None
+    id: str | None = None
+
+    def line(self, key: str) -> int:
+        """The source line that sets ``key`` (1 when unknown)."""
+        for name, value in self.extra:
+            if name == f"{key}_line":
+                return int(value)
+        return 1
 
 
 @dataclass(frozen=True)
@@ -145,10 +173,11 @@ class Document:
     sha256: str = ""
 
     def blocks(self) -> Iterator[Block]:
-        """Every translatable block in reading order, title and description first.
+        """Every translatable block in reading order, the metadata first.
 
-        The title and description are synthetic blocks (kind ``title`` and
-        ``description``) located at their metadata line.
+        The title, description, featured image description, tags and categories are
+        synthetic blocks (kinds ``title``, ``description``, ``featured_image``, ``tag``,
+        ``category``) located at their metadata line.
         """
         yield Block(
             tag="title",
@@ -163,7 +192,23 @@ class Document:
                 text=self.meta.description,
                 location=Location(self.source, self.meta.description_line),
             )
+        yield from self.metadata_blocks()
         yield from iter_blocks(self.body)
+
+    def metadata_blocks(self) -> Iterator[Block]:
+        """The featured image description, the tags and the categories, as blocks."""
+        meta = self.meta
+        if meta.image is not None and meta.image_alt:
+            where = Location(self.source, meta.line("image"))
+            yield Block(tag="meta", kind="featured_image", text=meta.image_alt, location=where)
+        lists: tuple[tuple[BlockKind, tuple[str, ...], str], ...] = (
+            ("tag", meta.tags, "tags"),
+            ("category", meta.categories, "categories"),
+        )
+        for kind, values, key in lists:
+            where = Location(self.source, meta.line(key))
+            for value in values:
+                yield Block(tag="meta", kind=kind, text=value, location=where)
 
 
 def iter_blocks(nodes: tuple[Node, ...]) -> Iterator[Block]:

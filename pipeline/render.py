@@ -13,9 +13,17 @@ alternates) and the article. The built-in template is
 ``templates/page.html`` under its root. A run parses and checks the template once
 (:func:`load_template`) and renders every page from a copy of it.
 
-Heading ids come from the *source* headings (:func:`heading_ids`), and the
-caller passes the same ids when rendering the translation, so anchors and the
-generated table of contents link the same targets in both languages.
+Heading ids are slugs of each page's own headings (:func:`heading_ids`): the
+Spanish page's anchors are Spanish words. The caller maps the source's ids to the
+translation's (``anchors``), so an in-page link of the source (``href="#key-facts"``)
+reaches the same heading in the translation, and the table of contents follows.
+
+One rendering gives the page and the *body fragment* (:class:`Rendered`): the article
+without its title ``<h1>``, byline or table of contents, what a CMS stores in its content
+field. The page adds, around the article, what a reader needs: the language switch (in
+the template's ``data-puente="languages"`` element), a notice on a machine-translated
+page (just before the ``<article>``), the featured image, a canonical link and absolute
+alternates when the site has an address.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -36,6 +45,7 @@ from pipeline.errors import BuildError
 from pipeline.files import read_limited
 from pipeline.model import Block, Document, Element, Node, Placeholder, Verbatim, iter_blocks
 from pipeline.placeholders import Tag, split
+from pipeline.site import ORIGINAL_LINK, OWN_NAMES, SWITCH_LABEL
 
 TOC_TITLES = {"en": "Contents", "es": "Contenido"}
 """The only words Puente itself adds to a page: the heading of a generated table of contents."""
@@ -132,6 +142,50 @@ def format_page_date(value: str, locale: str) -> str:
     return str(format_date(day, format="long", locale=locale))
 
 
+@dataclass(frozen=True)
+class Notice:
+    """The visible notice of a machine-translated page: its text, and the original's
+    language and address (linked from it)."""
+
+    text: str
+    original_lang: str
+    original_href: str
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """What a page links to beyond its article (every href as the page should carry it).
+
+    ``canonical`` and ``x_default`` only when the site has an absolute address;
+    ``switch`` maps the other languages to their pages (the language switch);
+    ``images`` maps an image ``src`` of the source to the one the page uses;
+    ``anchors`` maps the source's heading ids to this page's (for ``href="#..."``)."""
+
+    canonical: str | None = None
+    x_default: str | None = None
+    switch: Mapping[str, str] = field(default_factory=dict)
+    notice: Notice | None = None
+    featured: tuple[str, str] | None = None
+    images: Mapping[str, str] = field(default_factory=dict)
+    anchors: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One page and its body fragment (UTF-8 bytes); ``images`` are the ``(src, alt)`` of
+    every image of the fragment, in order; ``excerpt`` is the description, or the first
+    paragraph's text."""
+
+    page: bytes
+    body: bytes
+    images: tuple[tuple[str, str], ...]
+    excerpt: str
+
+
+EXCERPT_LIMIT = 300
+"""The longest excerpt made from a first paragraph, in characters (cut at a word)."""
+
+
 def render_page(
     document: Document,
     *,
@@ -142,24 +196,64 @@ def render_page(
     ids: Sequence[str] | None = None,
     generator: str = "Puente",
 ) -> bytes:
-    """The complete HTML5 page of ``document`` (UTF-8 bytes).
+    """The complete HTML5 page of ``document`` (UTF-8 bytes): :func:`render_article`
+    with a language switch to the other ``alternates`` and nothing else around it."""
+    switch = {lang: href for lang, href in alternates.items() if lang != document.meta.lang}
+    return render_article(
+        document,
+        alternates=alternates,
+        locale=locale,
+        state=state,
+        template=template,
+        ids=ids,
+        generator=generator,
+        links=PageLinks(switch=switch),
+    ).page
 
-    ``alternates`` maps each language to the relative href of its page
-    (including this page's own language); ``state`` is the translation state
-    of a target page (reviewed, machine, mixed); ``ids`` are the heading ids
-    (default: :func:`heading_ids` of ``document``).
+
+def render_article(
+    document: Document,
+    *,
+    alternates: Mapping[str, str],
+    locale: str,
+    state: str | None = None,
+    template: PageTemplate | None = None,
+    ids: Sequence[str] | None = None,
+    generator: str = "Puente",
+    links: PageLinks | None = None,
+) -> Rendered:
+    """The page of ``document`` and its body fragment.
+
+    ``alternates`` maps each language to the href of its page (including this page's
+    own language); ``state`` is the translation state of a target page (reviewed,
+    machine, mixed); ``ids`` are the heading ids (default: :func:`heading_ids` of
+    ``document``); ``links`` what the page links to besides (see :class:`PageLinks`).
     """
+    links = links or PageLinks()
     root = (template or _default()).copy()
     meta = document.meta
     root.set("lang", meta.lang)
     head = root.find("head")
     article = root.find(".//article")
     assert head is not None and article is not None  # checked by PageTemplate
-    _fill_head(head, document, alternates, state, generator)
+    _fill_head(head, document, alternates, state, generator, links)
     heading_list = list(ids) if ids is not None else heading_ids(document)
-    _fill_article(article, document, locale, heading_list)
+    article.text = "\n"
+    for child in list(article):
+        article.remove(child)
+    _render_nodes(article, document.body, iter(heading_list))
+    _rewrite_links(article, links)
+    body, images, first_paragraph = _fragment(article)
+    _dress_article(article, document, locale, links)
+    _fill_switch(root, meta.lang, links.switch)
+    if links.notice is not None:
+        _add_notice(article, meta.lang, links.notice)
+    for container in (root.find("body"), article.getparent()):
+        for child in container if container is not None else ():
+            child.tail = child.tail or "\n"  # one element a line, as the template had them
     page: bytes = etree.tostring(root, encoding="utf-8", method="html", doctype="<!DOCTYPE html>")
-    return page + b"\n"
+    excerpt = meta.description or _shorten(first_paragraph, EXCERPT_LIMIT)
+    return Rendered(page + b"\n", body, images, excerpt)
 
 
 _DEFAULT: list[PageTemplate] = []
@@ -190,6 +284,7 @@ def _fill_head(
     alternates: Mapping[str, str],
     state: str | None,
     generator: str,
+    links: PageLinks,
 ) -> None:
     meta = document.meta
     if head.find("meta[@charset]") is None:
@@ -202,31 +297,130 @@ def _fill_head(
         _sub(head, "meta", name="author", content=meta.author)
     if meta.date:
         _sub(head, "meta", name="date", content=meta.date)
+    if meta.tags:
+        _sub(head, "meta", name="keywords", content=", ".join(meta.tags))
     if state is not None:
         _sub(head, "meta", name="translation-state", content=state)
     _sub(head, "meta", name="generator", content=generator)
+    if links.canonical is not None:
+        _sub(head, "link", rel="canonical", href=links.canonical)
     for lang in sorted(alternates):
         _sub(head, "link", rel="alternate", hreflang=lang, href=alternates[lang])
+    if links.x_default is not None:
+        _sub(head, "link", rel="alternate", hreflang="x-default", href=links.x_default)
     for child in head:
         child.tail = "\n"
     head.text = "\n"
 
 
-def _fill_article(article: etree._Element, document: Document, locale: str, ids: Sequence[str]) -> None:
-    id_iter = iter(ids)
-    article.text = "\n"
-    for child in list(article):
-        article.remove(child)
-    _render_nodes(article, document.body, id_iter)
+def _rewrite_links(article: etree._Element, links: PageLinks) -> None:
+    """Images to their published address, in-page links to this page's heading ids."""
+    if links.images:
+        for image in article.iter("img"):
+            src = image.get("src")
+            if src is not None and src in links.images:
+                image.set("src", links.images[src])
+    if links.anchors:
+        for anchor in article.iter("a"):
+            href = anchor.get("href") or ""
+            if href.startswith("#") and href[1:] in links.anchors:
+                anchor.set("href", "#" + links.anchors[href[1:]])
+
+
+def _fragment(article: etree._Element) -> tuple[bytes, tuple[tuple[str, str], ...], str]:
+    """The body fragment of a rendered article (without its title ``<h1>``), the
+    ``(src, alt)`` of its images and the text of its first paragraph."""
+    title = article.find("h1")
+    children = [child for child in article if child is not title]
+    parts = [str(etree.tostring(child, encoding="unicode", method="html")) for child in children]
+    text = "".join(parts).strip("\n")
+    body = (text + "\n").encode("utf-8") if text else b""
+    images = tuple(
+        (image.get("src") or "", image.get("alt") or "")
+        for child in children
+        for image in child.iter("img")
+        if image.get("src")
+    )
+    paragraph = next((p for child in children for p in child.iter("p")), None)
+    first = " ".join("".join(str(t) for t in paragraph.itertext()).split()) if paragraph is not None else ""
+    return body, images, first
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut at the last word that fits in ``limit`` characters, with an ellipsis.
+
+    >>> _shorten("Customs agents inspected the containers", 30)
+    'Customs agents inspected the…'
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:—–-") + "…"
+
+
+def _dress_article(article: etree._Element, document: Document, locale: str, links: PageLinks) -> None:
+    """Byline, featured image and table of contents, after the title ``<h1>``."""
+    first_h1 = article.find("h1")
+    position = list(article).index(first_h1) + 1 if first_h1 is not None else 0
     byline = _byline(document, locale)
     if byline is not None:
-        first_h1 = article.find("h1")
-        position = list(article).index(first_h1) + 1 if first_h1 is not None else 0
         article.insert(position, byline)
-        if document.meta.toc:
-            article.insert(position + 1, _toc(article, document.meta.lang))
-    elif document.meta.toc:
-        article.insert(0, _toc(article, document.meta.lang))
+        position += 1
+    if links.featured is not None:
+        figure = etree.Element("figure", {"class": "featured-image"})
+        figure.tail = "\n"
+        src, alt = links.featured
+        etree.SubElement(figure, "img", {"src": src, "alt": alt})
+        article.insert(position, figure)
+        position += 1
+    if document.meta.toc:
+        article.insert(position, _toc(article, document.meta.lang))
+
+
+def _fill_switch(root: etree._Element, lang: str, switch: Mapping[str, str]) -> None:
+    """The template's language switch (``data-puente="languages"``): a link to each other
+    language's page, or no switch at all when there is none."""
+    for slot in root.iterfind('.//*[@data-puente="languages"]'):
+        del slot.attrib["data-puente"]
+        if not switch:
+            _remove(slot)
+            continue
+        slot.set("aria-label", SWITCH_LABEL.get(lang, SWITCH_LABEL["en"]))
+        for other in sorted(switch):
+            link = _sub(
+                slot, "a", OWN_NAMES.get(other, other), href=switch[other], hreflang=other, lang=other
+            )
+            link.set("rel", "alternate")
+
+
+def _remove(element: etree._Element) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    previous = element.getprevious()
+    if element.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+    if len(parent) == 0 and not (parent.text or "").strip() and parent.tag in ("header", "nav"):
+        _remove(parent)  # the template's header held only the switch
+
+
+def _add_notice(article: etree._Element, lang: str, notice: Notice) -> None:
+    """The notice of a machine-translated page, just before its ``<article>``."""
+    aside = etree.Element("aside", {"class": "translation-notice", "role": "note"})
+    aside.text = "\n"
+    aside.tail = "\n"
+    paragraph = _sub(aside, "p", notice.text + " ")
+    paragraph.tail = "\n"
+    link_text = ORIGINAL_LINK.get(lang, ORIGINAL_LINK["en"])
+    link = _sub(paragraph, "a", link_text, href=notice.original_href, hreflang=notice.original_lang)
+    link.tail = "."
+    article.addprevious(aside)
 
 
 def _byline(document: Document, locale: str) -> etree._Element | None:

@@ -43,6 +43,9 @@ KIND_WORDS: dict[BlockKind, str] = {
     "blockquote": "quotation",
     "caption": "caption",
     "alt": "image description",
+    "featured_image": "featured image description",
+    "tag": "tag",
+    "category": "category",
 }
 TAG_WORDS = {
     "strong": "bold",
@@ -213,8 +216,10 @@ def _next_word(text: str, position: int) -> str:
 
 
 def segment_block(block: Block, lang: str, mode: str = "sentence") -> Segment:
-    """The segmentation of one block's text (image alt text is never split)."""
-    return segment_text(block.text, lang, "block" if block.kind in ("alt", "title") else mode)
+    """The segmentation of one block's text (image descriptions, titles, tags and
+    categories are never split)."""
+    whole = block.kind in ("alt", "title", "featured_image", "tag", "category")
+    return segment_text(block.text, lang, "block" if whole else mode)
 
 
 def document_units(document: Document, mode: str = "sentence") -> list[Unit]:

@@ -3,12 +3,15 @@
 Two formats, one :class:`~pipeline.model.Document`:
 
 * Markdown with YAML front matter (``title``, ``slug``, ``lang``, ``date``,
-  ``author``, ``description``, ``toc``), parsed with markdown-it-py
+  ``updated``, ``author``, ``description``, ``toc``, ``tags``, ``categories``,
+  ``image``, ``id``), parsed with markdown-it-py
   (CommonMark plus tables). The Markdown is rendered to HTML with every block
   token tagged with its source line, then read by the same code as an HTML
   source, so both formats give the same model by construction.
 * HTML, parsed with lxml: metadata from ``<html lang>``, ``<title>`` and
-  ``<meta name="slug|date|author|description">``; the body from ``<article>``
+  ``<meta name="slug|date|updated|author|description|tags|categories|image|image:alt|id">``
+  (or their Open Graph forms, ``<meta property="article:tag|article:section|
+  article:modified_time|og:image|og:image:alt">``); the body from ``<article>``
   if there is one, else ``<body>``; the slug from the file name unless given.
 
 Inline elements become numbered placeholders (see :mod:`pipeline.placeholders`);
@@ -37,6 +40,7 @@ from pipeline.config import SUPPORTED_LANGUAGES
 from pipeline.errors import SourceError
 from pipeline.files import decode_utf8, relative_to
 from pipeline.model import (
+    METADATA_KINDS,
     Attrs,
     Block,
     BlockKind,
@@ -55,6 +59,9 @@ from pipeline.project import SOURCE_SUFFIXES
 from pipeline.xml import sourceline
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*\Z")
+TERM_LIMIT = 100
+"""The longest tag or category, in characters (a longer one is a sentence, not a term)."""
 LINE_ATTR = "data-puente-line"
 
 LEAF_KINDS: dict[str, BlockKind] = {
@@ -135,7 +142,11 @@ def load_document(path: Path, root: Path, data: bytes | None = None) -> Document
     document = Document(
         source=relative, format=fmt, meta=meta, body=body, sha256=hashlib.sha256(raw).hexdigest()
     )
-    if not any(block.text.strip() for block in document.blocks() if block.kind != "title"):
+    if not any(
+        block.text.strip()
+        for block in document.blocks()
+        if block.kind not in METADATA_KINDS - {"description"}
+    ):
         raise SourceError(relative, 1, "empty article: no text to publish or translate")
     return document
 
@@ -187,13 +198,35 @@ def _split_front_matter(text: str, relative: str) -> tuple[dict[str, Any], str, 
         line = mark.line + 2 if mark is not None else 2
         what = ", ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
         raise SourceError(relative, line, f"malformed front matter: {what}") from None
+    except yaml.reader.ReaderError as exc:
+        line = yaml_text[: exc.position].count("\n") + 2
+        raise SourceError(relative, line, f"malformed front matter: {exc.reason}") from None
     except yaml.YAMLError as exc:
         raise SourceError(relative, 2, f"malformed front matter: {exc}") from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # a value YAML's types refuse, such as an impossible date ("2026-02-30")
+        line = _bad_value_line(yaml_text, exc) + 1
+        raise SourceError(relative, line, f"malformed front matter: {exc}") from None
     if front is None:
         front = {}
     if not isinstance(front, dict):
         raise SourceError(relative, 2, "malformed front matter: expected 'key: value' lines")
     return front, "\n".join(lines[index + 1 :]), index + 1
+
+
+def _bad_value_line(yaml_text: str, exc: Exception) -> int:
+    """The line of the front matter a value error is about, as near as can be told: the
+    first date-like value that does not parse, else the first line."""
+    for number, line in enumerate(yaml_text.split("\n"), start=1):
+        match = re.search(r":\s*(\d{4}-\d{1,2}-\d{1,2}[^#]*)", line)
+        if match is None:
+            continue
+        value = match.group(1).strip()
+        try:
+            dt.datetime.fromisoformat(value.replace(" ", "T", 1).replace("Z", "+00:00"))
+        except ValueError:
+            return number
+    return 1
 
 
 def _key_line(text: str, key: str) -> int:
@@ -214,12 +247,32 @@ def _markdown_meta(front: dict[str, Any], text: str, relative: str, stem: str) -
             raise SourceError(relative, _key_line(text, key), f"front matter {key!r} must be text")
         return str(value)
 
+    def terms(key: str) -> list[str]:
+        value = front.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return value.split(",")
+        if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
+            return [str(item) for item in value]
+        raise SourceError(relative, _key_line(text, key), f"front matter {key!r} must be a list of words")
+
     title = scalar("title")
     if not title:
         raise SourceError(relative, 1, "front matter has no 'title'")
     lang = scalar("lang")
     if lang is None:
         raise SourceError(relative, 1, "front matter has no 'lang' (en or es)")
+    image, image_alt = front.get("image"), scalar("image_alt")
+    if isinstance(image, dict):
+        unknown = sorted(str(key) for key in image if key not in ("src", "alt"))
+        if unknown or not isinstance(image.get("src"), str) or not isinstance(image.get("alt", ""), str):
+            raise SourceError(
+                relative, _key_line(text, "image"), "front matter 'image' must be a path, or 'src' and 'alt'"
+            )
+        image, image_alt = image["src"], image.get("alt") or image_alt
+    elif image is not None:
+        image = scalar("image")
     return _meta(
         relative,
         stem,
@@ -235,7 +288,52 @@ def _markdown_meta(front: dict[str, Any], text: str, relative: str, stem: str) -
         description=scalar("description"),
         description_line=_key_line(text, "description"),
         toc=bool(front.get("toc", False)),
+        more=_More(
+            tags=(terms("tags"), _key_line(text, "tags")),
+            categories=(terms("categories"), _key_line(text, "categories")),
+            image=(image, _key_line(text, "image")),
+            image_alt=image_alt,
+            updated=(scalar("updated"), _key_line(text, "updated")),
+            id=(scalar("id"), _key_line(text, "id")),
+        ),
     )
+
+
+class _More(NamedTuple):
+    """The metadata a CMS needs beyond the page's own, each with the line that sets it."""
+
+    tags: tuple[list[str], int] = ([], 1)
+    categories: tuple[list[str], int] = ([], 1)
+    image: tuple[str | None, int] = (None, 1)
+    image_alt: str | None = None
+    updated: tuple[str | None, int] = (None, 1)
+    id: tuple[str | None, int] = (None, 1)
+
+
+def _check_date(relative: str, key: str, value: str | None, line: int) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise SourceError(relative, line, f"invalid {key} {value!r}: use ISO 8601, e.g. 2026-01-16") from None
+    return value
+
+
+def _terms(relative: str, key: str, values: list[str], line: int) -> tuple[str, ...]:
+    """Tags or categories: collapsed, without empty ones and repeats."""
+    kept: dict[str, None] = {}
+    for raw in values:
+        term = _collapse(raw)
+        if not term:
+            continue
+        if len(term) > TERM_LIMIT:
+            raise SourceError(relative, line, f"{key}: {term[:40]!r}… is longer than {TERM_LIMIT} characters")
+        if PLACEHOLDER_RE.search(term):
+            raise SourceError(relative, line, f"{key}: {term!r} looks like a placeholder: remove the braces")
+        kept[term] = None
+    return tuple(kept)
 
 
 def _meta(
@@ -254,6 +352,7 @@ def _meta(
     description: str | None,
     description_line: int,
     toc: bool,
+    more: _More | None = None,
 ) -> Meta:
     lang = lang.strip()
     if lang not in SUPPORTED_LANGUAGES:
@@ -266,14 +365,25 @@ def _meta(
             f"unsafe slug {slug!r}: use lowercase letters, digits and hyphens only "
             "(it names the output file)",
         )
-    if date is not None:
-        date = date.strip()
-        try:
-            dt.datetime.fromisoformat(date.replace("Z", "+00:00"))
-        except ValueError:
+    date = _check_date(relative, "date", date, date_line)
+    more = more or _More()
+    identifier, id_line = more.id
+    if identifier is not None:
+        identifier = identifier.strip()
+        if not ID_RE.match(identifier) or len(identifier) > 200:
             raise SourceError(
-                relative, date_line, f"invalid date {date!r}: use ISO 8601, e.g. 2026-01-16"
-            ) from None
+                relative, id_line, f"unsafe id {identifier!r}: use letters, digits and . _ : - only"
+            )
+    image, image_line = more.image
+    image = image.strip() if image is not None and image.strip() else None
+    lines = {
+        "slug": slug_line,
+        "tags": more.tags[1],
+        "categories": more.categories[1],
+        "image": image_line,
+        "updated": more.updated[1],
+        "id": id_line,
+    }
     return Meta(
         slug=slug,
         lang=lang,
@@ -284,7 +394,13 @@ def _meta(
         description=_collapse(description) if description else None,
         description_line=description_line,
         toc=toc,
-        extra=(("slug_line", str(slug_line)),),
+        extra=tuple((f"{key}_line", str(line)) for key, line in lines.items()),
+        tags=_terms(relative, "tags", more.tags[0], more.tags[1]),
+        categories=_terms(relative, "categories", more.categories[0], more.categories[1]),
+        image=image,
+        image_alt=_collapse(more.image_alt) if image is not None and more.image_alt else None,
+        updated=_check_date(relative, "updated", more.updated[0], more.updated[1]),
+        id=identifier,
     )
 
 
@@ -305,17 +421,29 @@ def _parse_fragment(text: str, relative: str) -> etree._Element:
 def _parse_html(text: str, relative: str, stem: str) -> tuple[Meta, tuple[Node, ...]]:
     if not text.strip():
         raise SourceError(relative, 1, "empty article: no text to publish or translate")
-    root = lxml_html.document_fromstring(text.encode("utf-8"), parser=_parser())
+    try:
+        root = lxml_html.document_fromstring(text.encode("utf-8"), parser=_parser())
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        # markup with nothing in it ("<!") is no article
+        raise SourceError(relative, 1, f"no article to read: {exc}") from None
     html_el = root if root.tag == "html" else root.find(".//html")
     lang_line = sourceline(html_el) if html_el is not None else 1
     lang = (html_el.get("lang") or "").split("-")[0].lower() if html_el is not None else ""
     if not lang:
         raise SourceError(relative, lang_line, 'no language: add lang="en" or lang="es" to <html>')
     metas: dict[str, tuple[str, int]] = {}
+    lists: dict[str, tuple[list[str], int]] = {}  # article:tag and article:section may repeat
     for element in root.iter("meta"):
         name = (element.get("name") or "").lower()
         if name and element.get("content") is not None:
             metas[name] = (element.get("content") or "", sourceline(element))
+        prop = _OPEN_GRAPH.get((element.get("property") or "").lower())
+        if prop is not None and element.get("content") is not None:
+            content, line = element.get("content") or "", sourceline(element)
+            if prop in ("tags", "categories"):
+                lists.setdefault(prop, ([], line))[0].append(content)
+            else:
+                metas.setdefault(prop, (content, line))
     title_el = root.find(".//title")
     title = _collapse(_text(title_el)) if title_el is not None else ""
     body = root.find(".//article")
@@ -341,9 +469,41 @@ def _parse_html(text: str, relative: str, stem: str) -> tuple[Meta, tuple[Node, 
         description=metas.get("description", (None, 1))[0],
         description_line=metas.get("description", ("", 1))[1],
         toc=metas.get("toc", ("", 1))[0].lower() in ("true", "yes", "1"),
+        more=_html_more(metas, lists),
     )
     nodes = _nodes(body, relative, 0, in_quote=False) if body is not None else ()
     return meta, nodes
+
+
+_OPEN_GRAPH = {
+    "article:tag": "tags",
+    "article:section": "categories",
+    "article:modified_time": "updated",
+    "og:image": "image",
+    "og:image:alt": "image:alt",
+}
+"""Open Graph properties and the ``<meta name>`` each stands for (the name wins)."""
+
+
+def _html_more(metas: dict[str, tuple[str, int]], lists: dict[str, tuple[list[str], int]]) -> _More:
+    def split(key: str, alias: str | None = None) -> tuple[list[str], int]:
+        named = metas.get(key) or (metas.get(alias) if alias else None)
+        if named is not None:
+            return named[0].split(","), named[1]
+        return lists.get(key, ([], 1))
+
+    def one(key: str) -> tuple[str | None, int]:
+        value, line = metas.get(key, (None, 1))
+        return value, line
+
+    return _More(
+        tags=split("tags", "keywords"),
+        categories=split("categories"),
+        image=one("image"),
+        image_alt=metas.get("image:alt", (None, 1))[0],
+        updated=one("updated"),
+        id=one("id"),
+    )
 
 
 def _line(element: etree._Element, offset: int, inherited: int) -> int:

@@ -23,6 +23,7 @@ stale translation.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from pipeline.glossary import Glossary, find_terms, mask, unmask
 from pipeline.memory import Draft, TranslationMemory
 from pipeline.mt import Engine
 from pipeline.po import Catalog, Entry, Origin, Suggestion
+
+log = logging.getLogger("puente")
 
 EXACT = "exact match of a reviewed translation"
 FROM_MEMORY = "from memory"
@@ -152,9 +155,11 @@ def plan_drafts(
         if exact is not None:
             catalog.entries[index] = _filled(entry, item, exact, Origin("memory", detail=EXACT))
             stats.memory_exact += 1
+            log.debug("memory: exact match for %r", _short(entry.msgid))
             continue
         stored = lookup.stored_draft(source, target, entry.msgid)
         if stored is not None:
+            log.debug("memory: stored draft for %r", _short(entry.msgid))
             origin = Origin("engine", lookup.engine, lookup.engine_version, FROM_MEMORY)
             catalog.entries[index] = _filled(entry, item, stored.translation, origin, stored.unknown)
             stats.fresh_drafts += item.fresh
@@ -166,8 +171,14 @@ def plan_drafts(
                 suggestion = Suggestion(round(match.score), match.source, match.translation)
                 catalog.entries[index] = entry = entry.replace(suggestion=suggestion)
                 stats.suggestions += 1
+                log.debug("memory: %d%% match suggested for %r", suggestion.score, _short(entry.msgid))
+        log.debug("memory: nothing for %r: the engine drafts it", _short(entry.msgid))
         pending.append(item)
     return pending
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _needs_draft(index: int, entry: Entry) -> Pending | None:
@@ -236,13 +247,18 @@ def run_suggestions(
 
 
 def engine_drafts(
-    engine: Engine, glossary: Glossary, texts: Sequence[str], source: str, target: str
+    engine: Engine,
+    glossary: Glossary,
+    texts: Sequence[str],
+    source: str,
+    target: str,
+    deadline: float | None = None,
 ) -> dict[str, EngineDraft]:
     """Draft every distinct text of ``texts`` with ``engine`` in one batch, glossary terms
     masked so the engine cannot damage them."""
     unique = list(dict.fromkeys(texts))
     masked = [mask(glossary, text, source, target) for text in unique]
-    result = engine.translate([m.text for m in masked], source, target)
+    result = engine.translate([m.text for m in masked], source, target, deadline=deadline)
     drafts: dict[str, EngineDraft] = {}
     for index, (text, m) in enumerate(zip(unique, masked, strict=True)):
         translation = result.translations[index]

@@ -1,21 +1,24 @@
-"""Make the review report's screenshots in docs/images/ with headless Chromium.
+#!/usr/bin/env python3
+"""Screenshots of Puente's pages in headless Chromium (Debian's ``chromium``), for docs/.
 
-Usage (from the repository root, after ``make setup``)::
+    python scripts/screenshots.py            # builds the repository's articles first
 
-    .venv/bin/python scripts/screenshots.py [--keep DIR]
+Writes ``docs/images/page-<lang>-<width>.png``: both languages of the seed article at a
+laptop width (1280 px) and a phone width (390 px). The build runs in a temporary copy of
+the project with ``--no-mt`` and the repository's catalogs, so nothing is written here
+but the pictures.
 
-A copy of the repository's articles and glossary goes through a translator's week in a
-temporary folder: a build drafts every unit with Apertium, the translator reviews a few
-units of the English article in its Spanish catalog (one with a wrong number), the
-editor changes a reviewed sentence and adds a new one, and ``puente build --no-mt
---review`` writes the report. Chromium then photographs the index, the article's page
-(with its "only units with findings" filter ticked), and the same page as a phone
-shows it.
+Then the review report (``docs/images/review-*.png``): a copy of the repository's
+articles and glossary goes through a translator's week in a temporary folder: a build
+drafts every unit with Apertium, the translator reviews a few units of the English
+article in its Spanish catalog (one with a wrong number), the editor changes a reviewed
+sentence and adds a new one, and ``puente build --no-mt --review`` writes the report.
+Chromium photographs the index, the article's page (with its "only units with findings"
+filter ticked), and the same page as a phone shows it.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -28,6 +31,36 @@ from lxml import html
 
 REPO = Path(__file__).resolve().parent.parent
 IMAGES = REPO / "docs" / "images"
+SLUG = "cartel-crackdown-results"
+SIZES = {"laptop": (1280, 900), "phone": (390, 844)}
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    sys.exit("screenshots need Chromium: apt-get install chromium (scripts/system-deps.sh)")
+
+
+def build(folder: Path) -> Path:
+    for name in ("sources", "glossary", "locales"):
+        shutil.copytree(REPO / name, folder / name)
+    command = [sys.executable, "-m", "pipeline", "build", "--root", str(folder), "--no-mt", "--quiet"]
+    subprocess.run(command, check=True, cwd=REPO)
+    return folder / "build"
+
+
+def shoot(browser: str, page: Path, out: Path, size: tuple[int, int]) -> None:
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+             f"--user-data-dir={profile}", "--force-device-scale-factor=1",
+             f"--window-size={size[0]},{size[1]}", f"--screenshot={out}", page.as_uri()],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+
+
 PUENTE = [sys.executable, "-m", "pipeline"]
 SLUG = "cartel-crackdown-results"
 REVIEWS = {
@@ -77,7 +110,7 @@ def make_project(root: Path) -> Path:
     return root / "build" / "review"
 
 
-def shoot(browser: str, url: str, out: Path, size: str, scale: str, profile: Path) -> None:
+def shoot_review(browser: str, url: str, out: Path, size: str, scale: str, profile: Path) -> None:
     subprocess.run(
         [
             browser,
@@ -102,16 +135,9 @@ def shoot(browser: str, url: str, out: Path, size: str, scale: str, profile: Pat
     print(f"{out.relative_to(REPO)}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--keep", type=Path, help="Make the project in this folder and keep it.")
-    args = parser.parse_args()
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        sys.exit("chromium is not installed: scripts/system-deps.sh installs it (as root)")
+def review_shots(browser: str) -> None:
     with tempfile.TemporaryDirectory() as temporary:
-        root = args.keep or Path(temporary) / "newsroom"
-        folder = make_project(root)
+        folder = make_project(Path(temporary) / "newsroom")
         page = folder / f"{SLUG}.es.html"
         # the page as a reviewer sees it after ticking "only units with findings"
         tree = html.fromstring(page.read_bytes())
@@ -120,11 +146,23 @@ def main() -> None:
         filtered.write_bytes(html.tostring(tree, doctype="<!DOCTYPE html>", encoding="utf-8"))
         IMAGES.mkdir(parents=True, exist_ok=True)
         profile = Path(temporary) / "profile"
-        shoot(
-            browser, (folder / "index.html").as_uri(), IMAGES / "review-index.png", "1280,620", "1", profile
-        )
-        shoot(browser, filtered.as_uri(), IMAGES / "review-article.png", "1280,1500", "1", profile)
-        shoot(browser, filtered.as_uri(), IMAGES / "review-phone.png", "390,1150", "2", profile)
+        index = (folder / "index.html").as_uri()
+        shoot_review(browser, index, IMAGES / "review-index.png", "1280,620", "1", profile)
+        shoot_review(browser, filtered.as_uri(), IMAGES / "review-article.png", "1280,1500", "1", profile)
+        shoot_review(browser, filtered.as_uri(), IMAGES / "review-phone.png", "390,1150", "2", profile)
+
+
+def main() -> None:
+    browser = chromium()
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        output = build(Path(tmp) / "project")
+        for lang in ("en", "es"):
+            for name, size in SIZES.items():
+                out = IMAGES / f"page-{lang}-{name}.png"
+                shoot(browser, output / lang / f"{SLUG}.html", out, size)
+                print(out.relative_to(REPO))
+    review_shots(browser)
 
 
 if __name__ == "__main__":

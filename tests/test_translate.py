@@ -32,10 +32,12 @@ class Counting:
         self.calls = 0
         self.units = 0
 
-    def translate(self, texts: Sequence[str], source: str, target: str) -> BatchResult:
+    def translate(
+        self, texts: Sequence[str], source: str, target: str, **options: float | None
+    ) -> BatchResult:
         self.calls += 1
         self.units += len(texts)
-        return self.engine.translate(texts, source, target)
+        return self.engine.translate(texts, source, target, **options)
 
 
 TITLES = {"a": "Cocaine at the ports", "b": "A quiet week in Washington"}

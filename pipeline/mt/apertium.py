@@ -19,11 +19,13 @@ import functools
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from pipeline.errors import EngineError
 from pipeline.mt.base import BatchResult
+from pipeline.text import strip_controls
 
 PAIRS = {("en", "es"): "eng-spa", ("es", "en"): "spa-eng"}
 _MARKED = re.compile(r"(?<![\w*@#])([*@#])(\w[\w'’-]*)")
@@ -49,7 +51,11 @@ class ApertiumEngine:
         self.parallel_chars = parallel_chars
         self.version = package_version()
 
-    def translate(self, texts: Sequence[str], source: str, target: str) -> BatchResult:
+    def translate(
+        self, texts: Sequence[str], source: str, target: str, *, deadline: float | None = None
+    ) -> BatchResult:
+        """Translate ``texts``; past ``deadline`` (a ``time.monotonic()`` value) the
+        Apertium processes are stopped and :class:`EngineError` says so."""
         mode = PAIRS.get((source, target))
         if mode is None:
             raise EngineError("apertium", None, f"Apertium has no {source}-{target} pair")
@@ -59,10 +65,10 @@ class ApertiumEngine:
         sent = [text for text in clean if text]
         chunks = _split(sent, self.jobs, self.parallel_chars)
         if len(chunks) == 1:
-            outputs = [_run(mode, chunks[0])]
+            outputs = [_run(mode, chunks[0], deadline)]
         else:
             with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-                outputs = list(pool.map(lambda chunk: _run(mode, chunk), chunks))
+                outputs = list(pool.map(lambda chunk: _run(mode, chunk, deadline), chunks))
         drafts = iter([line for output in outputs for line in output])
         translations: list[str | None] = []
         unknown: list[tuple[str, ...]] = []
@@ -85,17 +91,38 @@ def _split(texts: list[str], jobs: int, parallel_chars: int) -> list[list[str]]:
     return [texts[i : i + size] for i in range(0, len(texts), size)]
 
 
-def _run(mode: str, texts: list[str]) -> list[str]:
+def _run(mode: str, texts: list[str], deadline: float | None = None) -> list[str]:
     payload = "\n\n".join(texts) + "\n"
-    result = subprocess.run(
-        ["apertium", "-f", "txt", mode], input=payload.encode("utf-8"), capture_output=True, check=False
-    )
+    started = time.monotonic()
+    timeout = None if deadline is None else max(0.001, deadline - started)
+    try:
+        result = subprocess.run(
+            ["apertium", "-f", "txt", mode],
+            input=payload.encode("utf-8"),
+            capture_output=True,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise EngineError(
+            "apertium",
+            None,
+            f"apertium {mode} gave no answer in {time.monotonic() - started:.0f} s: stopped (the run's "
+            "limit is [translate] timeout in puente.toml)",
+        ) from None
+    except OSError as exc:
+        raise EngineError("apertium", None, f"cannot run apertium: {exc.strerror or exc}") from None
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip().splitlines()
         raise EngineError(
             "apertium", None, f"apertium {mode} failed: {message[-1] if message else 'no output'}"
         )
-    output = result.stdout.decode("utf-8").strip("\n")
+    try:
+        output = strip_controls(result.stdout.decode("utf-8")).strip("\n")
+    except UnicodeDecodeError:
+        raise EngineError(
+            "apertium", None, f"apertium {mode} answered with bytes that are not UTF-8"
+        ) from None
     units = [unit.strip() for unit in _BLANK.split(output)] if output else []
     if len(units) != len(texts):
         raise EngineError(

@@ -31,4 +31,9 @@ class Engine(Protocol):
     name: str
     version: str
 
-    def translate(self, texts: Sequence[str], source: str, target: str) -> BatchResult: ...
+    def translate(
+        self, texts: Sequence[str], source: str, target: str, *, deadline: float | None = None
+    ) -> BatchResult:
+        """Translate ``texts``; ``deadline`` is a ``time.monotonic()`` value past which the
+        engine stops and raises :class:`~pipeline.errors.EngineError`."""
+        ...

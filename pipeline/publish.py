@@ -1,0 +1,219 @@
+"""Publishing one article: its pages, body fragments and images, and what the site-wide
+files (manifest, sitemap, feeds) need to know of it.
+
+:func:`publish_article` runs in the worker that built the article. It renders both
+pages and their body fragments (:func:`pipeline.render.render_article`), gathers the
+article's local images (:mod:`pipeline.assets`) and returns the *site facts*: plain JSON
+data the build cache keeps, so that the manifest, the sitemap and the feeds are written
+from the cache for every article, processed in this run or not (:func:`site_files`).
+
+Addresses: without a ``base_url`` (:mod:`pipeline.site`) a page links its alternates as
+``../<lang>/<slug>.html`` and its images as ``../assets/...`` (the layout of the output
+folder); with one, every link is absolute and the page carries a canonical link and an
+``x-default`` alternate (the original's page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from pipeline.assets import ASSETS, Asset, Images, collect_images, prune_assets
+from pipeline.clock import now
+from pipeline.feeds import build_feed
+from pipeline.manifest import build_manifest
+from pipeline.model import Document
+from pipeline.project import Project
+from pipeline.render import Notice, PageLinks, PageTemplate, heading_ids, render_article
+from pipeline.site import Site, group_id
+from pipeline.sitemap import build_sitemap
+
+MACHINE_STATES = ("machine", "mixed")
+"""The states of a page a person has not fully reviewed: they carry the notice."""
+
+
+def page_path(lang: str, slug: str) -> str:
+    """A page's path relative to the output folder (and to the manifest)."""
+    return f"{lang}/{slug}.html"
+
+
+def body_path(lang: str, slug: str) -> str:
+    """A body fragment's path relative to the output folder (and to the manifest)."""
+    return f"{lang}/{slug}.body.html"
+
+
+@dataclass
+class Published:
+    """One article's pages and body fragments by language, its images and its site facts."""
+
+    pages: dict[str, bytes]
+    bodies: dict[str, bytes]
+    images: Images
+    facts: dict[str, Any]
+
+
+def publish_article(
+    project: Project,
+    template: PageTemplate | None,
+    document: Document,
+    translated: Document | None,
+    state: str,
+) -> Published:
+    """Render the pages of ``document`` (and of ``translated``, None when the translation
+    is held back) with their fragments; see the module docstring."""
+    config, site = project.config, project.config.site
+    meta = document.meta
+    slug, source_lang = meta.slug, meta.lang
+    documents = {source_lang: document}
+    if translated is not None:
+        documents[translated.meta.lang] = translated
+    images = collect_images(project, document)
+    alternates = {lang: _page_href(site, lang, slug) for lang in documents}
+    published = {src: _asset_href(site, asset) for src, asset in images.assets.items()}
+    source_ids = heading_ids(document)
+    pages: dict[str, bytes] = {}
+    bodies: dict[str, bytes] = {}
+    languages: dict[str, Any] = {}
+    for lang, doc in documents.items():
+        ids = source_ids if lang == source_lang else heading_ids(doc)
+        notice = None
+        if lang != source_lang and state in MACHINE_STATES and site.notice:
+            notice = Notice(site.notice_text(lang, source_lang), source_lang, alternates[source_lang])
+        featured = None
+        if meta.image:
+            featured = (published.get(meta.image, meta.image), doc.meta.image_alt or "")
+        links = PageLinks(
+            canonical=site.page_url(lang, slug),
+            x_default=site.page_url(source_lang, slug),
+            switch={other: href for other, href in alternates.items() if other != lang},
+            notice=notice,
+            featured=featured,
+            images=published,
+            anchors=dict(zip(source_ids, ids, strict=True)) if len(ids) == len(source_ids) else {},
+        )
+        rendered = render_article(
+            doc,
+            alternates=alternates,
+            locale=config.locale(lang),
+            state=None if lang == source_lang else state,
+            template=template,
+            ids=ids,
+            links=links,
+        )
+        pages[lang] = rendered.page
+        bodies[lang] = rendered.body
+        by_href = {published[src]: images.assets[src] for src in images.assets}
+        featured_fact = _image_fact(site, meta.image, featured, images.assets) if featured else None
+        body_images = [_asset_fact(site, by_href[src], alt) for src, alt in rendered.images if src in by_href]
+        languages[lang] = {
+            "body": body_path(lang, slug),
+            "url": site.page_url(lang, slug) or page_path(lang, slug),
+            "excerpt": rendered.excerpt,
+            "tags": list(doc.meta.tags),
+            "categories": list(doc.meta.categories),
+            "image": featured_fact,
+            "images": _unique_images([*_local(featured_fact), *body_images]),
+        }
+    facts = {
+        "id": group_id(slug, meta.id),
+        "updated": meta.updated or meta.date,
+        "tags": list(meta.tags),
+        "categories": list(meta.categories),
+        "languages": languages,
+        "notices": [[i.location.path, i.location.line, i.code, i.message] for i in images.issues],
+    }
+    return Published(pages, bodies, images, facts)
+
+
+def _page_href(site: Site, lang: str, slug: str) -> str:
+    return site.page_url(lang, slug) or f"../{page_path(lang, slug)}"
+
+
+def _asset_href(site: Site, asset: Asset) -> str:
+    return site.asset_url(asset.path) or f"../{asset.path}"
+
+
+def _asset_fact(site: Site, asset: Asset, alt: str) -> dict[str, Any]:
+    return {
+        "path": asset.path,
+        "src": _asset_href(site, asset),
+        "url": site.asset_url(asset.path) or asset.path,
+        "alt": alt,
+        "sha256": asset.sha256,
+        "media_type": asset.media_type,
+        "source": asset.source,
+    }
+
+
+def _image_fact(
+    site: Site, src: str | None, featured: tuple[str, str], assets: dict[str, Asset]
+) -> dict[str, Any]:
+    """The featured image: a published asset, or an address left as the source wrote it."""
+    asset = assets.get(src or "")
+    if asset is not None:
+        return _asset_fact(site, asset, featured[1])
+    href = featured[0]
+    return {
+        "path": None,
+        "src": href,
+        "url": urljoin(site.base_url, href) if site.base_url else href,
+        "alt": featured[1],
+        "sha256": None,
+        "media_type": None,
+        "source": None,
+    }
+
+
+def _local(image: dict[str, Any] | None) -> list[dict[str, Any]]:
+    return [image] if image is not None and image["path"] else []
+
+
+def _unique_images(images: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for image in images:
+        key = (image["path"], image["alt"])
+        if key not in seen:
+            seen.add(key)
+            kept.append(image)
+    return kept
+
+
+# --- the site-wide files ------------------------------------------------------------
+
+
+def site_files(project: Project, facts: Sequence[dict[str, Any]], version: str) -> list[tuple[Path, bytes]]:
+    """The manifest, the sitemap (with a ``base_url``) and one Atom feed per language, made
+    from the facts of every article (sorted by slug); ``version`` is Puente's."""
+    out = project.output_dir
+    site = project.config.site
+    manifest_path = out / "manifest.json"
+    manifest, generated = build_manifest(
+        facts,
+        generator_version=version,
+        previous=manifest_path,
+        now=now(),
+        languages=project.config.languages,
+        base_url=site.base_url,
+    )
+    files = [(manifest_path, manifest)]
+    if site.base_url is not None:
+        files.append((out / "sitemap.xml", build_sitemap(facts)))
+    for lang in project.config.languages:
+        feed = build_feed(facts, lang, site, generated=generated, output=out, version=version)
+        files.append((out / lang / "feed.xml", feed))
+    return files
+
+
+def tidy_assets(project: Project, facts: Sequence[dict[str, Any]]) -> list[Path]:
+    """Remove the assets no article uses any more (an image that changed has a new name)."""
+    keep = {
+        image["path"]
+        for entry in facts
+        for page in entry.get("site", {}).get("languages", {}).values()
+        for image in page.get("images", [])
+    }
+    return prune_assets(project.output_dir / ASSETS, keep)
