@@ -1013,7 +1013,9 @@ def stage_article(folder: Path, review: ArticleReview) -> tuple[Staged, str, dic
 
 def write_index(folder: Path, summaries: Iterable[Mapping[str, Any]], project_name: str = "") -> bool:
     """Write ``index.html`` in ``folder`` (False: it held that content already). It keeps,
-    with each summary, the size and time of the article's page as it is now."""
+    with each summary, the size and time of the article's page as it is now; the pages the
+    previous index listed for articles no longer there are removed."""
+    old = read_index(folder)
     rows = []
     for summary in summaries:
         try:
@@ -1022,7 +1024,12 @@ def write_index(folder: Path, summaries: Iterable[Mapping[str, Any]], project_na
         except OSError:
             stat = None
         rows.append({**summary, "stat": stat})
-    return commit(stage([(folder / INDEX_NAME, render_index(rows, project_name))]), durable=False)[0]
+    written = commit(stage([(folder / INDEX_NAME, render_index(rows, project_name))]), durable=False)[0]
+    # the pages of articles gone (a deleted source, an old slug): the index listed them
+    current = {row["page"] for row in rows}
+    for page in {row["page"] for row in old.values()} - current:
+        (folder / page).unlink(missing_ok=True)
+    return written
 
 
 _KEPT = ("source", "key", "page", "catalog", "slug", "title", "source_lang", "target_lang")

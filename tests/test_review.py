@@ -639,3 +639,23 @@ def test_a_tampered_index_only_makes_puente_review_start_afresh(tmp_path: Path) 
         assert "0 pages written, 2 unchanged" in result.stdout  # all read again, the same pages
         assert index.read_text("utf-8") == original
     assert len(data["articles"]) == 2
+
+
+def test_the_page_of_a_deleted_or_renamed_article_goes(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "sources", root / "sources")
+    out = root / "build" / "review"
+    (out).mkdir(parents=True)
+    (out / "notes.html").write_text("an editor's own file", "utf-8")
+    assert run_cli("review", "--root", root, "--quiet").exit_code == 0
+    (root / "sources" / "juntos-contra-el-narco-balance.html").unlink()
+    source = root / "sources" / "cartel-crackdown-results.md"
+    source.write_text(
+        source.read_text("utf-8").replace("slug: cartel-crackdown-results", "slug: crackdown"), "utf-8"
+    )
+    assert run_cli("review", "--root", root, "--quiet").exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["crackdown.es.html", "index.html", "notes.html"]
+    assert run_cli("build", "--root", root, "--quiet", "--no-mt", "--review").exit_code == 0
+    source.write_text(source.read_text("utf-8").replace("slug: crackdown", "slug: crackdown-2"), "utf-8")
+    assert run_cli("build", "--root", root, "--quiet", "--no-mt", "--review").exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["crackdown-2.es.html", "index.html", "notes.html"]
