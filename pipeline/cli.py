@@ -475,11 +475,18 @@ def check(root: Path | None, as_json: bool, list_checks: bool) -> None:
         sys.exit(1)
 
 
+def _warn(warnings: Any) -> None:
+    """Print each warning (``path:line: warning: ...``) on stderr."""
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+
+
 @main.group()
 def glossary() -> None:
     """List, add, import and export glossary terms (glossary/*.tbx).
 
-    The termbase is TBX (ISO 30042); editors can round-trip it through CSV.
+    The termbase is TBX (ISO 30042); it is exchanged with other tools as TBX 3
+    or TBX 2 and edited in a spreadsheet as CSV.
     """
 
 
@@ -488,14 +495,21 @@ def glossary() -> None:
 @click.option("--lang", type=click.Choice(["en", "es"]), default="en", show_default=True, help="Source side.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def glossary_list(root: Path | None, lang: str, as_json: bool) -> None:
-    """Print every term with its approved translation."""
+    """Print every term with its approved translation.
+
+    Concepts Puente cannot use (without an English or a Spanish term) are
+    reported as warnings on stderr.
+    """
     import json
     from dataclasses import asdict
 
+    from pipeline.errors import Notice
     from pipeline.termbase import load_glossary
 
+    warnings: list[Notice] = []
     with reported_errors():
-        terms = load_glossary(_project(root)).terms
+        terms = load_glossary(_project(root), warnings).terms
+    _warn(warnings)
     if as_json:
         click.echo(json.dumps([asdict(term) for term in terms], ensure_ascii=False, indent=2))
         return
@@ -509,7 +523,9 @@ def glossary_list(root: Path | None, lang: str, as_json: bool) -> None:
 @root_option
 @click.option("--en", "en", required=True, help="English term.")
 @click.option("--es", "es", required=True, help="Spanish term.")
-@click.option("--pos", default="noun", show_default=True, help="Part of speech.")
+@click.option(
+    "--pos", default="noun", show_default=True, help="Part of speech: noun, verb, adjective, adverb or other."
+)
 @click.option("--gender", type=click.Choice(["m", "f", ""]), default="", help="Spanish gender.")
 @click.option("--note", default="", help="A note for translators.")
 @click.option("--dnt", is_flag=True, help="Do not translate: keep the term as written.")
@@ -530,76 +546,86 @@ def glossary_add(
     variant_es: tuple[str, ...],
     subject: str,
 ) -> None:
-    """Add a term (or replace the entry with the same English term)."""
-    import re
+    """Add a term (or replace the entry with the same English term).
 
-    from pipeline.glossary import Term, merge_terms
-    from pipeline.termbase import load_glossary, save_terms
+    A replaced entry keeps its id and whatever the termbase holds for it that
+    Puente does not model (definitions, history, other languages...).
+    """
+    from pipeline.termbase import add_term, cli_term
 
-    term = Term(
-        id=re.sub(r"[^a-z0-9]+", "-", en.lower()).strip("-") or "term",
-        en=en,
-        es=es,
-        en_variants=variant_en,
-        es_variants=variant_es,
-        pos=pos,
-        gender=gender,
-        note=note,
-        dnt=dnt,
-        case_sensitive=case_sensitive,
-        subject=subject,
-    )
     with reported_errors():
+        term = cli_term(
+            en=en, es=es, pos=pos, gender=gender, note=note, dnt=dnt, case_sensitive=case_sensitive,
+            en_variants=variant_en, es_variants=variant_es, subject=subject,
+        )  # fmt: skip
         project = _project(root)
         with project.lock("glossary add"):
-            terms, added, _ = merge_terms(load_glossary(project).terms, [term])
-            save_terms(project, terms)
-    click.echo(f"{'added' if added else 'updated'}: {en} = {es}")
+            report = add_term(project, term)
+    _warn(report.warnings)
+    click.echo(f"{'added' if report.added else 'updated'}: {term.en} = {term.es}")
 
 
 @glossary.command("import")
-@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @root_option
-def glossary_import(csv_file: Path, root: Path | None) -> None:
-    """Merge the terms of a CSV file into the termbase."""
-    from pipeline.errors import GlossaryError
-    from pipeline.files import read_limited
-    from pipeline.glossary import merge_terms
-    from pipeline.tbx import read_csv
-    from pipeline.termbase import load_glossary, save_terms
+@click.option(
+    "--lang",
+    "lang_map",
+    multiple=True,
+    metavar="CODE=LANG",
+    help="Read the file's language CODE as LANG (en or es), e.g. --lang xx=es for csv2tbx's output.",
+)
+@click.option(
+    "--encoding", help="The CSV file's encoding [default: UTF-8, or what its byte order mark says]."
+)
+def glossary_import(file: Path, root: Path | None, lang_map: tuple[str, ...], encoding: str | None) -> None:
+    """Merge the terms of FILE into glossary/puente.tbx.
+
+    FILE is CSV (comma- or semicolon-separated, as `glossary export` writes it
+    or a spreadsheet saves it) or TBX: version 3 (<tbx>) or version 2
+    (<martif>, as Translate Toolkit, Weblate and many termbase tools write
+    it). Entries with the same id and a term in common, or the same English
+    term, replace the old ones; concepts without an English or a Spanish term
+    are skipped with a warning.
+    """
+    from pipeline.termbase import import_file, parse_language_map
 
     with reported_errors():
+        languages = parse_language_map(lang_map)
         project = _project(root)
-        raw = read_limited(csv_file, str(csv_file), GlossaryError, 64 * 1024 * 1024)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise GlossaryError(str(csv_file), line, "not UTF-8: save the CSV as UTF-8") from None
-        incoming = read_csv(text, str(csv_file))
         with project.lock("glossary import"):
-            terms, added, replaced = merge_terms(load_glossary(project).terms, incoming)
-            save_terms(project, terms)
-    click.echo(f"{plural(added, 'term')} added, {replaced} updated, {len(terms)} in the termbase")
+            report = import_file(project, file, languages=languages, encoding=encoding)
+    _warn(report.warnings)
+    click.echo(
+        f"{plural(report.added, 'term')} added, {report.replaced} updated, {report.total} in the termbase"
+    )
 
 
 @glossary.command("export")
 @root_option
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="CSV file [default: stdout]."
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A .csv or .tbx file [default: CSV on stdout].",
 )
-def glossary_export(root: Path | None, output: Path | None) -> None:
-    """Write the termbase as CSV (for editing in a spreadsheet, then import)."""
+@click.option(
+    "--tbx-version",
+    type=click.Choice(["2", "3"]),
+    help="Write TBX: 3 (Puente's own format, the default for .tbx) or 2 (martif, for Translate "
+    "Toolkit, Weblate and older tools).",
+)
+def glossary_export(root: Path | None, output: Path | None, tbx_version: str | None) -> None:
+    """Write the termbase as CSV (to edit in a spreadsheet, then import) or TBX."""
     from pipeline.files import write_atomic
-    from pipeline.tbx import write_csv
-    from pipeline.termbase import load_glossary
+    from pipeline.termbase import export_file
 
     with reported_errors():
-        text = write_csv(load_glossary(_project(root)).terms)
+        data = export_file(_project(root), output, int(tbx_version) if tbx_version else None)
         if output is not None:
-            write_atomic(_output_file(output), text)
+            write_atomic(_output_file(output), data)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(data if isinstance(data, str) else data.decode("utf-8"), nl=False)
 
 
 @main.group()
@@ -629,14 +655,22 @@ def memory_export(tmx_file: Path, root: Path | None) -> None:
 @click.argument("tmx_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @root_option
 def memory_import(tmx_file: Path, root: Path | None) -> None:
-    """Add the translation units of a TMX file to the memory (as reviewed translations)."""
+    """Add the translation units of a TMX file to the memory (as reviewed translations).
+
+    It reads TMX as other tools write it (with a DOCTYPE naming the DTD, in UTF-16,
+    with srclang="*all*"). Units in languages other than the project's are left
+    out; a unit without its source language is skipped with a warning.
+    """
+    from pipeline.errors import Notice
     from pipeline.files import read_limited
     from pipeline.memory import TranslationMemory
     from pipeline.tmx import TmxError, read_tmx
 
+    warnings: list[Notice] = []
     with reported_errors():
         project = _project(root)
-        pairs = read_tmx(read_limited(tmx_file, str(tmx_file), TmxError, 256 * 1024 * 1024), str(tmx_file))
+        raw = read_limited(tmx_file, str(tmx_file), TmxError, 256 * 1024 * 1024)
+        pairs = read_tmx(raw, str(tmx_file), warnings)
         added = 0
         with project.lock("memory import"), TranslationMemory(project.memory_path) as tm:
             for source_lang, target_lang in sorted({(p[0], p[1]) for p in pairs}):
@@ -644,6 +678,7 @@ def memory_import(tmx_file: Path, root: Path | None) -> None:
                     (s, t, tmx_file.name) for sl, tl, s, t in pairs if (sl, tl) == (source_lang, target_lang)
                 ]
                 added += tm.harvest(source_lang, target_lang, batch)
+    _warn(warnings)
     click.echo(f"{plural(len(pairs), 'translation unit')} read, {added} new")
 
 

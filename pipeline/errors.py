@@ -7,6 +7,7 @@ one-line message on stderr and exit code 2.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 
 class PipelineError(Exception):
@@ -23,6 +24,20 @@ class PipelineError(Exception):
     def __reduce__(self) -> tuple[type[PipelineError], tuple[str, int | None, str]]:
         # rebuilt from its three parts when it comes back from a worker process
         return type(self), (self.path, self.line, self.message)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A problem with input that was read all the same (an entry skipped...): the CLI prints
+    it as ``path:line: warning: message`` and goes on."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: warning: {self.message}"
 
 
 class SourceError(PipelineError):

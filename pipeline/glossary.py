@@ -7,8 +7,8 @@ After translation each token becomes the approved target term, and a Spanish
 article left before it is made to agree with the term's gender ("la" → "el",
 "de el" → "del"). Do-not-translate terms come back byte for byte.
 
-The termbase itself is read and written by :mod:`pipeline.tbx` (TBX, the
-canonical file, and CSV for editors).
+The termbase itself is read and written by :mod:`pipeline.termbase` (the
+formats are :mod:`pipeline.tbx` and :mod:`pipeline.termcsv`).
 """
 
 from __future__ import annotations
@@ -360,23 +360,3 @@ def check_terms(
         if not any(_pattern(form, term.strict_case).search(translation) for form in expected if form):
             problems.append(f"{hit.text!r} should be translated as {term.target(target_lang)!r}")
     return problems
-
-
-def merge_terms(existing: list[Term], incoming: list[Term]) -> tuple[list[Term], int, int]:
-    """``existing`` updated with ``incoming`` (same id or same English term replaces);
-    returns the terms, how many were added and how many replaced."""
-    by_key = {term.id: index for index, term in enumerate(existing)}
-    by_en = {term.en.casefold(): index for index, term in enumerate(existing)}
-    merged = list(existing)
-    added = replaced = 0
-    for term in incoming:
-        index = by_key.get(term.id, by_en.get(term.en.casefold()))
-        if index is None:
-            by_key[term.id] = len(merged)
-            by_en[term.en.casefold()] = len(merged)
-            merged.append(term)
-            added += 1
-        elif merged[index] != term:
-            merged[index] = term
-            replaced += 1
-    return merged, added, replaced

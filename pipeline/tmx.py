@@ -2,24 +2,32 @@
 
 Placeholders become TMX inline elements, so CAT tools protect them:
 ``{1}`` → ``<bpt i="1">{1}</bpt>``, ``{/1}`` → ``<ept i="1">{/1}</ept>``,
-``{2/}`` → ``<ph x="2">{2/}</ph>``. Reading is the reverse; the parser resolves
-no entities and touches no network, and a DOCTYPE is refused.
+``{2/}`` → ``<ph x="2">{2/}</ph>``. Reading is the reverse.
+
+Reading takes TMX as other tools write it: with a DOCTYPE naming the DTD
+(``<!DOCTYPE tmx SYSTEM "tmx14.dtd">``, as Translate Toolkit's ``po2tmx`` writes
+it; never loaded), in any encoding, with ``srclang="*all*"`` (every language of a
+unit can be its source). It goes through :func:`pipeline.xml.parse_untrusted`: an
+internal DTD subset and entity references are refused, nothing is expanded or
+fetched. The header's ``srclang`` on writing is the source language of every
+unit, or ``*all*`` when the memory holds both directions.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from lxml import etree
 
 from pipeline import __version__
-from pipeline.errors import PipelineError
+from pipeline.errors import Notice, PipelineError
 from pipeline.placeholders import Tag, split
-from pipeline.xml import safe_xml_parser, sourceline
+from pipeline.xml import parse_untrusted, sourceline
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_FORBIDDEN = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+ALL = "*all*"
+"""TMX's ``srclang`` for "any language of a unit can be its source"."""
+LANGUAGES = ("en", "es")
 
 
 class TmxError(PipelineError):
@@ -44,8 +52,13 @@ def _segment(parent: etree._Element, text: str) -> None:
             last.tail = (last.tail or "") + part
 
 
-def write_tmx(pairs: Iterable[tuple[str, str, str, str]], source_lang: str = "en") -> bytes:
-    """A TMX 1.4 document of (source_lang, target_lang, source, translation) pairs."""
+def write_tmx(pairs: Iterable[tuple[str, str, str, str]], source_lang: str | None = None) -> bytes:
+    """A TMX 1.4 document of (source_lang, target_lang, source, translation) pairs; the
+    header's ``srclang`` is ``source_lang``, else the units' one source language, else ``*all*``."""
+    pairs = list(pairs)
+    if source_lang is None:
+        sources = {pair[0] for pair in pairs}
+        source_lang = sources.pop() if len(sources) == 1 else ALL
     root = etree.Element("tmx", version="1.4")
     header = etree.SubElement(root, "header")
     for key, value in (
@@ -82,33 +95,45 @@ def _text(seg: etree._Element) -> str:
     return "".join(out)
 
 
-def read_tmx(raw: bytes, name: str) -> list[tuple[str, str, str, str]]:
-    """The pairs of a TMX file: (source_lang, target_lang, source, translation)."""
-    forbidden = _FORBIDDEN.search(raw)
-    if forbidden:
-        line = raw[: forbidden.start()].count(b"\n") + 1
-        raise TmxError(name, line, "DOCTYPE and entity declarations are not allowed in TMX")
-    try:
-        root = etree.fromstring(raw, safe_xml_parser())
-    except etree.XMLSyntaxError as exc:
-        raise TmxError(name, exc.lineno or 1, f"malformed XML: {exc.msg}") from None
+def _lang(code: str | None) -> str:
+    return (code or "").strip().split("-")[0].split("_")[0].lower()
+
+
+def read_tmx(raw: bytes, name: str, warnings: list[Notice] | None = None) -> list[tuple[str, str, str, str]]:
+    """The pairs of a TMX file between the project's languages: (source_lang, target_lang,
+    source, translation). A unit without its source language is skipped with a warning; a
+    unit whose source is ``*all*`` gives a pair in each direction."""
+    root = parse_untrusted(raw, name, TmxError, "TMX")
     if root.tag != "tmx":
         raise TmxError(name, sourceline(root), "not a TMX file: the root element must be <tmx>")
     header = root.find("header")
-    default_source = (header.get("srclang") if header is not None else None) or "en"
+    default_source = (header.get("srclang") if header is not None else None) or ALL
     pairs = []
     for unit in root.iter("tu"):
-        source_lang = (unit.get("srclang") or default_source).split("-")[0].lower()
-        variants = {}
+        declared = unit.get("srclang") or default_source
+        variants: dict[str, str] = {}
         for variant in unit.findall("tuv"):
-            lang = (variant.get(XML_LANG) or variant.get("lang") or "").split("-")[0].lower()
+            lang = _lang(variant.get(XML_LANG) or variant.get("lang"))
             seg = variant.find("seg")
             if seg is None:
                 raise TmxError(name, sourceline(variant), "a <tuv> without <seg>")
-            variants[lang] = _text(seg)
-        if source_lang not in variants:
-            raise TmxError(name, sourceline(unit), f"a <tu> without its source language {source_lang!r}")
-        for lang, text in variants.items():
-            if lang != source_lang and lang in ("en", "es"):
-                pairs.append((source_lang, lang, variants[source_lang], text))
+            variants.setdefault(lang, _text(seg))
+        if declared.strip().lower() == ALL:
+            sources = [lang for lang in LANGUAGES if lang in variants]
+        else:
+            sources = [_lang(declared)]
+            if sources[0] not in variants:
+                if warnings is not None:
+                    warnings.append(
+                        Notice(
+                            name,
+                            sourceline(unit),
+                            f"a <tu> without its source language {declared!r}; skipped",
+                        )
+                    )
+                continue
+        for source_lang in sources:
+            for lang, text in variants.items():
+                if lang != source_lang and lang in LANGUAGES and source_lang in LANGUAGES:
+                    pairs.append((source_lang, lang, variants[source_lang], text))
     return pairs

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from pipeline.build import BuildOptions, BuildReport, build_project
 from pipeline.mt import Engine
@@ -85,3 +88,92 @@ def extract(root: Path) -> BuildReport:
 def translate(root: Path, engine: Engine | None = None, name: str | None = None) -> BuildReport:
     """``puente translate`` through the library (``engine``: an engine object to use)."""
     return build_project(open_project(root), BuildOptions("translate", name), engine=engine)
+
+
+SCHEMAS = Path(__file__).parent / "schemas"
+TBX_NS = "urn:iso:std:iso:30042:ed-2"
+PUENTE_CATEGORIES = {
+    "x-doNotTranslate": "conceptEntry",
+    "x-caseSensitive": "conceptEntry",
+    "x-firstMention": "langSec",
+}
+"""The data categories TBX-Puente adds to TBX-Basic, and the level each belongs to."""
+
+
+def _xpath1(schematron: str) -> str:
+    """TBX-Basic's Schematron asks for XSLT 2 (queryBinding="xslt2"); libxslt, under lxml, runs
+    XSLT 1. Its XPath 2 is small and has exact XPath 1 equivalents: the ``./local-name()``
+    step is ``local-name()`` of the same node, and ``matches(@target,'https?://.+')`` (an
+    unanchored regular expression) is a ``contains`` test. Every replacement must apply."""
+    replacements = [
+        ('queryBinding="xslt2"', 'queryBinding="xslt"', 1),
+        (
+            "matches(@target,'https?://.+')",
+            "((contains(@target,'http://') and string-length(substring-after(@target,'http://')) > 0)"
+            " or (contains(@target,'https://') and string-length(substring-after(@target,'https://')) > 0))",
+            1,
+        ),
+        ("./local-name()", "local-name()", 16),
+    ]
+    for old, new, count in replacements:
+        assert schematron.count(old) == count, (old, schematron.count(old))
+        schematron = schematron.replace(old, new)
+    assert "matches(" not in schematron and "./" not in schematron
+    return schematron
+
+
+@functools.cache
+def _schemas() -> tuple[Any, Any]:
+    from lxml import etree, isoschematron
+
+    rng = etree.RelaxNG(etree.parse(str(SCHEMAS / "TBXcoreStructV03.rng")))
+    text = (SCHEMAS / "TBX-Basic_DCA.sch").read_text("utf-8-sig")
+    schematron = isoschematron.Schematron(etree.fromstring(_xpath1(text).encode()), store_report=True)
+    return rng, schematron
+
+
+def tbx_basic_problems(raw: bytes) -> list[str]:
+    """What makes ``raw`` invalid TBX-Basic (TBX core RNG, then the dialect's Schematron)."""
+    from lxml import etree
+
+    rng, schematron = _schemas()
+    document = etree.fromstring(raw)
+    problems = []
+    if not rng.validate(document):
+        problems += [f"RNG line {e.line}: {e.message}" for e in rng.error_log]
+    if not schematron.validate(document):
+        svrl = "{http://purl.oclc.org/dsdl/svrl}"
+        for failed in schematron.validation_report.iter(f"{svrl}failed-assert"):
+            where = re.sub(
+                r"\*\[local-name\(\)='(\w+)' and namespace-uri\(\)='[^']*'\]", r"\1", failed.get("location")
+            )
+            problems.append(f"{where}: {' '.join(failed.findtext(f'{svrl}text').split())}")
+    return problems
+
+
+def tbx_puente_problems(raw: bytes) -> list[str]:
+    """What makes ``raw`` invalid TBX-Puente: its root must name the dialect; Puente's three
+    data categories may appear only at their level, with their values; and without them,
+    named TBX-Basic, the file must be valid TBX-Basic."""
+    from lxml import etree
+
+    document = etree.fromstring(raw)
+    problems = []
+    if (document.get("type"), document.get("style")) != ("TBX-Puente", "dca"):
+        problems.append(f"root: type={document.get('type')!r} style={document.get('style')!r}")
+    for element in list(document.iter(f"{{{TBX_NS}}}descrip")):
+        level = PUENTE_CATEGORIES.get(element.get("type") or "")
+        if level is None:
+            continue
+        parent = element.getparent()
+        where = f"line {element.sourceline}: {element.get('type')}"
+        if parent is None or etree.QName(parent).localname != level:
+            problems.append(f"{where} belongs to {level}, not {etree.QName(parent).localname}")
+        if level == "conceptEntry" and element.text != "true":
+            problems.append(f"{where} must be 'true', not {element.text!r}")
+        if level == "langSec" and not (element.text or "").strip():
+            problems.append(f"{where} is empty")
+        if parent is not None:
+            parent.remove(element)
+    document.set("type", "TBX-Basic")
+    return problems + tbx_basic_problems(etree.tostring(document))

@@ -16,8 +16,9 @@ from pipeline.errors import GlossaryError
 from pipeline.glossary import Term, check_terms, find_terms, glossary_notes, mask, unmask
 from pipeline.mt.apertium import strip_marks
 from pipeline.project import open_project
-from pipeline.tbx import read_csv, read_tbx, write_csv
+from pipeline.tbx import read_tbx
 from pipeline.termbase import load_glossary
+from pipeline.termcsv import read_csv, write_csv
 from pipeline.xml import safe_xml_parser
 from tests.conftest import REPO, run_cli
 from tests.helpers import apertium, loopback_server
@@ -156,12 +157,30 @@ def test_check_terms_finds_multi_word_terms() -> None:
     assert "do-not-translate term 'Sonora' must appear unchanged" in problems
 
 
+SUBSET = (
+    "a DOCTYPE with an internal subset (entity declarations) is not allowed in a termbase; only a DOCTYPE "
+    "naming an external DTD is accepted (it is never loaded)"
+)
 BAD_TBX = {
-    "external-entity.tbx": "2: DOCTYPE, entity declarations and XInclude are not allowed in a termbase",
-    "billion-laughs.tbx": "2: DOCTYPE, entity declarations and XInclude are not allowed in a termbase",
+    "external-entity.tbx": f"2: {SUBSET}",
+    "billion-laughs.tbx": f"2: {SUBSET}",
+    "parameter-entity.tbx": f"2: {SUBSET}",
+    # the same declarations in other encodings (the old guard searched the raw bytes for "<!DOCTYPE")
+    "utf16le-internal-subset.tbx": f"2: {SUBSET}",
+    "utf16be-internal-subset.tbx": f"2: {SUBSET}",
+    "utf16-no-bom-internal-subset.tbx": f"2: {SUBSET}",
+    "utf32-internal-subset.tbx": f"2: {SUBSET}",
+    # an external DOCTYPE is accepted, but then an undeclared entity is no longer a syntax error
+    "undeclared-entity.tbx": "7: entity reference &secret; is not allowed in a termbase",
+    "utf16-undeclared-entity.tbx": "7: entity reference &secret; is not allowed in a termbase",
+    "entity-in-attribute.tbx": "6: entity reference &secret; is not allowed in a termbase",
+    "xinclude.tbx": "8: XInclude is not allowed in a termbase",
+    "dct-style.tbx": "2: TBX in the DCT style (data categories as elements) is not supported; export it in the "
+    "DCA style (data categories as attributes)",
+    "not-tbx.tbx": "2: not a TBX file: the root element must be <tbx> (TBX 3) or <martif> (TBX 2)",
+    "corrupt.tbx": "1: malformed XML: Start tag expected, '<' not found, line 1, column 1",
     "malformed.tbx": "7: malformed XML: Opening and ending tag mismatch: langSec line 6 and conceptEntry, line 7, "
     "column 22",
-    "missing-language.tbx": "5: entry sspc has no es term",
     "missing-term.tbx": "7: a termSec without a <term>",
     "conflict.tbx": "9: conflicting entries for 'seizure': 'decomiso' (line 5) and 'convulsión'; give them "
     "different subject fields or merge them",
@@ -180,11 +199,50 @@ def test_bad_termbase_is_refused_with_file_and_line(empty_project: Path, name: s
     assert not (empty_project / "build").exists()
 
 
+@pytest.mark.parametrize("name", sorted(BAD_TBX))
+def test_bad_termbase_is_refused_on_import(empty_project: Path, name: str) -> None:
+    result = run_cli("glossary", "import", BAD / name, "--root", empty_project)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"{BAD / name}:{BAD_TBX[name]}\n"
+    assert not (empty_project / "glossary").exists()
+
+
+WARN_TBX = {
+    "missing-language.tbx": ["5: warning: concept sspc has no es term; skipped"],
+    "empty-term.tbx": [
+        "7: warning: an empty es term in c1; ignored",
+        "5: warning: concept c1 has no es term; skipped",
+    ],
+    "control-character-term.tbx": [
+        "6: warning: en term 'SS\\x85PC': a term cannot hold U+0085 (a control character or a line break); "
+        "concept skipped"
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(WARN_TBX))
+def test_unusable_concepts_are_skipped_with_a_warning(empty_project: Path, name: str) -> None:
+    (empty_project / "glossary").mkdir()
+    shutil.copy(BAD / name, empty_project / "glossary" / name)
+    result = run_cli("glossary", "list", "--root", empty_project)
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == "".join(f"glossary/{name}:{line}\n" for line in WARN_TBX[name])
+    assert load_glossary(open_project(empty_project)).terms == []
+
+
 BAD_CSV = {
     "bad-flag.csv": "3: dnt must be yes or no, not 'maybe'",
     "wrong-header.csv": "1: missing column(s) en; expected id,en,es,en_variants,es_variants,pos,gender,note,dnt,"
     "case_sensitive,en_expansion,es_expansion,subject,context",
     "missing-column.csv": "3: every row needs both an en and an es term",
+    "bad-pos.csv": "3: pos must be one of noun, verb, adjective, adverb, other (TBX-Basic's), not 'proper noun'",
+    "control-character.csv": "2: note: control character U+0007 is not allowed",
+    "line-separator-term.csv": "2: en term 'Sinaloa\\u2028Cartel': a term cannot hold U+2028 (a control character "
+    "or a line break)",
+    "duplicate-id.csv": "3: id 'sspc' is already used on line 2",
+    "too-many-cells.csv": "2: 3 cells, but the header names 2 columns",
+    "undecodable.csv": "2: not valid UTF-8 (byte 0xe1); save it as UTF-8 (“CSV UTF-8” in a spreadsheet) or give "
+    "its encoding with --encoding",
 }
 
 
@@ -197,7 +255,7 @@ def test_bad_csv_is_refused_with_file_and_line(empty_project: Path, name: str) -
 
 
 def test_every_bad_glossary_file_has_a_case() -> None:
-    assert sorted(p.name for p in BAD.iterdir()) == sorted([*BAD_TBX, *BAD_CSV])
+    assert sorted(p.name for p in BAD.iterdir()) == sorted([*BAD_TBX, *WARN_TBX, *BAD_CSV])
 
 
 def test_the_parser_itself_resolves_nothing_and_fetches_nothing(tmp_path: Path) -> None:
