@@ -4,6 +4,7 @@ Usage (from the repository root, after ``make setup``)::
 
     PEERS_BIN=/path/to/venv-with-translate-toolkit/bin \\
         .venv/bin/python benchmarks/run.py [--n 1000] [--reps 3] [--work /tmp/puente-bench]
+    .venv/bin/python benchmarks/run.py --only review     # the review report alone (no peers)
 
 The corpus and the peers' timing code live beside this script: ``make_corpus.py``
 writes N articles (HTML and Markdown, 40 % of sentences repeated), ``peers.py``
@@ -63,6 +64,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/tmp/puente-bench"))
+    parser.add_argument(
+        "--only",
+        choices=["all", "review"],
+        default="all",
+        help="review: only the review report against the build",
+    )
     args = parser.parse_args()
     n, work = args.n, args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -70,6 +77,10 @@ def main() -> None:
     info = peers.setup(bench, [n])
     words = info[n]["words"]
     html = work / f"html{n}"
+    if args.only == "review":
+        review(bench, work, html, n, words)
+        finish(bench, n, f"results-review-{n}.json", review_ratios)
+        return
 
     # extraction: html2po vs puente extract
     peers.task_a(bench, [n], info)
@@ -146,13 +157,79 @@ def main() -> None:
         prep=prep_translate,
         tree=True,
     )
+    review(bench, work, html, n, words)
+    finish(bench, n, f"results-{n}.json", lambda rows: ratios(rows) + "\n" + review_ratios(rows))
+
+
+def review(bench: peers.Bench, work: Path, html: Path, n: int, words: int) -> None:
+    """The review report: in a full build, alone on a built project (first and again), and
+    in a build that has nothing to do; the plain build of the same run is the yardstick."""
+    bench.measure(
+        "Puente",
+        "build --no-mt (the yardstick of the review rows)",
+        n,
+        words,
+        puente(f"build --quiet --no-mt --root {work}/pr"),
+        prep=lambda: fresh_project(work, "pr", html),
+    )
+    bench.measure(
+        "Puente",
+        "build --no-mt --review: the same, and the review report",
+        n,
+        words,
+        puente(f"build --quiet --no-mt --review --root {work}/pr"),
+        prep=lambda: fresh_project(work, "pr", html),
+    )
+    bench.measure(
+        "Puente",
+        "build --no-mt --review again, nothing changed (no-op)",
+        n,
+        words,
+        puente(f"build --quiet --no-mt --review --root {work}/pr"),
+    )
+    bench.measure(
+        "Puente",
+        "review: the report of a built project, none yet",
+        n,
+        words,
+        puente(f"review --quiet --root {work}/pr"),
+        prep=lambda: shutil.rmtree(work / "pr" / "build" / "review", ignore_errors=True),
+    )
+    bench.measure(
+        "Puente",
+        "review again, nothing changed",
+        n,
+        words,
+        puente(f"review --quiet --root {work}/pr"),
+    )
+
+
+def finish(bench: peers.Bench, n: int, name: str, summary) -> None:
     bench.save()
     rows = bench.rows
     print(peers.table(rows))
     results = HERE / "results"
     results.mkdir(exist_ok=True)
-    (results / f"results-{n}.json").write_text(json.dumps({"rows": rows, "checks": bench.checks}, indent=1))
-    print(ratios(rows))
+    (results / name).write_text(json.dumps({"rows": rows, "checks": bench.checks}, indent=1))
+    print(summary(rows))
+
+
+def review_ratios(rows: list[dict]) -> str:
+    def wall(task_prefix: str) -> float:
+        for row in rows:
+            if row["tool"] == "Puente" and row["task"].startswith(task_prefix):
+                return float(row["wall_s"])
+        return float("nan")
+
+    build = wall("build --no-mt (the yardstick")
+    lines = [
+        f"review report inside a full build: (build --review - build) / build = "
+        f"{(wall('build --no-mt --review:') - build) / build:.2f}",
+        f"puente review, no report yet / build = {wall('review: the report') / build:.2f}",
+        f"puente review again, nothing changed / build = {wall('review again') / build:.3f}",
+        f"build --review no-op / build = {wall('build --no-mt --review again') / build:.3f}",
+    ]
+    return "\n".join(lines)
 
 
 def ratios(rows: list[dict]) -> str:

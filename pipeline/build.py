@@ -60,6 +60,7 @@ from pipeline.po.merge import MergeStats
 from pipeline.project import Project
 from pipeline.publish import body_path, page_path, publish_article, site_files, tidy_assets
 from pipeline.render import PageTemplate, load_template
+from pipeline.review import project_name, review_folder, review_recorded, stage_for_build, write_index
 from pipeline.segment import document_units
 from pipeline.sources import SlugClaim, check_unique_slugs, load_document, slug_claim
 from pipeline.termbase import load_glossary
@@ -97,6 +98,7 @@ class BuildOptions:
     no_mt: bool = False
     jobs: int = 2
     reviewed_only: bool = False
+    review: bool = False
 
 
 @dataclass
@@ -136,6 +138,9 @@ class BuildReport:
     postponed: list[str] = field(default_factory=list)  # catalogs saved again and again during the run
     kept: list[str] = field(default_factory=list)  # old catalogs of a renamed article, saved meanwhile
     manifest_written: bool = False
+    review_written: list[str] = field(default_factory=list)
+    review_unchanged: list[str] = field(default_factory=list)
+    review_index_written: bool = False
     notices: list[Issue] = field(default_factory=list)
     """Warnings about sources to show on every build until fixed (an image not found)."""
 
@@ -257,7 +262,10 @@ def build_project(
             dirty = []
             for path in sources:
                 rel = project.relative(path)
-                if cache.fresh(project, rel, read):
+                # with --review, an article whose review page the cache does not record is built again
+                if cache.fresh(project, rel, read) and not (
+                    options.review and not review_recorded(project, cache.articles[rel])
+                ):
                     log.info("%s: unchanged", cache.articles[rel]["facts"].get("slug", rel))
                 else:
                     dirty.append(path)
@@ -422,6 +430,7 @@ class Done:
     written_id: tuple[str, int] | None = None  # the catalog written: its hash and inode
     moved: list[tuple[Path, FileIdentity | None]] = field(default_factory=list)  # old files to remove
     inputs: list[tuple[Path, FileIdentity | None]] = field(default_factory=list)  # its images, as read
+    review: dict[str, bool] = field(default_factory=dict)  # its review page: whether it changed
 
     def catalog_moved(self, project: Project) -> bool:
         """Whether the catalog on disk is no longer the one this article was built from."""
@@ -678,7 +687,7 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
             moved=article.moved,
         )
         if options.step == "build":
-            files += _pages(run, article, catalog, catalog_rel, result)
+            files += _pages(run, article, catalog, catalog_rel, result, po_text)
     except BaseException:
         discard(files)
         raise
@@ -695,7 +704,9 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _pages(run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, result: Done) -> list[Staged]:
+def _pages(
+    run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, result: Done, po_text: str | None
+) -> list[Staged]:
     project, config, options = run.project, run.project.config, run.options
     document, units = article.document, article.units
     meta = document.meta
@@ -711,9 +722,10 @@ def _pages(run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, resul
         changed_units=config.changed_units,
         segmentation=config.segmentation,
     )
-    issues = page_report.issues + check_catalog(
+    checked = check_catalog(
         catalog, catalog_rel, source_lang, target_lang, run.glossary, config.check_severities
     )
+    issues = page_report.issues + checked
     seen: set[tuple[str, int, str]] = set()
     unique = []
     for issue in issues:  # reassembly and the checks may both see the same problem
@@ -773,6 +785,29 @@ def _pages(run: Run, article: Waiting, catalog: Catalog, catalog_rel: str, resul
     result.outputs.extend((path, hashlib.sha256(data).hexdigest(), 0) for path, data in extra)
     # the images read are inputs: a changed, new or removed image file rebuilds the article
     result.inputs = [(project.root / rel, identity) for rel, identity in published.images.inputs.items()]
+    if options.review:  # the article's review page, staged and committed with its pages
+        try:
+            # the catalog's hash as the commit leaves it: the report's key for puente review
+            catalog_sha = _digest(po_text) if po_text is not None else None
+            if catalog_sha is None and article.catalog_id is not None:
+                catalog_sha = article.catalog_id.sha256
+            item, result.facts["review"], path, digest = stage_for_build(
+                project,
+                run.glossary,
+                document,
+                units,
+                catalog,
+                catalog_rel,
+                checked,
+                target_lang,
+                catalog_sha,
+            )
+        except BaseException:
+            discard(staged)
+            raise
+        staged.append(item)
+        result.review = {result.facts["review"]["page"]: item.changed}
+        result.outputs.append((path, digest, 0))
     return staged
 
 
@@ -825,6 +860,8 @@ def _commit(
     for rel in live:
         if rel not in done and rel in cache.articles:
             report.pages_unchanged.extend(cache.articles[rel]["facts"]["pages"])
+            if run.options.review and "review" in cache.articles[rel]["facts"]:
+                report.review_unchanged.append(cache.articles[rel]["facts"]["review"]["page"])
             for key in COUNT_KEYS:
                 report.units[key] += cache.articles[rel]["facts"]["target_units"].get(key, 0)
             report.issues.extend(cache.issues(rel))
@@ -840,6 +877,11 @@ def _commit(
     ]
     written = commit(stage(site_files(project, ordered, __version__)), durable=False)
     report.manifest_written = written[0]
+    if run.options.review:
+        facts_of = {rel: cache.articles[rel]["facts"] for rel in live if rel in cache.articles}
+        facts_of.update((rel, article.facts) for rel, article in done.items())
+        summaries = [facts_of[rel]["review"] for rel in sorted(facts_of) if "review" in facts_of[rel]]
+        report.review_index_written = write_index(review_folder(project), summaries, project_name(project))
     tidy_assets(project, ordered)
     cache.save(project.cache_path)
     report.issues.sort(key=lambda issue: (issue.location.path, issue.location.line))
@@ -884,6 +926,8 @@ def _account(article: Done, report: BuildReport, raced: set[str]) -> None:
     if article.held is not None:
         report.not_written.append(article.held)
         report.unpublished.add(article.catalog)
+    for page, changed in article.review.items():
+        (report.review_written if changed else report.review_unchanged).append(page)
     report.issues.extend(issue for issue in article.issues if issue.severity == "error")
     report.warnings += sum(1 for issue in article.issues if issue.severity != "error")
     for key in COUNT_KEYS:

@@ -224,6 +224,7 @@ jobs_option = click.option(
 @jobs_option
 @click.option("--reviewed-only", is_flag=True, help="Write only target pages whose units are all reviewed.")
 @click.option("--strict", is_flag=True, help="Exit 1 when a published page carries an error finding.")
+@click.option("--review", is_flag=True, help="Also write the review report in <out>/review/.")
 @quiet_option
 def build(
     root: Path | None,
@@ -233,6 +234,7 @@ def build(
     jobs: int,
     reviewed_only: bool,
     strict: bool,
+    review: bool,
     quiet: bool | None,
 ) -> None:
     """Build the pages of every article in both languages, and build/manifest.json.
@@ -250,7 +252,7 @@ def build(
     quiet = _quiet(quiet)
     with reported_errors():
         project = _project(root, out)
-        options = BuildOptions("build", engine, no_mt, jobs, reviewed_only)
+        options = BuildOptions("build", engine, no_mt, jobs, reviewed_only, review)
         with progress_bar(quiet) as progress:
             report = build_project(project, options, progress=progress)
     for issue in report.errors + report.notices:
@@ -277,8 +279,47 @@ def build(
             click.echo(f"saved during the build, merged again: {path}")
         for path in report.postponed:
             click.echo(f"saved again and again during the build, left for the next one: {path}")
+        if review:
+            click.echo(
+                f"review: {plural(len(report.review_written), 'page')} written, "
+                f"{len(report.review_unchanged)} unchanged: {project.output_dir / 'review' / 'index.html'}"
+            )
     if strict and report.published_errors:
         sys.exit(1)
+
+
+@main.command()
+@root_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the report [default: review/ in the output folder, build/review/].",
+)
+@jobs_option
+@quiet_option
+def review(root: Path | None, out: Path | None, jobs: int, quiet: bool | None) -> None:
+    """Write the review report: static HTML pages for editors and translators.
+
+    index.html lists every article and target language with its units and words
+    reviewed, machine-made, changed and untranslated, and its findings, what needs
+    attention first; <slug>.<lang>.html shows an article unit by unit, source beside
+    translation, with each unit's state, the PO entry's path:line, the findings of
+    puente check, glossary terms and the words the engine did not know. Reads the
+    sources and catalogs as they are (no lock, nothing else written); opens from
+    file:// with no network.
+    """
+    from pipeline.review import review_project
+
+    quiet = _quiet(quiet)
+    with reported_errors():
+        project = _project(root)
+        report = review_project(project, out, jobs)
+    if not quiet:
+        click.echo(
+            f"{plural(report.articles, 'article')}: {plural(len(report.written), 'page')} written, "
+            f"{len(report.unchanged)} unchanged; {plural(report.errors, 'error')}, "
+            f"{plural(report.warnings, 'warning')}: {report.folder / 'index.html'}"
+        )
 
 
 @main.command()

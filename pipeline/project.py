@@ -115,7 +115,7 @@ class Project:
     def working_folders(self) -> list[Path]:
         """The folders Puente writes files into (where a killed run can leave a temporary one)."""
         out = self.output_dir
-        folders = [self.state_dir, self.glossary_dir, self.locales_dir / "templates", out]
+        folders = [self.state_dir, self.glossary_dir, self.locales_dir / "templates", out, out / "review"]
         for lang in self.config.languages:
             folders += [self.locales_dir / lang / "LC_MESSAGES", out / lang]
         return folders

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the Debian packages Puente needs are installed: Apertium with the
 # English-Spanish pair (both directions), GNU gettext (msgfmt, used by the tests) and
-# Chromium (headless, for the documentation's screenshots: scripts/screenshots.py).
+# Chromium (headless: the documentation's screenshots, scripts/screenshots.py, and the
+# review report's browser test).
 set -euo pipefail
 packages="apertium apertium-eng-spa gettext chromium"
 missing=""

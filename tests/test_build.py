@@ -267,6 +267,28 @@ def test_changed_units_publish_a_fresh_draft_not_stale_facts(project: Path) -> N
     assert "fresh draft: " in changed.comment
 
 
+def test_a_review_saved_just_before_a_source_change_is_kept(project: Path) -> None:
+    # a translator's tool keeps the extracted "draft:" comment when it clears the fuzzy flag;
+    # when the source changes before the next build, the translation is still the person's
+    run_cli("build", "--root", project, "--quiet")
+    po = po_file(project, "cartel-crackdown-results", "es")
+    catalog = polib.pofile(str(po), wrapwidth=0)
+    entry = next(e for e in catalog if e.msgid.startswith("{1}Arrests:{/1}"))
+    reviewed = "{1}Detenciones:{/1} Más de 12.300 miembros detenidos en 17 operativos."
+    entry.msgstr, entry.flags = reviewed, []
+    assert "draft: apertium" in entry.comment
+    catalog.save()
+    source = project / "sources" / "cartel-crackdown-results.md"
+    source.write_text(source.read_text("utf-8").replace("Over 12,300", "Over 13,100"), "utf-8")
+    assert run_cli("build", "--root", project, "--quiet").exit_code == 0
+    changed = next(e for e in polib.pofile(str(po)) if "13,100" in e.msgid)
+    assert changed.msgstr == reviewed and "fuzzy" in changed.flags
+    assert changed.previous_msgid is not None and "12,300" in changed.previous_msgid
+    assert "fresh draft: " in changed.comment and "draft: apertium" not in changed.comment.replace(
+        "fresh draft", ""
+    )
+
+
 def _corpus(root: Path, n: int) -> Path:
     """A project of ``n`` generated Markdown articles."""
     command = [sys.executable, str(BENCHMARKS / "make_corpus.py"), "--n", str(n)]

@@ -72,9 +72,11 @@ def _carry(old: Entry, new: Entry) -> Entry:
         previous_msgctxt=old.previous_msgctxt if old.fuzzy else None,
         previous_msgid=old.previous_msgid if old.fuzzy else None,
         previous_msgid_plural=old.previous_msgid_plural if old.fuzzy else None,
-        origin=old.origin,
+        # drafting notes describe a draft: a translation a person settled (not fuzzy) is
+        # theirs even where their tool kept the "draft:" comment
+        origin=old.origin if old.fuzzy else None,
         fresh_draft=old.fresh_draft,
-        unknown=old.unknown,
+        unknown=old.unknown if old.fuzzy else (),
         suggestion=old.suggestion,
         failure=old.failure,
     )
