@@ -129,10 +129,11 @@ geolocation, payment...)."""
 URL_SCHEMES = {"href": frozenset({"http", "https", "mailto"})}
 MEDIA_SCHEMES = frozenset({"http", "https"})
 URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "poster", "cite"})
+# no margin, position or transform: a source must not lay its text over the page's own
 STYLE_PROPERTIES = frozenset(
     {"text-align", "vertical-align", "color", "background-color", "font-weight", "font-style",
      "text-decoration", "text-transform", "white-space", "width", "min-width", "max-width", "height",
-     "border", "border-collapse", "padding", "margin", "float", "clear", "list-style-type"}
+     "border", "border-collapse", "padding", "float", "clear", "list-style-type"}
 )  # fmt: skip
 _STYLE_FORBIDDEN = re.compile(r"url\s*\(|expression\s*\(|image-set|image\s*\(|element\s*\(|@import|"
                               r"javascript|vbscript|behavior|binding|[\\<>]|/\*", re.IGNORECASE)  # fmt: skip
