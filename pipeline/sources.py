@@ -33,6 +33,7 @@ The text of ``alt``, ``title`` and ``aria-label`` attributes is translated too
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import html as htmlmod
@@ -70,6 +71,7 @@ from pipeline.project import SOURCE_SUFFIXES
 from pipeline.sanitize import (
     LINE_ATTR,
     MAX_DEPTH,
+    UNSAFE,
     Policy,
     check_depth,
     depth_message,
@@ -77,6 +79,7 @@ from pipeline.sanitize import (
     parse_fragment,
     sanitize,
     strip_controls,
+    url_problem,
     xml_safe,
 )
 from pipeline.xml import sourceline
@@ -173,13 +176,14 @@ def load_document(
         meta, body, removed = _parse_markdown(text, relative, path.stem, policy)
     else:
         meta, body, removed = _parse_html(text, relative, path.stem, policy)
+    meta, refused = _checked_image(meta, relative)
     document = Document(
         source=relative,
         format=fmt,
         meta=meta,
         body=body,
         sha256=hashlib.sha256(raw).hexdigest(),
-        warnings=warnings + removed,
+        warnings=warnings + removed + refused,
     )
     if not any(
         block.text.strip()
@@ -188,6 +192,19 @@ def load_document(
     ):
         raise SourceError(relative, 1, "empty article: no text to publish or translate")
     return document
+
+
+def _checked_image(meta: Meta, relative: str) -> tuple[Meta, tuple[Issue, ...]]:
+    """The metadata without a featured image whose address the sanitiser would refuse
+    in an ``<img>`` (``javascript:``, ``data:``...), and the warning saying so."""
+    if meta.image is None:
+        return meta, ()
+    problem = url_problem("img", "src", meta.image)
+    if problem is None:
+        return meta, ()
+    where = Location(relative, meta.line("image"))
+    warning = Issue(where, "warning", UNSAFE, f"removed the featured image: {problem}")
+    return dataclasses.replace(meta, image=None, image_alt=None), (warning,)
 
 
 def slug_line(document: Document) -> int:

@@ -209,6 +209,35 @@ def test_legitimate_markup_is_kept_whole(empty_project: Path) -> None:
         assert kept in english, kept
 
 
+@pytest.mark.parametrize(
+    "address", ["javascript:alert(1)", " JaVa\tscript:alert(1)", "data:image/svg+xml;base64,PHN2Zz4="]
+)
+def test_a_featured_image_with_an_active_address_is_refused(empty_project: Path, address: str) -> None:
+    (empty_project / "sources" / "a.md").write_text(
+        f'---\ntitle: Featured\nlang: en\nimage: "{address}"\nimage_alt: A photo\n---\n\nText.\n', "utf-8"
+    )
+    write_html(empty_project, "b", "<p>Text.</p>").write_text(
+        '<html lang="en"><head><title>B</title>\n'
+        f'<meta property="og:image" content="{address}"></head><body><p>Text.</p></body></html>',
+        "utf-8",
+    )
+    result = run_cli("build", "--root", empty_project)
+    assert result.exit_code == 0, result.stderr
+    for slug in ("a", "b"):
+        for lang in ("en", "es"):
+            assert page_problems(page(empty_project, lang, slug)) == [], (slug, lang)
+    scheme = address.strip().replace("\t", "").split(":")[0].lower()
+    assert (
+        f"sources/a.md:4: unsafe-markup: removed the featured image: a {scheme}: address [warning]"
+        in result.stderr
+    )
+    assert (
+        f"sources/b.html:2: unsafe-markup: removed the featured image: a {scheme}: address [warning]"
+        in result.stderr
+    )
+    assert address.strip() not in (empty_project / "build" / "manifest.json").read_text("utf-8")
+
+
 # --- embeds ----------------------------------------------------------------------------
 
 EMBEDS = """\
