@@ -1,8 +1,8 @@
 """The hostile-source corpus: every case of ``tests/hostile/`` is published through both
 formats (an HTML article, and raw HTML inside a Markdown article), built with real
-Apertium, and every page in both languages must be inert while the legitimate content
-around each payload (the ``KEEP…`` words) is kept and the removals are reported at their
-source lines.
+Apertium, and every page and body fragment (what a CMS imports) in both languages must be
+inert while the legitimate content around each payload (the ``KEEP…`` words) is kept and
+the removals are reported at their source lines.
 """
 
 from __future__ import annotations
@@ -92,6 +92,8 @@ def test_pages_are_inert_and_keep_the_legitimate_content(corpus: Corpus, name: s
     for lang in ("en", "es"):
         page = (corpus.root / "build" / lang / f"{slug}.html").read_text("utf-8")
         assert page_problems(page, ALLOWED) == [], f"{lang} page of {slug}"
+        fragment = (corpus.root / "build" / lang / f"{slug}.body.html").read_text("utf-8")
+        assert page_problems(fragment, ALLOWED) == [], f"{lang} body fragment of {slug}"
         article = page[page.index("<article>") :]
         missing = {token for token in expected if token not in article}
         assert not missing, f"{lang} page of {slug} lost {sorted(missing)}"
