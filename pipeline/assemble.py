@@ -23,12 +23,11 @@ Which text a unit gets, by the state of its PO entry:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.glossary import residue
-from pipeline.model import Block, Document, Element, Issue, Location, Node, Unit
+from pipeline.model import Document, Issue, Location, Unit, with_texts
 from pipeline.placeholders import count_words, problems
 from pipeline.po import Entry
 from pipeline.segment import join_units, segment_block
@@ -149,43 +148,6 @@ def assemble(
 
 
 def replace_texts(document: Document, texts: Sequence[str], lang: str) -> Document:
-    """``document`` with the text of its n-th block (in :meth:`Document.blocks` order) replaced."""
-    queue = list(texts)
-    meta = document.meta
-    title = queue.pop(0)
-    description = queue.pop(0) if meta.description else None
-    image_alt = queue.pop(0) if meta.image is not None and meta.image_alt else meta.image_alt
-    tags = tuple(queue.pop(0) for _ in meta.tags)
-    categories = tuple(queue.pop(0) for _ in meta.categories)
-    position = 0
-
-    def walk(nodes: tuple[Node, ...]) -> tuple[Node, ...]:
-        nonlocal position
-        out: list[Node] = []
-        for node in nodes:
-            if isinstance(node, Block):
-                text = queue[position]
-                position += 1
-                out.append(dataclasses.replace(node, text=text, children=walk(node.children)))
-            elif isinstance(node, Element):
-                out.append(dataclasses.replace(node, children=walk(node.children)))
-            else:
-                out.append(node)
-        return tuple(out)
-
-    body = walk(document.body)
-    new_meta = dataclasses.replace(
-        meta,
-        lang=lang,
-        title=title,
-        description=description,
-        image_alt=image_alt,
-        tags=_unique(tags),
-        categories=_unique(categories),
-    )
-    return dataclasses.replace(document, meta=new_meta, body=body)
-
-
-def _unique(values: Sequence[str]) -> tuple[str, ...]:
-    """``values`` without repeats (two tags can have the same translation)."""
-    return tuple(dict.fromkeys(value for value in values if value))
+    """``document`` with the text of its n-th block (in :meth:`Document.blocks` order)
+    replaced, attribute texts included (see :func:`pipeline.model.with_texts`)."""
+    return with_texts(document, texts, lang)

@@ -96,7 +96,12 @@ def _node_images(nodes: tuple[Node, ...], line: int) -> Iterator[tuple[str, int]
                     yield from ((src, here) for src in _html_images(placeholder.html))
             yield from _node_images(node.children, here)
         elif isinstance(node, Element):
-            yield from _node_images(node.children, node.location.line if node.location else line)
+            here = node.location.line if node.location else line
+            if node.tag == "img":  # an image standing as a block of its own
+                src = dict(node.attrs).get("src")
+                if src:
+                    yield src, here
+            yield from _node_images(node.children, here)
         elif isinstance(node, Verbatim):
             here = node.location.line if node.location else line
             yield from ((src, here) for src in _html_images(node.html))

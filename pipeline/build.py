@@ -448,7 +448,7 @@ def _first_step(path: Path) -> Done | Waiting:
     if len(raw) > SOURCE_LIMIT:
         raise SourceError(rel, None, f"larger than {SOURCE_LIMIT // (1024 * 1024)} MiB: refusing to read it")
     source_id = FileIdentity.of(raw, info)
-    document = load_document(path, project.root, raw)
+    document = load_document(path, project.root, raw, allow_embeds=config.allow_embeds)
     meta = document.meta
     source_lang, target_lang = meta.lang, config.target_language(meta.lang)
     units = [
@@ -734,8 +734,11 @@ def _pages(
             seen.add(key)
             unique.append(issue)
     issues = [
-        dataclasses.replace(issue, severity=config.check_severities.get(issue.code, issue.severity))  # type: ignore[arg-type]
-        for issue in unique
+        *document.warnings,  # what parsing the source removed (each its own line and message)
+        *(
+            dataclasses.replace(issue, severity=config.check_severities.get(issue.code, issue.severity))  # type: ignore[arg-type]
+            for issue in unique
+        ),
     ]
     held = page_report.held or (options.reviewed_only and page_report.state != "reviewed")
     # a held page is not written, and not linked to either

@@ -28,6 +28,9 @@ Every setting has a default, so a project needs no configuration file at all::
     [site]                            # addresses, feeds, the machine-translation notice
     base_url = "https://news.example.org/"   # see pipeline.site
 
+    [sources]
+    allow_embeds = ["www.youtube-nocookie.com"]   # hosts whose <iframe> embeds are kept
+
 The file is validated against a schema (msgspec); every error names its line:
 ``puente.toml:4: fuzzy_threshold: must be a whole number from 50 to 100``.
 """
@@ -73,6 +76,10 @@ class _Build(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     changed_units: ChangedUnits = "fresh-draft"
 
 
+class _Sources(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    allow_embeds: list[str] = msgspec.field(default_factory=list)
+
+
 class _Schema(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     languages: list[str] = msgspec.field(default_factory=lambda: list(SUPPORTED_LANGUAGES))
     locales: dict[str, str] = msgspec.field(default_factory=dict)
@@ -81,6 +88,7 @@ class _Schema(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     build: _Build = msgspec.field(default_factory=_Build)
     checks: dict[str, Severity] = msgspec.field(default_factory=dict)
     site: SiteSchema = msgspec.field(default_factory=SiteSchema)
+    sources: _Sources = msgspec.field(default_factory=_Sources)
 
 
 _SECTIONS: dict[str | None, type[msgspec.Struct]] = {
@@ -88,6 +96,7 @@ _SECTIONS: dict[str | None, type[msgspec.Struct]] = {
     "translate": _Translate,
     "build": _Build,
     **SITE_SECTIONS,
+    "sources": _Sources,
 }
 _MESSAGES = {
     "languages": 'must be ["en", "es"]',
@@ -99,7 +108,12 @@ _MESSAGES = {
     "build.output": "must be a folder inside the project",
     "build.changed_units": 'must be "fresh-draft", "previous" or "hold"',
     **SITE_MESSAGES,
+    "sources.allow_embeds": 'must be a list of host names, e.g. ["www.youtube-nocookie.com"]',
 }
+_HOST = re.compile(
+    r"(?=.{1,253}\Z)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+"
+)
+"""A lowercase DNS host name with at least one dot (no scheme, port, path or wildcard)."""
 _VALUE_MESSAGES = {
     "checks": f"must be one of {', '.join(SEVERITIES)}",
     "locales": "must be a Babel locale name",
@@ -124,6 +138,7 @@ class Config:
     changed_units: ChangedUnits = "fresh-draft"
     check_severities: dict[str, str] = field(default_factory=dict)
     site: Site = field(default_factory=Site)
+    allow_embeds: tuple[str, ...] = ()
 
     def target_language(self, source_lang: str) -> str:
         """The language an article written in ``source_lang`` is translated into."""
@@ -164,6 +179,7 @@ def _schema_error(message: str, data: dict[str, Any], text: str) -> ConfigError:
     ``puente.toml:line: key: what is wrong``."""
     what, _, where = message.partition(" - at `$")
     path = [part for part in where.rstrip("`").replace("[...]", ".*").split(".") if part]
+    path = [re.sub(r"\[\d+\]\Z", "", part) for part in path]  # a list's item: the list's key
     unknown = re.match(r"Object contains unknown field `(.*)`", what)
     if unknown is not None:
         section = ".".join(path) if ".".join(path) in _SECTIONS else path[0] if path else None
@@ -237,6 +253,8 @@ def _settings(schema: _Schema, text: str) -> Config:
         site = site_settings(schema.site, SUPPORTED_LANGUAGES)
     except SettingError as exc:
         raise _fail(text, exc.path, exc.message) from None
+    if not all(_HOST.fullmatch(host) for host in schema.sources.allow_embeds):
+        raise _fail(text, ["sources", "allow_embeds"], _MESSAGES["sources.allow_embeds"])
     return Config(
         languages=tuple(schema.languages),
         locales=locales,
@@ -249,6 +267,7 @@ def _settings(schema: _Schema, text: str) -> Config:
         changed_units=schema.build.changed_units,
         check_severities=dict(schema.checks),
         site=site,
+        allow_embeds=tuple(schema.sources.allow_embeds),
     )
 
 

@@ -6,13 +6,26 @@ fragments that are never translated, and :class:`Block` leaves whose inline
 content is text with numbered placeholders (see :mod:`pipeline.placeholders`).
 Segmentation turns blocks into :class:`Unit` values, the things a translator
 sees as PO entries.
+
+The text of some attributes is translated as well: ``alt``, ``title`` and
+``aria-label`` of a block, of a structural element or of an inline element
+(:data:`ATTRIBUTE_KINDS`). :meth:`Document.blocks` gives each one as a block of
+its own (``attribute`` set to the attribute's name), right after the block or
+element that holds it, and :func:`with_texts` puts translated texts back into
+the attributes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+import functools
+import html as htmlmod
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
+
+from pipeline.placeholders import PLACEHOLDER_RE, format_tag, split
 
 Attrs = tuple[tuple[str, str], ...]
 """HTML attributes in source order, as (name, value) pairs."""
@@ -31,11 +44,18 @@ BlockKind = Literal[
     "featured_image",
     "tag",
     "category",
+    "image_title",
+    "link_title",
+    "abbreviation",
+    "embed_title",
+    "tooltip",
+    "label",
 ]
 """What a block is, as a translator would say it (also used in PO comments).
 
 ``featured_image`` (the description of the article's featured image), ``tag`` and
-``category`` come from the metadata, as ``title`` and ``description`` do."""
+``category`` come from the metadata, as ``title`` and ``description`` do; ``alt``
+and the last six are the kinds of attribute text (see :data:`ATTRIBUTE_KINDS`)."""
 
 METADATA_KINDS: frozenset[BlockKind] = frozenset(
     {"title", "description", "featured_image", "tag", "category"}
@@ -68,7 +88,9 @@ class Placeholder:
 
     ``html`` is the element's exact serialisation for ``protected`` placeholders
     (rendered back byte for byte); ``text`` is its plain text content (for word
-    counts, glossary checks and translator comments).
+    counts, glossary checks and translator comments). ``lang`` is the language
+    of a ``translate="no"`` element's content (its own ``lang``, else the
+    article's): a page in another language marks it with ``lang``.
     """
 
     id: int
@@ -77,6 +99,7 @@ class Placeholder:
     attrs: Attrs = ()
     html: str = ""
     text: str = ""
+    lang: str = ""
 
     def attr(self, name: str) -> str | None:
         for key, value in self.attrs:
@@ -91,9 +114,11 @@ class Block:
 
     ``text`` holds the inline content with placeholders, numbered from 1 in
     order of appearance; ``placeholders`` defines them. When ``attribute`` is
-    set (image alt text) the text goes into that attribute of the element, not
-    its content. ``children`` are structural nodes that follow the text inside
-    the same element (a nested list inside a list item).
+    set (the blocks :meth:`Document.blocks` makes of ``alt``, ``title`` and
+    ``aria-label``) the text is that attribute's of the element ``tag``, and
+    ``owner`` says which element it is, for a translator ("the image map.png").
+    ``children`` are structural nodes that follow the text inside the same
+    element (a nested list inside a list item).
     """
 
     tag: str
@@ -105,6 +130,7 @@ class Block:
     level: int = 0
     attribute: str | None = None
     children: tuple[Node, ...] = ()
+    owner: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,10 +146,13 @@ class Element:
 @dataclass(frozen=True)
 class Verbatim:
     """An HTML fragment that is never translated (``translate="no"`` blocks,
-    code blocks, rules); ``html`` is rendered back as it is."""
+    code blocks, rules, video); ``html`` is rendered back as it is. ``lang`` is
+    the language of a ``translate="no"`` block's content ("" for language-neutral
+    fragments): a page in another language marks it with ``lang``."""
 
     html: str
     location: Location | None = None
+    lang: str = ""
 
 
 Node = Element | Block | Verbatim
@@ -164,20 +193,24 @@ class Meta:
 
 @dataclass(frozen=True)
 class Document:
-    """One article: where it came from, its metadata and its body."""
+    """One article: where it came from, its metadata and its body. ``warnings``
+    are what parsing it reported (markup the sanitiser removed, control
+    characters), each at its source line."""
 
     source: str
     format: Format
     meta: Meta
     body: tuple[Node, ...]
     sha256: str = ""
+    warnings: tuple[Issue, ...] = ()
 
     def blocks(self) -> Iterator[Block]:
         """Every translatable block in reading order, the metadata first.
 
         The title, description, featured image description, tags and categories are
         synthetic blocks (kinds ``title``, ``description``, ``featured_image``, ``tag``,
-        ``category``) located at their metadata line.
+        ``category``) located at their metadata line; so are the blocks of translatable
+        attributes (see :func:`iter_blocks`).
         """
         yield Block(
             tag="title",
@@ -212,13 +245,209 @@ class Document:
 
 
 def iter_blocks(nodes: tuple[Node, ...]) -> Iterator[Block]:
-    """Every block under ``nodes``, depth first, in document order."""
+    """Every block under ``nodes``, depth first, in document order; after each block or
+    element, the blocks of its translatable attributes (its own, then those of its inline
+    elements, in placeholder order)."""
     for node in nodes:
         if isinstance(node, Block):
             yield node
+            yield from attribute_blocks(node)
             yield from iter_blocks(node.children)
         elif isinstance(node, Element):
+            yield from attribute_blocks(node)
             yield from iter_blocks(node.children)
+
+
+# --- translatable attributes ----------------------------------------------------------
+
+ATTRIBUTE_KINDS: dict[tuple[str, str], BlockKind] = {
+    ("img", "alt"): "alt",
+    ("img", "title"): "image_title",
+    ("a", "title"): "link_title",
+    ("abbr", "title"): "abbreviation",
+    ("iframe", "title"): "embed_title",
+    ("*", "title"): "tooltip",
+    ("*", "aria-label"): "label",
+}
+"""Which attribute text is translated, on which element ("*": any), as what kind of unit."""
+
+_TRANSLATED_NAMES = frozenset(name for _, name in ATTRIBUTE_KINDS)
+_SPACES = re.compile(r"[ \t\n\r\f]+")
+
+
+def attribute_kind(tag: str, name: str) -> BlockKind | None:
+    """The block kind of attribute ``name`` of a ``tag`` element (None: not translated).
+
+    >>> attribute_kind("img", "alt"), attribute_kind("span", "title"), attribute_kind("img", "src")
+    ('alt', 'tooltip', None)
+    """
+    if name not in _TRANSLATED_NAMES:
+        return None
+    return ATTRIBUTE_KINDS.get((tag, name)) or ATTRIBUTE_KINDS.get(("*", name))
+
+
+def attribute_text(value: str) -> tuple[str, tuple[Placeholder, ...]]:
+    """An attribute value as unit text: whitespace collapsed, and text that looks like a
+    placeholder turned into a protected one (as in body text).
+
+    >>> text, placeholders = attribute_text("  Step {1}  of 3 ")
+    >>> text, [(p.kind, p.text) for p in placeholders]
+    ('Step {1/} of 3', [('protected', '{1}')])
+    """
+    collapsed = _SPACES.sub(" ", value).strip(" \t\n\r\f")
+    if "{" not in collapsed:
+        return collapsed, ()
+    placeholders: list[Placeholder] = []
+
+    def protect(match: re.Match[str]) -> str:
+        literal = match.group(0)
+        placeholders.append(
+            Placeholder(
+                len(placeholders) + 1, "protected", "", (), htmlmod.escape(literal, quote=False), literal
+            )
+        )
+        return format_tag("self", len(placeholders))
+
+    return PLACEHOLDER_RE.sub(protect, collapsed), tuple(placeholders)
+
+
+def attribute_value(text: str, placeholders: Sequence[Placeholder]) -> str:
+    """The attribute value of a (translated) attribute unit text: protected placeholders
+    back to the text they stand for."""
+    if "{" not in text:
+        return text
+    defined = {placeholder.id: placeholder.text for placeholder in placeholders}
+    return "".join(part if isinstance(part, str) else defined.get(part.id, "") for part in split(text))
+
+
+def _owner_words(tag: str, attrs: Attrs, content: str) -> str:
+    values = dict(attrs)
+    if tag == "img":
+        return f"the image {_short(values.get('src') or '(no address)')}"
+    if tag == "a":
+        return f"the link to {_short(values.get('href') or '(no address)')}"
+    if tag == "abbr":
+        return content or "(an abbreviation)"
+    if tag == "iframe":
+        return f"the embedded {_short(values.get('src') or '(no address)')}"
+    return f"the <{tag}> “{_short(content)}”" if content else f"a <{tag}> element"
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _attribute_owners(node: Block | Element) -> Iterator[tuple[str, Attrs, Callable[[], str]]]:
+    """(tag, attributes, content text) of ``node`` and of its inline elements, in order (the
+    content is computed only for an element with translatable attributes)."""
+    if isinstance(node, Element):
+        yield node.tag, node.attrs, str
+        return
+    text = node.text
+    yield node.tag, node.attrs, lambda: _plain(text)
+    for placeholder in node.placeholders:
+        if placeholder.kind != "protected" and placeholder.attrs:
+            yield placeholder.tag, placeholder.attrs, functools.partial(_content_of, text, placeholder.id)
+
+
+def _plain(text: str) -> str:
+    return "".join(part for part in split(text) if isinstance(part, str)).strip()
+
+
+def _content_of(text: str, number: int) -> str:
+    """The plain text between ``{n}`` and ``{/n}`` in ``text``."""
+    start, end = text.find(format_tag("open", number)), text.find(format_tag("close", number))
+    return _plain(text[start + len(format_tag("open", number)) : end]) if 0 <= start < end else ""
+
+
+def attribute_blocks(node: Block | Element) -> Iterator[Block]:
+    """The blocks of the translatable attributes of ``node`` and of its inline elements
+    (see :func:`iter_blocks`); an empty attribute (``alt=""``) is no unit."""
+    location = node.location or Location("", 0)
+    for tag, attrs, content in _attribute_owners(node):
+        for name, value in attrs:
+            kind = attribute_kind(tag, name)
+            if kind is None:
+                continue
+            text, placeholders = attribute_text(value)
+            if text:
+                yield Block(
+                    tag=tag,
+                    kind=kind,
+                    text=text,
+                    location=location,
+                    placeholders=placeholders,
+                    attribute=name,
+                    owner=_owner_words(tag, attrs, content()),
+                )
+
+
+def _replace_attrs(tag: str, attrs: Attrs, texts: Iterator[str]) -> Attrs:
+    """``attrs`` with each translatable, non-empty value taken from ``texts`` (in
+    :func:`attribute_blocks` order)."""
+    out = []
+    for name, value in attrs:
+        if attribute_kind(tag, name) is not None:
+            text, placeholders = attribute_text(value)
+            if text:
+                value = attribute_value(next(texts), placeholders)
+        out.append((name, value))
+    return tuple(out)
+
+
+def with_texts(document: Document, texts: Sequence[str], lang: str) -> Document:
+    """``document`` with the text of its n-th block (in :meth:`Document.blocks` order)
+    replaced by ``texts[n]`` (translated attribute texts go back into their attributes),
+    and its language set to ``lang``."""
+    queue = iter(texts)
+    meta = document.meta
+    title = next(queue)
+    description = next(queue) if meta.description else None
+    image_alt = next(queue) if meta.image is not None and meta.image_alt else meta.image_alt
+    tags = tuple(next(queue) for _ in meta.tags)
+    categories = tuple(next(queue) for _ in meta.categories)
+
+    def walk(nodes: tuple[Node, ...]) -> tuple[Node, ...]:
+        out: list[Node] = []
+        for node in nodes:
+            if isinstance(node, Block):
+                text = next(queue)
+                attrs = _replace_attrs(node.tag, node.attrs, queue)
+                placeholders = tuple(
+                    p
+                    if p.kind == "protected"
+                    else dataclasses.replace(p, attrs=_replace_attrs(p.tag, p.attrs, queue))
+                    for p in node.placeholders
+                )
+                out.append(
+                    dataclasses.replace(
+                        node, text=text, attrs=attrs, placeholders=placeholders, children=walk(node.children)
+                    )
+                )
+            elif isinstance(node, Element):
+                attrs = _replace_attrs(node.tag, node.attrs, queue)
+                out.append(dataclasses.replace(node, attrs=attrs, children=walk(node.children)))
+            else:
+                out.append(node)
+        return tuple(out)
+
+    body = walk(document.body)
+    new_meta = dataclasses.replace(
+        meta,
+        lang=lang,
+        title=title,
+        description=description,
+        image_alt=image_alt,
+        tags=_unique(tags),
+        categories=_unique(categories),
+    )
+    return dataclasses.replace(document, meta=new_meta, body=body)
+
+
+def _unique(values: Sequence[str]) -> tuple[str, ...]:
+    """``values`` without repeats (two tags can have the same translation)."""
+    return tuple(dict.fromkeys(value for value in values if value))
 
 
 @dataclass(frozen=True)

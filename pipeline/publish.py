@@ -123,7 +123,10 @@ def publish_article(
         "tags": list(meta.tags),
         "categories": list(meta.categories),
         "languages": languages,
-        "notices": [[i.location.path, i.location.line, i.code, i.message] for i in images.issues],
+        "notices": [  # shown on every build until fixed: what the sanitiser removed, images
+            [i.location.path, i.location.line, i.code, i.message]
+            for i in (*document.warnings, *images.issues)
+        ],
     }
     return Published(pages, bodies, images, facts)
 

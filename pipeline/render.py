@@ -24,6 +24,12 @@ field. The page adds, around the article, what a reader needs: the language swit
 the template's ``data-puente="languages"`` element), a notice on a machine-translated
 page (just before the ``<article>``), the featured image, a canonical link and absolute
 alternates when the site has an address.
+
+Text that stays in another language than the page's (a ``translate="no"``
+element on the page in the other language) gets a ``lang`` attribute, unless
+it has one (WCAG 3.1.2, language of parts). Attribute values (``alt``,
+``title``, ``aria-label``) come from the document as they are: a translated
+document carries translated ones.
 """
 
 from __future__ import annotations
@@ -47,6 +53,9 @@ from pipeline.model import Block, Document, Element, Node, Placeholder, Verbatim
 from pipeline.placeholders import Tag, split
 from pipeline.site import ORIGINAL_LINK, OWN_NAMES, SWITCH_LABEL
 
+_VOID_END_TAGS = re.compile(rb"</(?:source|track|wbr|embed|keygen|param|area)>")
+EMPTY_TAGS = frozenset({"br", "col", "hr", "img", "source", "track", "wbr", "iframe"})
+"""Elements rendered without content (void elements, and embeds, whose content is never shown)."""
 TOC_TITLES = {"en": "Contents", "es": "Contenido"}
 """The only words Puente itself adds to a page: the heading of a generated table of contents."""
 
@@ -241,7 +250,7 @@ def render_article(
     article.text = "\n"
     for child in list(article):
         article.remove(child)
-    _render_nodes(article, document.body, iter(heading_list))
+    _render_nodes(article, document.body, iter(heading_list), meta.lang)
     _rewrite_links(article, links)
     body, images, first_paragraph = _fragment(article)
     _dress_article(article, document, locale, links)
@@ -253,7 +262,14 @@ def render_article(
             child.tail = child.tail or "\n"  # one element a line, as the template had them
     page: bytes = etree.tostring(root, encoding="utf-8", method="html", doctype="<!DOCTYPE html>")
     excerpt = meta.description or _shorten(first_paragraph, EXCERPT_LIMIT)
-    return Rendered(page + b"\n", body, images, excerpt)
+    return Rendered(_void_end_tags_out(page) + b"\n", _void_end_tags_out(body), images, excerpt)
+
+
+def _void_end_tags_out(html: bytes) -> bytes:
+    """libxml2 writes end tags for the void elements it does not know (``</source>``);
+    HTML5 has none. Its serialiser escapes ``<`` in text and attributes, so these are only
+    ever end tags."""
+    return _VOID_END_TAGS.sub(b"", html)
 
 
 _DEFAULT: list[PageTemplate] = []
@@ -453,36 +469,45 @@ def _toc(article: etree._Element, lang: str) -> etree._Element:
     return nav
 
 
-def _render_nodes(parent: etree._Element, nodes: Sequence[Node], ids: Iterator[str]) -> None:
+def _render_nodes(parent: etree._Element, nodes: Sequence[Node], ids: Iterator[str], page_lang: str) -> None:
     for node in nodes:
         if isinstance(node, Verbatim):
             for fragment in lxml_html.fragments_fromstring(node.html, parser=_parser()):
                 if isinstance(fragment, str):
                     _append_text(parent, fragment)
                 else:
+                    _mark_lang(fragment, node.lang, page_lang)
                     fragment.tail = "\n"
                     parent.append(fragment)
         elif isinstance(node, Element):
             element = etree.SubElement(parent, node.tag, dict(node.attrs))
-            element.text = "\n"
             element.tail = "\n"
-            _render_nodes(element, node.children, ids)
+            if node.tag not in EMPTY_TAGS:
+                element.text = "\n"
+                _render_nodes(element, node.children, ids, page_lang)
         else:
-            _render_block(parent, node, ids)
+            _render_block(parent, node, ids, page_lang)
 
 
-def _render_block(parent: etree._Element, block: Block, ids: Iterator[str]) -> None:
+def _mark_lang(element: etree._Element, lang: str, page_lang: str) -> None:
+    """Say the language of ``element``'s content when it is not the page's (and the
+    element does not say it already)."""
+    if lang and page_lang and lang != page_lang and element.get("lang") is None:
+        element.set("lang", lang)
+
+
+def _render_block(parent: etree._Element, block: Block, ids: Iterator[str], page_lang: str) -> None:
     element = etree.SubElement(parent, block.tag, dict(block.attrs))
     element.tail = "\n"
     if block.attribute is not None:
         element.set(block.attribute, block.text)
     else:
-        fill_inline(element, block.text, block.placeholders)
+        fill_inline(element, block.text, block.placeholders, page_lang)
     if block.kind == "heading" and element.get("id") is None:
         element.set("id", next(ids))
     if block.children:
         _append_text(element, "\n")
-        _render_nodes(element, block.children, ids)
+        _render_nodes(element, block.children, ids, page_lang)
 
 
 def _append_text(element: etree._Element, text: str) -> None:
@@ -493,8 +518,12 @@ def _append_text(element: etree._Element, text: str) -> None:
         element.text = (element.text or "") + text
 
 
-def fill_inline(element: etree._Element, text: str, placeholders: Sequence[Placeholder]) -> None:
-    """Append ``text`` (with placeholders) to ``element`` as text and inline elements.
+def fill_inline(
+    element: etree._Element, text: str, placeholders: Sequence[Placeholder], page_lang: str = ""
+) -> None:
+    """Append ``text`` (with placeholders) to ``element`` as text and inline elements;
+    a protected element whose content is in another language than ``page_lang`` says so
+    with ``lang``.
 
     Raises ValueError when a placeholder is unknown or unbalanced: callers
     validate translations with :func:`pipeline.placeholders.problems` first.
@@ -523,6 +552,7 @@ def fill_inline(element: etree._Element, text: str, placeholders: Sequence[Place
                 if isinstance(fragment, str):
                     _append_text(current, fragment)
                 else:
+                    _mark_lang(fragment, placeholder.lang, page_lang)
                     fragment.tail = None
                     current.append(fragment)
         else:

@@ -18,7 +18,11 @@ Each unit's ``msgctxt`` is the block kind in words ("paragraph", "table
 cell"...) and, for the n-th repeat of the same (kind, text) in a document,
 "paragraph (n)". It depends only on the unit itself and on identical units
 before it, never on positions, so inserting, deleting or moving other blocks
-leaves it unchanged.
+leaves it unchanged. Attribute text is one unit per attribute, never split,
+with its own context: "image description" (``alt``), "image title", "link
+title", "abbreviation" (an ``abbr`` title: what it stands for), "embed title",
+"tooltip" (``title`` of any other element) and "label" (``aria-label``); its
+first translator note says which element it belongs to.
 """
 
 from __future__ import annotations
@@ -46,7 +50,23 @@ KIND_WORDS: dict[BlockKind, str] = {
     "featured_image": "featured image description",
     "tag": "tag",
     "category": "category",
+    "image_title": "image title",
+    "link_title": "link title",
+    "abbreviation": "abbreviation",
+    "embed_title": "embed title",
+    "tooltip": "tooltip",
+    "label": "label",
 }
+ATTRIBUTE_NOTES: dict[BlockKind, str] = {
+    "alt": "image description (alt text, read instead of the image) of {owner}",
+    "image_title": "image title (shown on hover) of {owner}",
+    "link_title": "link title (shown on hover) of {owner}",
+    "abbreviation": "abbreviation: what {owner} stands for (shown on hover)",
+    "embed_title": "embed title (read by screen readers) of {owner}",
+    "tooltip": "tooltip (title, shown on hover) of {owner}",
+    "label": "label (aria-label, read by screen readers) of {owner}",
+}
+"""The first translator note of an attribute unit: what the text is, and of which element."""
 TAG_WORDS = {
     "strong": "bold",
     "b": "bold",
@@ -65,6 +85,12 @@ TAG_WORDS = {
     "br": "line break",
     "wbr": "optional line break",
     "img": "image",
+    "iframe": "embedded player",
+    "picture": "picture",
+    "source": "media source",
+    "track": "subtitles",
+    "video": "video",
+    "audio": "audio",
 }
 
 _CANDIDATE = re.compile(
@@ -216,9 +242,9 @@ def _next_word(text: str, position: int) -> str:
 
 
 def segment_block(block: Block, lang: str, mode: str = "sentence") -> Segment:
-    """The segmentation of one block's text (image descriptions, titles, tags and
-    categories are never split)."""
-    whole = block.kind in ("alt", "title", "featured_image", "tag", "category")
+    """The segmentation of one block's text (titles, image descriptions, tags, categories
+    and attribute text are never split)."""
+    whole = block.kind in ("title", "featured_image", "tag", "category") or block.attribute is not None
     return segment_text(block.text, lang, "block" if whole else mode)
 
 
@@ -271,7 +297,11 @@ def _localise(
 
 def _notes(block: Block, placeholders: Sequence[Placeholder]) -> tuple[str, ...]:
     kind = KIND_WORDS[block.kind]
-    notes = [f"{kind} (level {block.level})" if block.kind == "heading" else kind]
+    if block.attribute is not None:
+        template = ATTRIBUTE_NOTES.get(block.kind, f"{kind} ({block.attribute}) of {{owner}}")
+        notes = [template.format(owner=block.owner or f"a <{block.tag}> element")]
+    else:
+        notes = [f"{kind} (level {block.level})" if block.kind == "heading" else kind]
     notes.extend(describe_placeholder(placeholder) for placeholder in placeholders)
     return tuple(notes)
 
@@ -295,6 +325,8 @@ def describe_placeholder(placeholder: Placeholder) -> str:
             what = TAG_WORDS.get(placeholder.tag, placeholder.tag)
         return f"{form} = {what}"
     form = format_tag("self", number)
+    if placeholder.kind == "protected" and placeholder.tag in ("video", "audio"):
+        return f"{form} = {TAG_WORDS[placeholder.tag]}"
     if placeholder.kind == "protected":
         return f"{form} = not translated: {placeholder.text}"
     what = TAG_WORDS.get(placeholder.tag, placeholder.tag)

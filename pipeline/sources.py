@@ -14,27 +14,38 @@ Two formats, one :class:`~pipeline.model.Document`:
   article:modified_time|og:image|og:image:alt">``); the body from ``<article>``
   if there is one, else ``<body>``; the slug from the file name unless given.
 
+Sources are untrusted: the markup of both formats (raw HTML inside Markdown
+included) goes through the allowlist of :mod:`pipeline.sanitize` before it
+becomes the model, and what it removes comes back as warnings
+(:attr:`~pipeline.model.Document.warnings`, with the source line). Control
+characters are removed with a warning; markup nested deeper than
+:data:`~pipeline.sanitize.MAX_DEPTH` levels is refused with its line (never
+cut silently).
+
 Inline elements become numbered placeholders (see :mod:`pipeline.placeholders`);
 elements marked ``translate="no"`` or ``class="notranslate"`` become protected
 placeholders inside their sentence (or :class:`~pipeline.model.Verbatim`
-blocks when they are blocks themselves). Scripts, styles and comments are
-dropped: they never reach a page.
+blocks when they are blocks themselves), with the language of their content
+(their own ``lang``, else the article's) for the page in the other language.
+The text of ``alt``, ``title`` and ``aria-label`` attributes is translated too
+(see :meth:`pipeline.model.Document.blocks`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import html as htmlmod
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
 from lxml import etree
-from lxml import html as lxml_html
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from pipeline.config import SUPPORTED_LANGUAGES
 from pipeline.errors import SourceError
@@ -47,6 +58,7 @@ from pipeline.model import (
     Document,
     Element,
     Format,
+    Issue,
     Location,
     Meta,
     Node,
@@ -56,13 +68,26 @@ from pipeline.model import (
 )
 from pipeline.placeholders import PLACEHOLDER_RE, format_tag
 from pipeline.project import SOURCE_SUFFIXES
+from pipeline.sanitize import (
+    LINE_ATTR,
+    MAX_DEPTH,
+    UNSAFE,
+    Policy,
+    check_depth,
+    depth_message,
+    parse_document,
+    parse_fragment,
+    sanitize,
+    strip_controls,
+    url_problem,
+    xml_safe,
+)
 from pipeline.xml import sourceline
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*\Z")
 TERM_LIMIT = 100
 """The longest tag or category, in characters (a longer one is a sentence, not a term)."""
-LINE_ATTR = "data-puente-line"
 
 LEAF_KINDS: dict[str, BlockKind] = {
     "h1": "heading",
@@ -85,19 +110,26 @@ CONTAINERS = {
     "figure", "section", "div", "header", "footer", "aside", "nav", "main", "article", "details",
     "summary", "address",
 }  # fmt: skip
-VERBATIM_TAGS = {"pre", "hr", "iframe", "video", "audio", "svg", "math", "object", "embed", "canvas"}
-DROPPED_TAGS = {"script", "style", "template", "noscript", "link", "meta", "base"}
-STANDALONE_TAGS = {"br", "wbr", "img"}
+VERBATIM_TAGS = {"pre", "hr"}
+MEDIA_TAGS = {"img", "picture", "iframe", "source", "track", "video", "audio"}
+"""Elements standing for media: a block of their own where no text runs before them,
+else inline in their sentence."""
+STANDALONE_TAGS = {"br", "wbr", "img", "iframe", "source", "track"}
 PROTECTED_TAGS = {"code", "kbd", "samp", "var"}
+OPAQUE_TAGS = {"video", "audio"}
+"""Kept as they are, never translated (their fallback content is for old browsers)."""
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
+# one level above the limit: a token that reaches it shows where markdown-it stopped reading
+_MARKDOWN.options["maxNesting"] = MAX_DEPTH + 1
 _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
 _HTML_SPACE = " \t\n\r\f"
 
 
-def load_sources(paths: Iterable[Path], root: Path) -> list[Document]:
+def load_sources(paths: Iterable[Path], root: Path, *, allow_embeds: Iterable[str] = ()) -> list[Document]:
     """The articles of ``paths``, sorted by slug; raise on any bad source or duplicate slug."""
-    documents = [load_document(path, root) for path in paths]
+    hosts = tuple(allow_embeds)
+    documents = [load_document(path, root, allow_embeds=hosts) for path in paths]
     check_unique_slugs(slug_claim(document) for document in documents)
     return sorted(documents, key=lambda document: document.meta.slug)
 
@@ -128,19 +160,30 @@ def check_unique_slugs(claims: Iterable[SlugClaim], owners: Mapping[str, str] | 
         taken[claim.slug] = claim.source
 
 
-def load_document(path: Path, root: Path, data: bytes | None = None) -> Document:
-    """Parse one source file (Markdown or HTML) into a :class:`Document` (``data``: its
-    bytes, when the caller read them already)."""
+def load_document(
+    path: Path, root: Path, data: bytes | None = None, *, allow_embeds: Iterable[str] = ()
+) -> Document:
+    """Parse one source file (Markdown or HTML) into a :class:`Document`, sanitised
+    (``data``: its bytes, when the caller read them already); ``allow_embeds`` names the
+    hosts whose ``<iframe>`` embeds are kept."""
     relative = relative_to(path, root)
     fmt: Format = "md" if SOURCE_SUFFIXES.get(path.suffix.lower()) == "md" else "html"
     raw = path.read_bytes() if data is None else data
     text = decode_utf8(raw, relative, SourceError, "save the file as UTF-8").removeprefix("\ufeff")
+    text, warnings = strip_controls(text, relative)
+    policy = Policy(frozenset(host.lower().rstrip(".") for host in allow_embeds))
     if fmt == "md":
-        meta, body = _parse_markdown(text, relative, path.stem)
+        meta, body, removed = _parse_markdown(text, relative, path.stem, policy)
     else:
-        meta, body = _parse_html(text, relative, path.stem)
+        meta, body, removed = _parse_html(text, relative, path.stem, policy)
+    meta, refused = _checked_image(meta, relative)
     document = Document(
-        source=relative, format=fmt, meta=meta, body=body, sha256=hashlib.sha256(raw).hexdigest()
+        source=relative,
+        format=fmt,
+        meta=meta,
+        body=body,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        warnings=warnings + removed + refused,
     )
     if not any(
         block.text.strip()
@@ -149,6 +192,19 @@ def load_document(path: Path, root: Path, data: bytes | None = None) -> Document
     ):
         raise SourceError(relative, 1, "empty article: no text to publish or translate")
     return document
+
+
+def _checked_image(meta: Meta, relative: str) -> tuple[Meta, tuple[Issue, ...]]:
+    """The metadata without a featured image whose address the sanitiser would refuse
+    in an ``<img>`` (``javascript:``, ``data:``...), and the warning saying so."""
+    if meta.image is None:
+        return meta, ()
+    problem = url_problem("img", "src", meta.image)
+    if problem is None:
+        return meta, ()
+    where = Location(relative, meta.line("image"))
+    warning = Issue(where, "warning", UNSAFE, f"removed the featured image: {problem}")
+    return dataclasses.replace(meta, image=None, image_alt=None), (warning,)
 
 
 def slug_line(document: Document) -> int:
@@ -162,23 +218,56 @@ def slug_line(document: Document) -> int:
 # --- Markdown ---------------------------------------------------------------
 
 
-def _parse_markdown(text: str, relative: str, stem: str) -> tuple[Meta, tuple[Node, ...]]:
+def _parse_markdown(
+    text: str, relative: str, stem: str, policy: Policy
+) -> tuple[Meta, tuple[Node, ...], tuple[Issue, ...]]:
     front, body_text, offset = _split_front_matter(text, relative)
     tokens = _MARKDOWN.parse(body_text)
+    _check_markdown_depth(tokens, relative, offset)
+    line = str(offset + 1)
     for token in tokens:
-        if token.map is None:
-            continue
-        line = str(token.map[0] + 1 + offset)
-        if token.nesting == 1:
+        if token.map is not None:
+            line = str(token.map[0] + 1 + offset)
+        if token.nesting == 1:  # a table cell has no line of its own: its row's
             token.attrSet(LINE_ATTR, line)
-        elif token.type == "html_block":
+        elif token.type == "html_block" and token.map is not None:
             token.content = re.sub(
                 r"^(\s*<[A-Za-z][\w-]*)", rf'\1 {LINE_ATTR}="{line}"', token.content, count=1
             )
     rendered = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
-    root = _parse_fragment(f"<div>{rendered}</div>", relative)
+    root = parse_fragment(rendered)
     meta = _markdown_meta(front, text, relative, stem)
-    return meta, _nodes(root, relative, offset + 1, in_quote=False)
+    line_of = _markdown_lines(root, offset + 1)
+    check_depth(root, relative, line_of)
+    clean, removed = sanitize(root, relative, policy, line_of)
+    return meta, _nodes(clean, relative, in_quote=False, line=offset + 1, lang=meta.lang), removed
+
+
+def _check_markdown_depth(tokens: list[Token], relative: str, offset: int) -> None:
+    """markdown-it stops reading what is nested deeper than its limit: refuse such a
+    source at the line where it happens rather than lose the rest of it."""
+    for index, token in enumerate(tokens):
+        if token.level >= MAX_DEPTH:
+            line = next((t.map[0] + 1 + offset for t in reversed(tokens[: index + 1]) if t.map), 1)
+            raise SourceError(relative, line, depth_message())
+
+
+def _markdown_lines(root: etree._Element, first: int) -> Callable[[etree._Element], int]:
+    """The source line of each element of rendered Markdown: a block's element has its
+    line marked; an element without a mark (inline raw HTML, or the later elements of a
+    raw HTML block) is as many lines below the last marked element before it as it is in
+    the rendered HTML (both keep the lines of their source)."""
+    lines: dict[etree._Element, int] = {}
+    anchor_line, anchor_rendered = first, 1
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        marked = element.get(LINE_ATTR)
+        rendered = sourceline(element, anchor_rendered)
+        if marked is not None and marked.isdigit():
+            anchor_line, anchor_rendered = int(marked), rendered
+        lines[element] = anchor_line + max(0, rendered - anchor_rendered)
+    return lambda element: lines.get(element, first)
 
 
 def _split_front_matter(text: str, relative: str) -> tuple[dict[str, Any], str, int]:
@@ -407,25 +496,17 @@ def _meta(
 # --- HTML -------------------------------------------------------------------
 
 
-def _parser() -> lxml_html.HTMLParser:
-    return lxml_html.HTMLParser(
-        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, recover=True
-    )
-
-
-def _parse_fragment(text: str, relative: str) -> etree._Element:
-    root: etree._Element = lxml_html.fragment_fromstring(text, parser=_parser())
-    return root
-
-
-def _parse_html(text: str, relative: str, stem: str) -> tuple[Meta, tuple[Node, ...]]:
+def _parse_html(
+    text: str, relative: str, stem: str, policy: Policy
+) -> tuple[Meta, tuple[Node, ...], tuple[Issue, ...]]:
     if not text.strip():
         raise SourceError(relative, 1, "empty article: no text to publish or translate")
     try:
-        root = lxml_html.document_fromstring(text.encode("utf-8"), parser=_parser())
+        root = parse_document(text)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
-        # markup with nothing in it ("<!") is no article
         raise SourceError(relative, 1, f"no article to read: {exc}") from None
+    if root is None:  # comments only, or markup with nothing in it ("<!")
+        raise SourceError(relative, 1, "empty article: no text to publish or translate")
     html_el = root if root.tag == "html" else root.find(".//html")
     lang_line = sourceline(html_el) if html_el is not None else 1
     lang = (html_el.get("lang") or "").split("-")[0].lower() if html_el is not None else ""
@@ -471,8 +552,11 @@ def _parse_html(text: str, relative: str, stem: str) -> tuple[Meta, tuple[Node, 
         toc=metas.get("toc", ("", 1))[0].lower() in ("true", "yes", "1"),
         more=_html_more(metas, lists),
     )
-    nodes = _nodes(body, relative, 0, in_quote=False) if body is not None else ()
-    return meta, nodes
+    if body is None:
+        return meta, (), ()
+    check_depth(body, relative, sourceline)
+    clean, removed = sanitize(body, relative, policy, sourceline)
+    return meta, _nodes(clean, relative, in_quote=False, line=sourceline(body), lang=meta.lang), removed
 
 
 _OPEN_GRAPH = {
@@ -506,13 +590,11 @@ def _html_more(metas: dict[str, tuple[str, int]], lists: dict[str, tuple[list[st
     )
 
 
-def _line(element: etree._Element, offset: int, inherited: int) -> int:
+def _line(element: etree._Element, inherited: int) -> int:
+    """An element's source line: marked on it before sanitising (elements the parser
+    added, such as a table's ``<tbody>``, take their parent's)."""
     marked = element.get(LINE_ATTR)
-    if marked is not None:
-        return int(marked)
-    if offset == 0:
-        return sourceline(element, inherited)
-    return inherited
+    return int(marked) if marked is not None and marked.isdigit() else inherited
 
 
 def _text(element: etree._Element) -> str:
@@ -546,126 +628,200 @@ def _strip_line_attrs(element: etree._Element) -> None:
             del item.attrib[LINE_ATTR]
 
 
-def _nodes(
-    parent: etree._Element, relative: str, offset: int, *, in_quote: bool, line: int = 1
-) -> tuple[Node, ...]:
-    """Structural nodes for the children of ``parent`` (loose text becomes a paragraph)."""
-    nodes: list[Node] = []
-    loose: list[etree._Element | str] = []
-    parent_line = _line(parent, offset, line)
+def _content_lang(element: etree._Element, article_lang: str) -> str:
+    """The language of an element's content: its own ``lang`` or an ancestor's, else the article's."""
+    for item in (element, *element.iterancestors()):
+        value = item.get("lang")
+        if value:
+            return value
+    return article_lang
 
-    def flush_loose() -> None:
-        if loose and _collapse("".join(i if isinstance(i, str) else _text(i) for i in loose)):
-            text, placeholders = _inline_items(loose, relative, parent_line)
-            if text:
-                kind: BlockKind = "blockquote" if in_quote else "paragraph"
-                nodes.append(
-                    Block(
-                        tag="p",
-                        kind=kind,
-                        text=text,
-                        location=Location(relative, parent_line),
-                        placeholders=placeholders,
-                    )
-                )
-        loose.clear()
 
-    if parent.text:
-        loose.append(parent.text)
-    for child in parent:
-        tag = child.tag
-        if not isinstance(tag, str) or tag in DROPPED_TAGS:
-            if child.tail:
-                loose.append(child.tail)
-            continue
-        if _is_blockish(child) or (tag == "img" and not loose_has_text(loose)):
-            flush_loose()
-            node = _node(child, relative, offset, in_quote=in_quote, line=parent_line)
-            if node is not None:
-                nodes.append(node)
-        else:
-            loose.append(child)
-        if child.tail:
-            loose.append(child.tail)
-    flush_loose()
-    return tuple(nodes)
+def _has_media(element: etree._Element) -> bool:
+    return element.tag in MEDIA_TAGS or any(True for _ in element.iterdescendants(*MEDIA_TAGS))
+
+
+def _has_content(loose: list[etree._Element | str]) -> bool:
+    """Whether a run of loose inline content holds text or media (else it is only spacing)."""
+    return any(
+        _collapse(item) if isinstance(item, str) else (_collapse(_text(item)) or _has_media(item))
+        for item in loose
+    )
 
 
 def loose_has_text(loose: list[etree._Element | str]) -> bool:
     return any(isinstance(item, etree._Element) or item.strip() for item in loose)
 
 
-def _node(element: etree._Element, relative: str, offset: int, *, in_quote: bool, line: int) -> Node | None:
-    tag = str(element.tag)
-    here = _line(element, offset, line)
-    location = Location(relative, here)
-    if _is_protected(element) or tag in VERBATIM_TAGS:
-        return Verbatim(html=_serialize(element), location=location)
-    if tag == "img":
+def _nodes(
+    parent: etree._Element, relative: str, *, in_quote: bool, line: int = 1, lang: str = ""
+) -> tuple[Node, ...]:
+    """Structural nodes for the children of a sanitised ``parent`` (loose text becomes a
+    paragraph); ``lang`` is the article's language."""
+    return _Reader(relative, lang).nodes(parent, in_quote=in_quote, line=line)
+
+
+class _Reader:
+    """Builds the model of one sanitised article body."""
+
+    def __init__(self, relative: str, lang: str) -> None:
+        self.relative = relative
+        self.lang = lang
+
+    def nodes(self, parent: etree._Element, *, in_quote: bool, line: int) -> tuple[Node, ...]:
+        nodes: list[Node] = []
+        loose: list[etree._Element | str] = []
+        parent_line = _line(parent, line)
+
+        def flush_loose() -> None:
+            if loose and _has_content(loose):
+                text, placeholders = self.inline_items(loose)
+                if text:
+                    kind: BlockKind = "blockquote" if in_quote else "paragraph"
+                    nodes.append(
+                        Block(
+                            tag="p",
+                            kind=kind,
+                            text=text,
+                            location=Location(self.relative, parent_line),
+                            placeholders=placeholders,
+                        )
+                    )
+            loose.clear()
+
+        if parent.text:
+            loose.append(parent.text)
+        for child in parent:
+            tag = child.tag
+            if not isinstance(tag, str):
+                if child.tail:
+                    loose.append(child.tail)
+                continue
+            if _is_blockish(child) or (tag in MEDIA_TAGS and not loose_has_text(loose)):
+                flush_loose()
+                nodes.append(self.node(child, in_quote=in_quote, line=parent_line))
+            else:
+                loose.append(child)
+            if child.tail:
+                loose.append(child.tail)
+        flush_loose()
+        return tuple(nodes)
+
+    def node(self, element: etree._Element, *, in_quote: bool, line: int) -> Node:
+        tag = str(element.tag)
+        here = _line(element, line)
+        location = Location(self.relative, here)
+        if _is_protected(element):
+            return Verbatim(
+                html=_serialize(element), location=location, lang=_content_lang(element, self.lang)
+            )
+        if tag in VERBATIM_TAGS or tag in OPAQUE_TAGS:
+            return Verbatim(html=_serialize(element), location=location)
+        if tag in MEDIA_TAGS:
+            # an image, an embed, a picture and its sources: their text is in attributes
+            children = self.nodes(element, in_quote=in_quote, line=here) if tag == "picture" else ()
+            return Element(tag=tag, attrs=_attrs(element), children=children, location=location)
+        if tag in LEAF_KINDS or (tag in ("div", "blockquote") and not _has_block_child(element)):
+            return self.leaf(element, in_quote=in_quote, line=here)
+        children = self.nodes(element, in_quote=in_quote or tag == "blockquote", line=here)
+        return Element(tag=tag, attrs=_attrs(element), children=children, location=location)
+
+    def leaf(self, element: etree._Element, *, in_quote: bool, line: int) -> Block:
+        tag = str(element.tag)
+        kind: BlockKind = LEAF_KINDS.get(tag, "paragraph")
+        if tag == "blockquote" or (in_quote and kind == "paragraph"):
+            kind = "blockquote"
+        items: list[etree._Element | str] = [element.text or ""]
+        children: tuple[Node, ...] = ()
+        for index, child in enumerate(element):
+            if _is_blockish(child) and not (tag in ("li", "dd") and child.tag == "p"):
+                rest = [c for c in list(element)[index:] if isinstance(c.tag, str)]
+                trailing = "".join((c.tail or "") for c in rest).strip()
+                if trailing or any(not _is_blockish(c) for c in rest):
+                    raise SourceError(
+                        self.relative,
+                        _line(child, line),
+                        f"<{tag}> mixes text after a <{child.tag}> block: wrap the text in its own <p>",
+                    )
+                holder = etree.Element("div")
+                for moved in rest:
+                    holder.append(moved)
+                children = self.nodes(holder, in_quote=in_quote, line=line)
+                break
+            if tag in ("li", "dd") and child.tag == "p":
+                # a loose list item's paragraphs belong to the item's text
+                items.append(" ")
+                items.extend(_contents(child))
+                items.append(" ")
+                items.append(child.tail or "")
+                continue
+            items.append(child)
+            items.append(child.tail or "")
+        text, placeholders = self.inline_items(items)
+        level = int(tag[1]) if kind == "heading" else 0
         return Block(
-            tag="img",
-            kind="alt",
-            text=_collapse(element.get("alt") or ""),
-            location=location,
+            tag=tag,
+            kind=kind,
+            text=text,
+            location=Location(self.relative, line),
             attrs=_attrs(element),
-            attribute="alt",
+            placeholders=placeholders,
+            level=level,
+            children=children,
         )
-    if tag in LEAF_KINDS or (tag in ("div", "blockquote") and not _has_block_child(element)):
-        return _leaf(element, relative, offset, in_quote=in_quote, line=here)
-    children = _nodes(element, relative, offset, in_quote=in_quote or tag == "blockquote", line=here)
-    return Element(tag=tag, attrs=_attrs(element), children=children, location=location)
+
+    def inline_items(self, items: list[etree._Element | str]) -> tuple[str, tuple[Placeholder, ...]]:
+        """Inline content as text with numbered placeholders, whitespace collapsed."""
+        placeholders: list[Placeholder] = []
+        parts: list[str] = []
+
+        def add(
+            kind: PlaceholderKind, tag: str, attrs: Attrs, html: str = "", text: str = "", lang: str = ""
+        ) -> int:
+            number = len(placeholders) + 1
+            placeholders.append(Placeholder(number, kind, tag, attrs, html, text, lang))
+            return number
+
+        def text_run(value: str) -> None:
+            pos = 0
+            for match in PLACEHOLDER_RE.finditer(value):
+                parts.append(value[pos : match.start()])
+                literal = match.group(0)
+                number = add("protected", "", (), htmlmod.escape(literal, quote=False), literal)
+                parts.append(format_tag("self", number))
+                pos = match.end()
+            parts.append(value[pos:])
+
+        def walk(item: etree._Element | str) -> None:
+            if isinstance(item, str):
+                text_run(item)
+                return
+            tag = item.tag
+            if not isinstance(tag, str):
+                return
+            attrs = _attrs(item)
+            if _is_protected(item) or tag in PROTECTED_TAGS or tag in OPAQUE_TAGS:
+                content = _collapse(_text(item))
+                lang = _content_lang(item, self.lang) if _is_protected(item) else ""
+                number = add("protected", tag, attrs, _serialize(item), content, lang)
+                parts.append(format_tag("self", number))
+            elif tag in STANDALONE_TAGS:
+                number = add("standalone", tag, attrs, text=item.get("alt") or "")
+                parts.append(format_tag("self", number))
+            else:
+                number = add("paired", tag, attrs)
+                parts.append(format_tag("open", number))
+                for inner in _contents(item):
+                    walk(inner)
+                parts.append(format_tag("close", number))
+
+        for item in items:
+            walk(item)
+        return _collapse("".join(parts)), tuple(placeholders)
 
 
 def _has_block_child(element: etree._Element) -> bool:
     return any(_is_blockish(child) for child in element if isinstance(child.tag, str))
-
-
-def _leaf(element: etree._Element, relative: str, offset: int, *, in_quote: bool, line: int) -> Block:
-    tag = str(element.tag)
-    kind: BlockKind = LEAF_KINDS.get(tag, "paragraph")
-    if tag == "blockquote" or (in_quote and kind == "paragraph"):
-        kind = "blockquote"
-    items: list[etree._Element | str] = [element.text or ""]
-    children: tuple[Node, ...] = ()
-    for index, child in enumerate(element):
-        if isinstance(child.tag, str) and child.tag in DROPPED_TAGS:
-            items.append(child.tail or "")
-            continue
-        if _is_blockish(child) and not (tag in ("li", "dd") and child.tag == "p"):
-            rest = [c for c in list(element)[index:] if isinstance(c.tag, str)]
-            trailing = "".join((c.tail or "") for c in rest).strip()
-            if trailing or any(not _is_blockish(c) for c in rest):
-                raise SourceError(
-                    relative,
-                    _line(child, offset, line),
-                    f"<{tag}> mixes text after a <{child.tag}> block: wrap the text in its own <p>",
-                )
-            holder = lxml_html.Element("div")
-            for moved in rest:
-                holder.append(moved)
-            children = _nodes(holder, relative, offset, in_quote=in_quote, line=line)
-            break
-        if tag in ("li", "dd") and child.tag == "p":
-            # a loose list item's paragraphs belong to the item's text
-            items.append(" ")
-            items.extend(_contents(child))
-            items.append(" ")
-            items.append(child.tail or "")
-            continue
-        items.append(child)
-        items.append(child.tail or "")
-    text, placeholders = _inline_items(items, relative, line)
-    level = int(tag[1]) if kind == "heading" else 0
-    return Block(
-        tag=tag,
-        kind=kind,
-        text=text,
-        location=Location(relative, line),
-        attrs=_attrs(element),
-        placeholders=placeholders,
-        level=level,
-        children=children,
-    )
 
 
 def _contents(element: etree._Element) -> list[etree._Element | str]:
@@ -676,54 +832,6 @@ def _contents(element: etree._Element) -> list[etree._Element | str]:
     return items
 
 
-def _inline_items(
-    items: list[etree._Element | str], relative: str, line: int
-) -> tuple[str, tuple[Placeholder, ...]]:
-    """Inline content as text with numbered placeholders, whitespace collapsed."""
-    placeholders: list[Placeholder] = []
-    parts: list[str] = []
-
-    def add(kind: PlaceholderKind, tag: str, attrs: Attrs, html: str = "", text: str = "") -> int:
-        number = len(placeholders) + 1
-        placeholders.append(Placeholder(number, kind, tag, attrs, html, text))
-        return number
-
-    def text_run(value: str) -> None:
-        pos = 0
-        for match in PLACEHOLDER_RE.finditer(value):
-            parts.append(value[pos : match.start()])
-            literal = match.group(0)
-            number = add("protected", "", (), htmlmod.escape(literal, quote=False), literal)
-            parts.append(format_tag("self", number))
-            pos = match.end()
-        parts.append(value[pos:])
-
-    def walk(item: etree._Element | str) -> None:
-        if isinstance(item, str):
-            text_run(item)
-            return
-        tag = item.tag
-        if not isinstance(tag, str) or tag in DROPPED_TAGS:
-            return
-        attrs = _attrs(item)
-        if _is_protected(item) or tag in PROTECTED_TAGS:
-            content = _collapse(_text(item))
-            number = add("protected", tag, attrs, _serialize(item), content)
-            parts.append(format_tag("self", number))
-        elif tag in STANDALONE_TAGS:
-            number = add("standalone", tag, attrs, text=item.get("alt") or "")
-            parts.append(format_tag("self", number))
-        else:
-            number = add("paired", tag, attrs)
-            parts.append(format_tag("open", number))
-            for inner in _contents(item):
-                walk(inner)
-            parts.append(format_tag("close", number))
-
-    for item in items:
-        walk(item)
-    return _collapse("".join(parts)), tuple(placeholders)
-
-
 def _collapse(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip(_HTML_SPACE)
+    # xml_safe: YAML escapes and character references can carry control characters too
+    return _WHITESPACE.sub(" ", xml_safe(text)).strip(_HTML_SPACE)

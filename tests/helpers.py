@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import html5lib
+
 from pipeline.build import BuildOptions, BuildReport, build_project
 from pipeline.mt import Engine
 from pipeline.project import open_project
@@ -177,3 +179,71 @@ def tbx_puente_problems(raw: bytes) -> list[str]:
             parent.remove(element)
     document.set("type", "TBX-Basic")
     return problems + tbx_basic_problems(etree.tostring(document))
+
+
+# --- pages must be inert ---------------------------------------------------------------
+
+_URL_ATTRIBUTES = {
+    "href", "src", "srcset", "poster", "cite", "action", "formaction", "data", "background", "lowsrc",
+    "dynsrc", "longdesc", "usemap", "ping", "codebase", "archive", "manifest", "icon", "xlink:href",
+    "{http://www.w3.org/1999/xlink}href", "imagesrcset",
+}  # fmt: skip
+_FORBIDDEN_ELEMENTS = {
+    "script", "object", "embed", "applet", "frame", "frameset", "base", "form", "input", "button",
+    "textarea", "select", "template", "noscript", "portal", "fencedframe", "svg", "math", "canvas",
+}  # fmt: skip
+_BAD_SCHEMES = ("javascript:", "vbscript:", "data:")
+_BAD_STYLE = re.compile(r"url\s*\(|expression\s*\(|@import|behavior|binding|javascript", re.IGNORECASE)
+
+
+def _scheme_of(url: str) -> str:
+    """An address as a browser reads its scheme: edges and tabs/newlines removed, lowercased."""
+    cleaned = re.sub(r"[\t\n\r]", "", url).strip("".join(chr(c) for c in range(0x21)))
+    return cleaned.lower()
+
+
+def page_problems(page: bytes | str, allowed_hosts: tuple[str, ...] = ()) -> list[str]:
+    """Everything active in a page, read as a browser reads it (html5lib): event handlers,
+    script, style that loads, javascript:/vbscript:/data: addresses, frames and plugins (an
+    ``<iframe>`` only from ``allowed_hosts``, over https, sandboxed), ``<base>``,
+    ``<meta http-equiv>``, forms, SVG and MathML."""
+    root = html5lib.parse(page, treebuilder="etree", namespaceHTMLElements=False)
+    problems: list[str] = []
+    for element in root.iter():
+        tag = element.tag if isinstance(element.tag, str) else "(comment)"
+        if tag.startswith("{"):
+            problems.append(f"foreign element {tag}")
+            continue
+        if tag in _FORBIDDEN_ELEMENTS:
+            problems.append(f"<{tag}>")
+        if tag == "meta" and element.get("http-equiv") is not None:
+            problems.append("<meta http-equiv>")
+        if tag == "link" and (element.get("rel") != "alternate" or "//" in (element.get("href") or "")):
+            problems.append(f"<link {dict(element.attrib)}>")
+        if tag == "style" and _BAD_STYLE.search(element.text or ""):
+            problems.append("a style sheet that loads or runs something")
+        if tag == "iframe":
+            src = element.get("src") or ""
+            host = re.match(r"https://([^/?#\\@]+)/", src)
+            if host is None or host.group(1) not in allowed_hosts or not element.get("sandbox"):
+                problems.append(f"<iframe src={src!r} sandbox={element.get('sandbox')!r}>")
+            if "allow-top-navigation" in (element.get("sandbox") or ""):
+                problems.append("an iframe that may navigate the page")
+        for name, value in element.attrib.items():
+            lowered = name.lower()
+            if lowered.startswith("on"):
+                problems.append(f"event handler {name} on <{tag}>")
+            if lowered in ("srcdoc", "formaction", "action", "http-equiv"):
+                problems.append(f"{name} on <{tag}>")
+            if lowered in _URL_ATTRIBUTES or lowered.endswith("href"):
+                urls = (
+                    [part.strip().split()[0] for part in value.split(",") if part.strip()]
+                    if lowered == "srcset"
+                    else [value]
+                )
+                for url in urls:
+                    if _scheme_of(url).startswith(_BAD_SCHEMES):
+                        problems.append(f"{name}={value!r} on <{tag}>")
+            if lowered == "style" and _BAD_STYLE.search(value):
+                problems.append(f"style={value!r} on <{tag}>")
+    return problems

@@ -126,7 +126,7 @@ def test_extract_and_translate_are_the_same_flow_stopped_earlier(project: Path) 
     assert "#. draft: apertium " in po_file(project, SEED, "es").read_text("utf-8")
     result = run_cli("build", "--root", project)
     assert result.exit_code == 0
-    assert "129 machine" in result.stdout  # the drafts of translate, with no engine call
+    assert "131 machine" in result.stdout  # the drafts of translate, with no engine call
 
 
 def test_verbose_explains_the_decisions(project: Path) -> None:
@@ -150,4 +150,4 @@ def test_the_engine_is_not_needed_when_the_memory_has_every_draft(project: Path,
     env = fake_engine(tmp_path / "bin", "echo 'must not run' >&2; exit 1\n")
     result = puente(project, "build", env=env)
     assert result.returncode == 0, result.stderr
-    assert "129 machine" in result.stdout
+    assert "131 machine" in result.stdout
