@@ -179,6 +179,7 @@ def run(*command: str | Path, stdin: bytes | None = None) -> subprocess.Complete
 SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+GETTEXT_SETTINGS = settings(SETTINGS, max_examples=100)  # three tools run per example
 
 
 @SETTINGS
@@ -189,7 +190,7 @@ def test_format_then_parse_is_the_identity(catalog: Catalog) -> None:
     assert format_catalog(parse(text, "x.po")) == text
 
 
-@SETTINGS
+@GETTEXT_SETTINGS
 @given(catalog=catalogs(min_entries=1))  # msgcat writes nothing for a catalog without entries
 @example(
     catalog=Catalog(
@@ -321,3 +322,22 @@ def test_comments_keep_their_text_exactly() -> None:
     assert entry.references == ("sources/a.md:1", "sources/b.md:2")
     assert entry.fuzzy and entry.flags == ("no-wrap",) and entry.previous_msgid == "old"
     assert re.search(r"^#  two leading, two trailing  $", format_catalog(catalog), re.MULTILINE)
+
+
+def test_a_comment_never_ends_with_a_backslash(tmp_path: Path) -> None:
+    """gettext joins a line that ends with a backslash to the next one, in a comment too:
+    a note or comment ending with one gets a space after it, so the next line stays a line."""
+    entry = Entry("C:\\", "C:\\", fuzzy=True, comments=("path C:\\",), fresh_draft="unidad C:\\",
+                  origin=Origin("engine", "apertium", "0.8.1-2"))  # fmt: skip
+    text = format_catalog(Catalog(fields={"Content-Type": "text/plain; charset=UTF-8"}, entries=[entry]))
+    assert "# path C:\\ \n" in text and "#. fresh draft: unidad C:\\ \n" in text
+    path = tmp_path / "x.po"
+    path.write_text(text, "utf-8")
+    catted = run("msgcat", "--no-wrap", path)
+    assert catted.returncode == 0 and catted.stdout.decode() == text
+    [read_back] = parse(text, "x.po").entries
+    assert (read_back.msgstr, read_back.origin, read_back.fresh_draft) == (
+        "C:\\",
+        entry.origin,
+        "unidad C:\\ ",
+    )

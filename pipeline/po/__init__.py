@@ -6,7 +6,8 @@ The only package that knows the PO format:
 * :mod:`pipeline.po.syntax`: the grammar, one scanner that checks and reads every line;
 * :mod:`pipeline.po.codec`: text ⇄ catalog (strict reading, ``msgcat --no-wrap`` writing);
 * :mod:`pipeline.po.notes`: the drafting notes (``#. draft: ...``) ⇄ typed fields;
-* :mod:`pipeline.po.merge`: new units into an existing catalog, with msgmerge's rules.
+* :mod:`pipeline.po.merge`: new units into an existing catalog, with msgmerge's rules;
+* :mod:`pipeline.po.msgfmt`: what ``msgfmt --check`` refuses, found without running it.
 """
 
 from __future__ import annotations

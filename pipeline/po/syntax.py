@@ -227,8 +227,13 @@ def _previous_line(
 
 
 def _string(value: str, path: str, number: int) -> str | bytes:
+    value = value.rstrip(" \t")
+    if len(value) > 1 and value[0] == value[-1] == '"':
+        inner = value[1:-1]
+        if "\\" not in inner and '"' not in inner:  # most strings: nothing to check or unescape
+            return inner
     if _STRING.match(value):
-        return unquote(value.rstrip(" \t"))
+        return unquote(value)
     if not value.startswith('"'):
         raise CatalogError(path, number, "syntax error: expected a quoted string")
     unescaped = re.sub(r"\\.", "", value)
