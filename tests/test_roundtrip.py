@@ -315,6 +315,8 @@ def test_a_translators_tool_loses_nothing(project: Path, name: str) -> None:
     reviewed_by_tool = TOOLS[name](project)
     after_tool = read(po_path(project))
     tool_file = snapshot(po_path(project))
+    if msgfmt_check(po_path(project)):  # what the tool wrote: puente check must see it too
+        assert catalog_errors(project), msgfmt_check(po_path(project))
     build(project)
     rebuilt = read(po_path(project))
     by_msgid = {entry.msgid: entry for entry in rebuilt.active}
