@@ -17,7 +17,7 @@ from pipeline.errors import CatalogError
 from pipeline.glossary import Glossary
 from pipeline.po import Catalog, Entry, Origin, Suggestion, decode, format_catalog, parse
 from pipeline.po.codec import order_flags
-from pipeline.po.notes import DRAFT, FRESH, MEMORY, SUGGESTION, SUGGESTION_SOURCE, UNKNOWN
+from pipeline.po.notes import DRAFT, FAILED, FRESH, MEMORY, SUGGESTION, SUGGESTION_SOURCE, UNKNOWN
 
 # Characters that broke PO text before: line and paragraph separators and the other
 # characters str.splitlines() breaks at, C escapes, quotes, backslashes, tabs.
@@ -54,7 +54,7 @@ def line_texts(gettext: bool) -> st.SearchStrategy[str]:
     )
 
 
-TYPED_PREFIXES = (DRAFT, MEMORY, FRESH, SUGGESTION_SOURCE)
+TYPED_PREFIXES = (DRAFT, MEMORY, FRESH, FAILED, SUGGESTION_SOURCE)
 
 
 def plain_note(text: str) -> bool:
@@ -119,6 +119,7 @@ def entries(draw: st.DrawFn, gettext: bool) -> Entry:
         fresh_draft=draw(st.none() | text),
         unknown=unknown,
         suggestion=draw(st.none() | st.builds(Suggestion, st.integers(0, 100), text, text)),
+        failure=draw(st.none() | text),
     )
 
 
