@@ -37,6 +37,7 @@ from pipeline.model import Document, Unit
 from pipeline.placeholders import count_words
 from pipeline.po import Catalog, Entry, format_catalog
 from pipeline.po.merge import DEFAULT_THRESHOLD, MergeStats, merge_entries
+from pipeline.po.msgfmt import plural_forms_problems
 
 DATE_KEYS = ("POT-Creation-Date", "PO-Revision-Date")
 GETTEXT_PLURAL_FORMS = {"en": "nplurals=2; plural=(n != 1);", "es": "nplurals=2; plural=(n != 1);"}
@@ -44,7 +45,6 @@ GETTEXT_PLURAL_FORMS = {"en": "nplurals=2; plural=(n != 1);", "es": "nplurals=2;
 and Weblate write. Babel's come from CLDR and change between releases (Babel 2.19 gives
 Spanish a third form for millions), which would rewrite every catalog on an upgrade."""
 
-_PLURAL_FORMS = re.compile(r"\s*nplurals\s*=\s*([1-9])\s*;\s*plural\s*=\s*[-+*/%!=<>&|?:()n0-9 \t]+;?\s*\Z")
 _OWNED = ("Project-Id-Version", "MIME-Version", "Content-Type", "Content-Transfer-Encoding")
 _IGNORED_IN_COMPARISON = (*DATE_KEYS, "X-Generator")
 
@@ -68,15 +68,17 @@ def plural_forms(locale: str) -> str:
 
 
 def valid_plural_forms(value: str) -> bool:
-    """Whether ``value`` is a well-formed Plural-Forms expression (one a translator's tool
+    """Whether ``msgfmt --check`` accepts ``value`` as Plural-Forms (one a translator's tool
     wrote is kept).
 
     >>> valid_plural_forms("nplurals=3; plural=(n==1 ? 0 : n%1000000==0 ? 1 : 2);")
     True
     >>> valid_plural_forms("nplurals=INTEGER; plural=EXPRESSION;")
     False
+    >>> valid_plural_forms("nplurals=2; plural=n;")  # n = 2 gives 2
+    False
     """
-    return _PLURAL_FORMS.match(value) is not None
+    return not plural_forms_problems(value)
 
 
 def unit_entry(unit: Unit, source: str) -> Entry:
@@ -129,7 +131,7 @@ def update_catalog(
     fields = dict(template.fields)
     fields["PO-Revision-Date"] = now_stamp()
     fields["Language"] = lang
-    fields["Plural-Forms"] = plural_forms(locale)
+    fields = _with_plural_forms(fields, plural_forms(locale))
     comment = _header_comment(document)
     if existing is None:
         return (
@@ -143,7 +145,9 @@ def update_catalog(
     merged_fields.setdefault("X-Generator", fields["X-Generator"])
     if existing.language != lang:
         merged_fields["Language"] = lang
-    if not valid_plural_forms(merged_fields.get("Plural-Forms", "")):
+    if "Plural-Forms" not in merged_fields:
+        merged_fields = _with_plural_forms(merged_fields, fields["Plural-Forms"])
+    elif not valid_plural_forms(merged_fields["Plural-Forms"]):
         merged_fields["Plural-Forms"] = fields["Plural-Forms"]
     entries, stats = merge_entries(existing.entries, template.entries, threshold=threshold)
     catalog = Catalog(
@@ -153,6 +157,15 @@ def update_catalog(
         existing.header_flags,
     )
     return catalog, stats
+
+
+def _with_plural_forms(fields: dict[str, str], value: str) -> dict[str, str]:
+    """``fields`` with ``Plural-Forms: value`` where msginit and Poedit put it: after the
+    standard fields, before the ``X-`` ones."""
+    keys = list(fields)
+    at = keys.index("Content-Transfer-Encoding") + 1 if "Content-Transfer-Encoding" in keys else len(keys)
+    items = list(fields.items())
+    return dict([*items[:at], ("Plural-Forms", value), *items[at:]])
 
 
 def _credits(header_comment: str, document: Document) -> list[str]:
@@ -166,7 +179,8 @@ def _credits(header_comment: str, document: Document) -> list[str]:
 
 
 def _comparable(catalog: Catalog) -> tuple[object, ...]:
-    fields = tuple((k, v) for k, v in catalog.fields.items() if k not in _IGNORED_IN_COMPARISON)
+    # the order of the header fields is not content: a tool that reorders them changes nothing
+    fields = tuple(sorted((k, v) for k, v in catalog.fields.items() if k not in _IGNORED_IN_COMPARISON))
     entries = tuple(entry.replace(line=0) for entry in catalog.entries)
     return (catalog.header_comment, fields, catalog.header_flags, entries)
 

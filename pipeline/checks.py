@@ -3,7 +3,8 @@
 ``check_entry`` runs every check on one (source, translation) pair and
 ``check_catalog`` on every entry of a catalog. A translator silences one
 finding on one entry with the flag ``puente-ignore-<code>`` (``#, fuzzy,
-puente-ignore-numbers``); a project re-grades or silences a code in the
+puente-ignore-numbers``), or the same word in a translator comment (``#
+puente-ignore-numbers``, which GNU gettext's tools keep); a project re-grades or silences a code in the
 ``[checks]`` table of ``puente.toml`` (``numbers = "warning"``, ``length = "off"``).
 """
 
@@ -13,12 +14,18 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from pipeline.catalog import valid_plural_forms
 from pipeline.findings import CHECKS
 from pipeline.glossary import Glossary, check_terms, residue
 from pipeline.model import Issue, Location, Severity
 from pipeline.placeholders import count_words, problems, strip, tokens
 from pipeline.po import Catalog, Entry
+from pipeline.po.msgfmt import (
+    entry_problems,
+    header_problems,
+    header_text,
+    nplurals_value,
+    plural_forms_problems,
+)
 from pipeline.text import BIDI, CONTROL, describe
 
 IGNORE_FLAG = "puente-ignore-"
@@ -248,7 +255,7 @@ def check_catalog(
     entry's line in ``path``; ``severities`` re-grades or silences codes."""
     issues = []
     for where, finding, flags in _catalog_findings(catalog, source_lang, target_lang, glossary):
-        if f"{IGNORE_FLAG}{finding.code}" in flags:
+        if f"{IGNORE_FLAG}{finding.code}" in flags:  # the marks of ignored()
             continue
         severity = severities.get(finding.code, finding.severity)
         if severity == "off":
@@ -262,54 +269,35 @@ def _catalog_findings(
 ) -> list[tuple[int, Finding, tuple[str, ...]]]:
     none: tuple[str, ...] = ()
     found = [(1, finding, none) for finding in check_header(catalog)]
+    header = header_text(catalog)
+    nplurals = nplurals_value(header) if not plural_forms_problems(header, False) else None
     for entry in catalog.entries:
-        if entry.obsolete or not entry.msgid:
-            continue
-        findings = check_entry(entry.msgid, entry.msgstr, source_lang, target_lang, glossary=glossary)
-        findings += check_format(entry)
-        if entry.failure is not None and entry.state != "reviewed":
-            findings.append(Finding("fallback", CHECKS["fallback"][0], entry.failure))
-        found.extend((entry.line, finding, entry.flags) for finding in findings)
+        findings = check_format(entry, nplurals)
+        if not entry.obsolete and entry.msgid:
+            findings = check_entry(entry.msgid, entry.msgstr, source_lang, target_lang, glossary=glossary)
+            findings += check_format(entry, nplurals)
+            if entry.failure is not None and entry.state != "reviewed":
+                findings.append(Finding("fallback", CHECKS["fallback"][0], entry.failure))
+        found.extend((entry.line, finding, ignored(entry)) for finding in findings)
     return found
 
 
+def ignored(entry: Entry) -> tuple[str, ...]:
+    """The ``puente-ignore-<code>`` marks of ``entry``: its flags, and the words of its
+    translator comments (GNU gettext's tools drop flags they do not know, and keep
+    comments: ``# puente-ignore-numbers`` survives msgmerge and msgcat)."""
+    words = [word for comment in entry.comments for word in comment.replace(",", " ").split()]
+    return (*entry.flags, *(word for word in words if word.startswith(IGNORE_FLAG)))
+
+
 def check_header(catalog: Catalog) -> list[Finding]:
-    """What ``msgfmt --check`` would reject in the header: the fields it requires, a
-    charset, a valid Plural-Forms."""
-    findings = []
-    fields = catalog.fields
-    for key in ("Project-Id-Version", "PO-Revision-Date", "Last-Translator", "Language-Team",
-                "Content-Type", "Content-Transfer-Encoding"):  # fmt: skip
-        if key not in fields:
-            findings.append(Finding("catalog", "error", f"the header has no {key} field"))
-    if "charset=" not in fields.get("Content-Type", "charset="):
-        findings.append(Finding("catalog", "error", "the Content-Type header names no charset"))
-    if "Plural-Forms" in fields and not valid_plural_forms(fields["Plural-Forms"]):
-        findings.append(Finding("catalog", "error", f"invalid Plural-Forms: {fields['Plural-Forms']!r}"))
-    return findings
+    """What ``msgfmt --check`` rejects in the header (see :mod:`pipeline.po.msgfmt`)."""
+    return [Finding("catalog", "error", problem) for problem in header_problems(catalog)]
 
 
-def check_format(entry: Entry) -> list[Finding]:
-    """What ``msgfmt --check`` would reject in an entry: a translation that begins or
-    ends with a newline when the source does not (or the reverse), format flags on a
-    translation, a plural entry with no plural forms."""
-    texts = [entry.msgstr] if entry.msgid_plural is None else list(entry.msgstr_plural)
-    findings = []
-    for text in texts:
-        if not text:
-            continue
-        for where, test in (("begin", str.startswith), ("end", str.endswith)):
-            if test(entry.msgid, "\n") != test(text, "\n"):
-                findings.append(
-                    Finding(
-                        "catalog",
-                        "error",
-                        f"the source and the translation do not both {where} with a newline",
-                    )
-                )
-    formats = [flag for flag in entry.flags if flag.endswith("-format") and not flag.startswith("no-")]
-    if formats and entry.translated:
-        findings.append(
-            Finding("catalog", "error", f"{', '.join(formats)}: Puente's units are not format strings")
-        )
-    return findings
+def check_format(entry: Entry, nplurals: int | None = None) -> list[Finding]:
+    """What ``msgfmt --check`` rejects in an entry (see :mod:`pipeline.po.msgfmt`):
+    newlines at the start or end of the source and not the translation (or the reverse),
+    a number of plural forms that is not the header's, gettext's context separator,
+    and, stricter than msgfmt, any format flag."""
+    return [Finding("catalog", "error", problem) for problem in entry_problems(entry, nplurals)]

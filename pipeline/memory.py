@@ -75,6 +75,7 @@ class Provenance:
     engine: str
     version: str
     source: str
+    unknown: tuple[str, ...] = ()
 
 
 def memory_error(relative: str, exc: sqlite3.Error) -> MemoryStoreError:
@@ -247,15 +248,17 @@ class TranslationMemory:
         self, source_lang: str, target_lang: str, source: str, translation: str
     ) -> Provenance | None:
         """Who made ``translation`` of ``source``, as far as the memory knows: a stored
-        draft of this source (``engine``); a reviewed translation of this source
-        (``reviewed``); a draft or a reviewed translation of another source
-        (``other-draft``, ``other-reviewed``, with that source); or None."""
-        for engine, version in self._rows(
-            "SELECT engine, version FROM drafts WHERE source_lang=? AND target_lang=? AND source_key=? "
-            "AND translation=? ORDER BY rowid DESC LIMIT 1",
+        draft of this source (``engine``, with the words the engine did not know); a
+        reviewed translation of this source (``reviewed``); a draft or a reviewed
+        translation of another source (``other-draft``, ``other-reviewed``, with that
+        source); or None."""
+        for engine, version, unknown in self._rows(
+            "SELECT engine, version, unknown FROM drafts WHERE source_lang=? AND target_lang=? "
+            "AND source_key=? AND translation=? ORDER BY rowid DESC LIMIT 1",
             (source_lang, target_lang, normalise(source), translation),
         ):
-            return Provenance("engine", str(engine), str(version), source)
+            words = tuple(word for word in str(unknown).split("\n") if word)
+            return Provenance("engine", str(engine), str(version), source, words)
         if self._rows(
             "SELECT 1 FROM reviewed WHERE source_lang=? AND target_lang=? AND source_key=? AND translation=?",
             (source_lang, target_lang, normalise(source), translation),

@@ -119,7 +119,12 @@ def restore_origins(catalog: Catalog, memory: TranslationMemory, source: str, ta
             continue
         if known.kind == "engine":
             origin = Origin("engine", known.engine, known.version)
-            catalog.entries[index] = entry.replace(origin=origin, previous_msgid=None, previous_msgctxt=None)
+            catalog.entries[index] = entry.replace(
+                origin=origin,
+                unknown=entry.unknown or known.unknown,
+                previous_msgid=None,
+                previous_msgctxt=None,
+            )
         elif known.kind == "reviewed":
             catalog.entries[index] = entry.replace(origin=Origin("memory", detail=EXACT))
         elif known.kind == "other-draft" and entry.previous_msgid is None:

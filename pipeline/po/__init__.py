@@ -1,11 +1,13 @@
 """Gettext catalogs: Puente's typed model of PO files, their text, and the merge.
 
-The only package that knows the PO format (and the only importer of polib):
+The only package that knows the PO format:
 
 * :mod:`pipeline.po.model`: :class:`Entry`, :class:`Catalog`, :class:`Origin`;
+* :mod:`pipeline.po.syntax`: the grammar, one scanner that checks and reads every line;
 * :mod:`pipeline.po.codec`: text ⇄ catalog (strict reading, ``msgcat --no-wrap`` writing);
 * :mod:`pipeline.po.notes`: the drafting notes (``#. draft: ...``) ⇄ typed fields;
-* :mod:`pipeline.po.merge`: new units into an existing catalog, with msgmerge's rules.
+* :mod:`pipeline.po.merge`: new units into an existing catalog, with msgmerge's rules;
+* :mod:`pipeline.po.msgfmt`: what ``msgfmt --check`` refuses, found without running it.
 """
 
 from __future__ import annotations
@@ -50,14 +52,15 @@ CATALOG_LIMIT = 64 * 1024 * 1024
 def read_catalog(path: Path, relative: str, data: bytes | None = None) -> Catalog:
     """Read and parse a catalog (``data``: its bytes, when the caller read them already).
 
-    A catalog under ``<lang>/LC_MESSAGES/`` must say so in its ``Language`` header (a
-    regional variant such as ``es_MX`` is the same language).
+    A catalog under ``<lang>/LC_MESSAGES/`` must not name another language in its
+    ``Language`` header (a regional variant such as ``es_MX`` is the same language; an
+    empty or missing one, as ``pot2po`` and ``msginit`` may leave it, is the folder's).
     """
     raw = read_limited(path, relative, CatalogError, CATALOG_LIMIT) if data is None else data
     catalog = parse(decode(raw, relative), relative)
     if path.parent.name == "LC_MESSAGES":
         folder = path.parent.parent.name
-        if catalog.language != folder:
+        if catalog.language and catalog.language != folder:
             header = catalog.fields.get("Language", "")
             raise CatalogError(
                 relative,

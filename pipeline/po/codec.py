@@ -1,19 +1,14 @@
-"""PO text ⇄ :class:`~pipeline.po.model.Catalog`: the only module that uses polib.
+"""PO text ⇄ :class:`~pipeline.po.model.Catalog`.
 
 Reading is strict: bytes must be UTF-8 (with ``charset=UTF-8`` in the header),
-the grammar is checked line by line first (:func:`pipeline.po.syntax.check_syntax`,
-which names the first bad line), and duplicate entries are refused. Writing is
-byte-identical to ``msgcat --no-wrap``: one line per field, full headers.
-
-Three things polib gets wrong are mended here, in both directions:
-
-* only ``\\n`` ends a line: polib splits text with ``str.splitlines``, which also
-  breaks at U+2028, U+2029, U+0085, ``\\v``, ``\\f`` and ``\\x1c``–``\\x1e``, inside
-  a quoted string;
-* every C escape gettext accepts (``\\a``, ``\\0``, ``\\001``, ``\\x1b``...) keeps
-  its meaning: polib knows only some of them and writes the others back with a
-  doubled backslash;
-* ``#~|`` lines (the previous msgid of an obsolete entry) are kept.
+every line must follow the grammar (:func:`pipeline.po.syntax.scan` names the first
+bad line), and duplicate entries are refused. Writing is byte-identical to
+``msgcat --no-wrap``: one line per string (a string with inner newlines is split
+after each), the header fields in the order the catalog holds them, flags in
+gettext's order, only the escapes gettext writes (``\\\\ \\" \\a \\b \\f \\n \\r
+\\t \\v``; every other character as itself, U+2028 and control characters included).
+So a catalog that another tool wrote and ``msgcat --no-wrap`` would not change is
+written back byte for byte.
 """
 
 from __future__ import annotations
@@ -21,38 +16,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-import polib
-
 from pipeline.errors import CatalogError
 from pipeline.po.model import Catalog, Entry
 from pipeline.po.notes import join_notes, split_notes
-from pipeline.po.syntax import check_syntax
+from pipeline.po.syntax import RawEntry, scan
 
 _CHARSET = re.compile(r"charset=([\w.-]+)", re.IGNORECASE)
-_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
-_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|(.))")
-_POLIB_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\v": "\\v",
-                  "\b": "\\b", "\f": "\\f"}  # fmt: skip
-_C_ESCAPES = {"a": "\a", "?": "?", "'": "'"}
-_STRING_LINE = re.compile(r'\s*(?:#~\|?\s*|#\|\s*)?(?:msg\w+(?:\[\d+\])?\s+)?"')
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
+            "\t": "\\t", "\v": "\\v", "\0": "\\000"}  # fmt: skip
+_TO_ESCAPE = re.compile('[\\\\"\a\b\f\n\r\t\v\0]')
 
-# Characters polib would treat as line ends, or write unescaped, are carried through
-# polib's formatter as Unicode noncharacters (never found in text: they are refused
-# before a catalog is written) and put back afterwards.
-_CARRIED = [chr(code) for code in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, 0x85, 0x2028, 0x2029]]
-_SENTINEL_CHARS = [chr(code) for code in range(0xFDD0, 0xFDF0)] + [
-    chr(plane * 0x10000 + low) for plane in range(1, 17) for low in (0xFFFE, 0xFFFF)
-]
-_TO_SENTINEL = {ord(char): _SENTINEL_CHARS[index] for index, char in enumerate(_CARRIED)}
-_ESCAPED = {"\a": "\\a", "\b": "\\b", "\v": "\\v", "\f": "\\f", "\r": "\\r"}
-_FROM_SENTINEL = {
-    _SENTINEL_CHARS[index]: (
-        char if char in ("\x85", "\u2028", "\u2029") else _ESCAPED.get(char, f"\\{ord(char):03o}")
-    )
-    for index, char in enumerate(_CARRIED)
-}
-NONCHARACTERS = re.compile("[" + "".join(_SENTINEL_CHARS) + "\ufffe\uffff]")
-"""Unicode noncharacters: never text; refused in a catalog, and used as carriers."""
+FORMAT_LANGUAGES = (
+    "c", "objc", "python", "python-brace", "java", "java-printf", "csharp", "javascript", "scheme",
+    "lisp", "elisp", "librep", "ruby", "sh", "awk", "lua", "object-pascal", "smalltalk", "qt",
+    "qt-plural", "kde", "kde-kuit", "boost", "tcl", "perl", "perl-brace", "php", "gcc-internal",
+    "gfc-internal", "ycp",
+)  # fmt: skip
+"""GNU gettext's format languages (0.21), in the order its tools write their flags."""
+_FORMAT_RANK = {f"{language}-format": rank for rank, language in enumerate(FORMAT_LANGUAGES)}
 
 
 def decode(raw: bytes, path: str) -> str:
@@ -78,69 +59,64 @@ def decode(raw: bytes, path: str) -> str:
 
 def parse(text: str, path: str) -> Catalog:
     """Parse PO/POT text; raise :class:`CatalogError` (``path:line: message``) on bad input."""
-    check_syntax(text, path)
-    found = NONCHARACTERS.search(text)
-    if found is not None:
-        line = text.count("\n", 0, found.start()) + 1
-        raise CatalogError(path, line, f"character U+{ord(found.group()):04X} is not text: remove it")
-    # polib drops "#~|" lines; as "#|" lines before an obsolete entry it reads them right
-    lines = [_plain_escapes("#|" + line[3:] if line.startswith("#~|") else line) for line in text.split("\n")]
-    try:
-        parser = polib._POFileParser("", encoding="utf-8", check_for_duplicates=False)
-        parser.fhandle = lines  # lines end at "\n" only (see the module docstring)
-        po = parser.parse()
-    except (OSError, ValueError) as exc:
-        raise CatalogError(path, 1, f"cannot read catalog: {exc}") from None
-    catalog = Catalog(
-        header_comment=po.header,
-        fields={str(key): str(value) for key, value in po.metadata.items()},
-        entries=[_entry(item) for item in po],
-        header_flags=("fuzzy",) if po.metadata_is_fuzzy else (),
-    )
+    raw_entries = scan(text, path)
+    catalog = Catalog()
+    if raw_entries and _is_header(raw_entries[0]):
+        header = raw_entries.pop(0)
+        catalog.header_comment = "\n".join(header.comments)
+        catalog.fields = header_fields(header.fields["msgstr"])
+        catalog.header_flags = tuple(header.flags)
+    catalog.entries = [_entry(raw) for raw in raw_entries]
     _refuse_duplicates(catalog, path)
     return catalog
 
 
-def _plain_escapes(line: str) -> str:
-    """``line`` with the escapes polib does not know turned into the characters they stand
-    for, inside quoted strings only (comments are text)."""
-    if "\\" not in line or _STRING_LINE.match(line) is None:
-        return line
-    return _QUOTED.sub(lambda match: _ESCAPE.sub(_one_escape, match.group(0)), line)
+def _is_header(raw: RawEntry) -> bool:
+    return raw.fields.get("msgid") == "" and "msgctxt" not in raw.fields and not raw.obsolete
 
 
-def _one_escape(match: re.Match[str]) -> str:
-    octal, hexadecimal, char = match.groups()
-    if char is not None:
-        if char in '\\"ntrvbf':
-            return match.group(0)  # polib reads these itself
-        value = _C_ESCAPES.get(char)
-        if value is None:
-            return match.group(0)  # not an escape: the syntax check refused it already
-    else:
-        value = chr(int(octal, 8) if octal is not None else int(hexadecimal, 16))
-    return _POLIB_ESCAPES.get(value, value)
+def header_fields(text: str) -> dict[str, str]:
+    """The fields of a header entry's msgstr, in order (a line without a colon continues
+    the field before it, as polib and Babel read it).
+
+    >>> header_fields("Language: es_MX\\nX-Poedit-Basepath: ..\\n")
+    {'Language': 'es_MX', 'X-Poedit-Basepath': '..'}
+    """
+    fields: dict[str, str] = {}
+    key = None
+    for line in text.split("\n"):
+        if not line:
+            continue
+        name, colon, value = line.partition(":")
+        if colon and name.strip(" \t"):
+            key = name.strip(" \t")
+            fields[key] = value.strip(" \t")
+        elif key is not None:
+            fields[key] += "\n" + line.strip(" \t")
+    return fields
 
 
-def _entry(item: polib.POEntry) -> Entry:
-    typed = split_notes(line for line in (item.comment or "").split("\n") if line)
-    flags = [flag.strip() for flag in item.flags if flag.strip()]
-    plural = tuple(item.msgstr_plural[index] for index in sorted(item.msgstr_plural))
+def _entry(raw: RawEntry) -> Entry:
+    typed = split_notes(raw.notes)
+    fields = raw.fields
+    forms = sum(1 for key in fields if key.startswith("msgstr["))  # msgstr[0] to [N], checked by scan
+    plural = tuple(fields[f"msgstr[{index}]"] for index in range(forms))
+    flags = raw.flags
     return Entry(
-        msgid=item.msgid,
-        msgstr=item.msgstr if not plural else "",
-        msgctxt=item.msgctxt,
-        msgid_plural=item.msgid_plural or None,
+        msgid=fields["msgid"],
+        msgstr=fields.get("msgstr", ""),
+        msgctxt=fields.get("msgctxt"),
+        msgid_plural=fields.get("msgid_plural"),
         msgstr_plural=plural,
         fuzzy="fuzzy" in flags,
-        flags=tuple(flag for flag in flags if flag != "fuzzy"),
-        comments=tuple(item.tcomment.split("\n")) if item.tcomment else (),
-        references=tuple(f"{path}:{line}" if line else path for path, line in item.occurrences),
-        previous_msgctxt=item.previous_msgctxt,
-        previous_msgid=item.previous_msgid,
-        previous_msgid_plural=item.previous_msgid_plural,
-        obsolete=bool(item.obsolete),
-        line=int(item.linenum or 0),
+        flags=tuple(dict.fromkeys(flag for flag in flags if flag != "fuzzy")),
+        comments=tuple(raw.comments),
+        references=tuple(raw.references),
+        previous_msgctxt=raw.previous.get("msgctxt"),
+        previous_msgid=raw.previous.get("msgid"),
+        previous_msgid_plural=raw.previous.get("msgid_plural"),
+        obsolete=raw.obsolete,
+        line=raw.line,
         **typed,  # type: ignore[arg-type]
     )
 
@@ -158,6 +134,9 @@ def _refuse_duplicates(catalog: Catalog, path: str) -> None:
                 path, entry.line, f"duplicate entry for msgid {short!r}{context}, first at line {first}"
             )
         seen[entry.key] = entry.line
+
+
+# --- writing --------------------------------------------------------------------------
 
 
 def format_catalog(catalog: Catalog) -> str:
@@ -182,11 +161,13 @@ def format_numbered(catalog: Catalog) -> str:
 
 def format_header(catalog: Catalog) -> str:
     """The header comment and header entry of ``catalog``."""
-    head = polib.POFile(wrapwidth=0)
-    head.header = catalog.header_comment
-    head.metadata = {key: _carry(value) for key, value in catalog.fields.items()}
-    head.metadata_is_fuzzy = "fuzzy" in catalog.header_flags
-    return _restore(str(head))
+    lines = _comments("#", catalog.header_comment.split("\n")) if catalog.header_comment else []
+    if catalog.header_flags:
+        lines.append("#, " + ", ".join(catalog.header_flags))
+    lines.append('msgid ""')
+    body = "".join(f"{key}: {value}\n" for key, value in catalog.fields.items())
+    lines += _string("", "msgstr", body)
+    return "\n".join(lines) + "\n"
 
 
 def format_entries(entries: Iterable[Entry]) -> str:
@@ -197,37 +178,76 @@ def format_entries(entries: Iterable[Entry]) -> str:
 
 def format_entry(entry: Entry) -> str:
     """One entry as ``msgcat --no-wrap`` writes it (ending with a newline)."""
-    item = polib.POEntry(
-        msgid=_carry(entry.msgid),
-        msgstr=_carry(entry.msgstr),
-        msgctxt=_carry(entry.msgctxt),
-        msgid_plural=_carry(entry.msgid_plural) or "",
-        msgstr_plural={index: _carry(text) for index, text in enumerate(entry.msgstr_plural)},
-        comment="\n".join(join_notes(entry)),
-        tcomment="\n".join(entry.comments),
-        occurrences=[_reference(reference) for reference in entry.references],
-        flags=(["fuzzy"] if entry.fuzzy else []) + list(entry.flags),
-        previous_msgctxt=_carry(entry.previous_msgctxt),
-        previous_msgid=_carry(entry.previous_msgid),
-        previous_msgid_plural=_carry(entry.previous_msgid_plural),
-        obsolete=entry.obsolete,
-    )
-    return _restore(item.__unicode__(0))
+    lines = _comments("#", entry.comments) + _comments("#.", join_notes(entry))
+    if entry.references:
+        lines.append("#: " + " ".join(dict.fromkeys(entry.references)))  # gettext writes each once
+    # gettext keeps "fuzzy" only on a translated entry (it means nothing on an empty one)
+    fuzzy = entry.fuzzy and (bool(entry.msgstr) or any(entry.msgstr_plural))
+    flags = order_flags((["fuzzy"] if fuzzy else []) + list(entry.flags))
+    if flags:
+        lines.append("#, " + ", ".join(flags))
+    previous = "#~| " if entry.obsolete else "#| "
+    for keyword, text in (
+        ("msgctxt", entry.previous_msgctxt),
+        ("msgid", entry.previous_msgid),
+        ("msgid_plural", entry.previous_msgid_plural),
+    ):
+        if text is not None:
+            lines += _string(previous, keyword, text)
+    prefix = "#~ " if entry.obsolete else ""
+    if entry.msgctxt is not None:
+        lines += _string(prefix, "msgctxt", entry.msgctxt)
+    lines += _string(prefix, "msgid", entry.msgid)
+    if entry.msgid_plural is not None:
+        lines += _string(prefix, "msgid_plural", entry.msgid_plural)
+        for index, text in enumerate(entry.msgstr_plural or ("",)):
+            lines += _string(prefix, f"msgstr[{index}]", text)
+    else:
+        lines += _string(prefix, "msgstr", entry.msgstr)
+    return "\n".join(lines) + "\n"
 
 
-def _reference(reference: str) -> tuple[str, str]:
-    path, _, line = reference.rpartition(":")
-    return (path, line) if path and line.isdigit() else (reference, "")
+def order_flags(flags: Iterable[str]) -> list[str]:
+    """``flags`` in the order gettext's tools write them: ``fuzzy``, format flags by
+    language, ``range:``, ``no-wrap``, then any other flag as it came.
+
+    >>> order_flags(["puente-ignore-numbers", "no-wrap", "python-format", "fuzzy", "c-format"])
+    ['fuzzy', 'c-format', 'python-format', 'no-wrap', 'puente-ignore-numbers']
+    """
+    unique = list(dict.fromkeys(flags))
+    return sorted(unique, key=_flag_rank)
 
 
-def _carry(text: str | None) -> str | None:
-    if text is None:
-        return None
-    found = NONCHARACTERS.search(text)
-    if found is not None:
-        raise ValueError(f"character U+{ord(found.group()):04X} is not text and cannot be written")
-    return text.translate(_TO_SENTINEL)
+def _flag_rank(flag: str) -> tuple[int, int]:
+    if flag == "fuzzy":
+        return (0, 0)
+    rank = _FORMAT_RANK.get(flag.removeprefix("no-"))
+    if rank is not None:
+        return (1, rank)
+    if flag.startswith("range:"):
+        return (2, 0)
+    if flag in ("wrap", "no-wrap"):
+        return (3, 0)
+    return (4, 0)
 
 
-def _restore(text: str) -> str:
-    return NONCHARACTERS.sub(lambda match: _FROM_SENTINEL.get(match.group(), ""), text)
+def _comments(marker: str, lines: Iterable[str]) -> list[str]:
+    # a comment is one line: a newline inside one would end it and break the file, and
+    # gettext joins a line that ends with a backslash to the next one
+    flat = [part + " " if part.endswith("\\") else part for line in lines for part in line.split("\n")]
+    return [f"{marker} {line}" if line else marker for line in flat]
+
+
+def _string(prefix: str, keyword: str, text: str) -> list[str]:
+    """A keyword and its string, split after each inner newline as gettext does."""
+    if "\n" not in text[:-1]:
+        return [f"{prefix}{keyword} {_quote(text)}"]
+    pieces = text.split("\n")
+    parts = [piece + "\n" for piece in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])
+    return [f'{prefix}{keyword} ""'] + [f"{prefix}{_quote(part)}" for part in parts]
+
+
+def _quote(text: str) -> str:
+    if _TO_ESCAPE.search(text) is None:
+        return f'"{text}"'
+    return '"' + _TO_ESCAPE.sub(lambda match: _ESCAPES[match.group()], text) + '"'

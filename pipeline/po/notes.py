@@ -31,7 +31,7 @@ FAILED = "draft failed: "
 UNKNOWN = re.compile(r"unknown to ([\w.-]+): (.*)\Z")
 SUGGESTION = re.compile(r"memory suggestion \((\d{1,3})%\): (.*)\Z")
 SUGGESTION_SOURCE = "memory suggestion source: "
-_ENGINE = re.compile(r"(\S+) (\S+)(?: \((.*)\))?\Z")
+_ENGINE = re.compile(r"(\S+) (\S.*?)(?: \((.*)\))?\Z")  # a version may hold spaces: "deep-translator 1.11.4"
 
 
 def split_notes(lines: Iterable[str]) -> dict[str, object]:
@@ -40,6 +40,8 @@ def split_notes(lines: Iterable[str]) -> dict[str, object]:
     >>> fields = split_notes(["paragraph", "draft: apertium 0.8.1-2", "unknown to apertium: Sonora"])
     >>> fields["notes"], fields["origin"], fields["unknown"]
     (('paragraph',), Origin(kind='engine', name='apertium', version='0.8.1-2', detail=''), ('Sonora',))
+    >>> split_notes(["draft: libretranslate deep-translator 1.11.4 (from memory)"])["origin"]
+    Origin(kind='engine', name='libretranslate', version='deep-translator 1.11.4', detail='from memory')
     """
     notes: list[str] = []
     origin: Origin | None = None
@@ -101,7 +103,7 @@ def join_notes(entry: Entry) -> list[str]:
         else:
             lines.append(f"{MEMORY}{origin.detail}")
     if entry.fresh_draft is not None:
-        lines.append(f"{FRESH}{entry.fresh_draft}")
+        lines.append(f"{FRESH}{_one_line(entry.fresh_draft)}")
     if entry.unknown:
         engine = origin.name if origin is not None and origin.kind == "engine" else "apertium"
         lines.append(f"unknown to {engine}: {', '.join(entry.unknown)}")
@@ -109,6 +111,11 @@ def join_notes(entry: Entry) -> list[str]:
         lines.append(f"{FAILED}{entry.failure}")
     if entry.suggestion is not None:
         suggestion = entry.suggestion
-        lines.append(f"memory suggestion ({suggestion.score}%): {suggestion.translation}")
-        lines.append(f"{SUGGESTION_SOURCE}{suggestion.source}")
+        lines.append(f"memory suggestion ({suggestion.score}%): {_one_line(suggestion.translation)}")
+        lines.append(f"{SUGGESTION_SOURCE}{_one_line(suggestion.source)}")
     return lines
+
+
+def _one_line(text: str) -> str:
+    """``text`` for a comment, which ends at a newline (a page shows any run of spaces as one)."""
+    return text.replace("\n", " ")
