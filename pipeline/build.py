@@ -48,7 +48,7 @@ from pipeline.cache import BuildCache, FileIdentity, Read, identify, still
 from pipeline.catalog import catalog_text, template_for, template_text, update_catalog
 from pipeline.checks import check_catalog
 from pipeline.errors import BuildError, CatalogError, EngineError, PipelineError, SourceError
-from pipeline.files import Staged, commit, commit_guarded, discard, read_with_stat, stage
+from pipeline.files import Staged, commit, commit_guarded, discard, read_limited, read_with_stat, stage
 from pipeline.glossary import Glossary, find_terms, glossary_notes
 from pipeline.memory import Draft, TranslationMemory
 from pipeline.model import Document, Issue, Location, Unit
@@ -553,9 +553,9 @@ def _read_catalog(project: Project, path: Path, rel: str) -> tuple[Catalog | Non
 
 
 def _old_text(path: Path, project: Project) -> str | None:
-    try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+    try:  # a template that is a link to a device, a pipe or a folder is written anew
+        return read_limited(path, project.relative(path), CatalogError, CATALOG_LIMIT).decode("utf-8")
+    except (PipelineError, UnicodeDecodeError):
         return None
 
 
@@ -829,8 +829,28 @@ def _commit(
     def unchanged(target: Path, old: Path) -> bool:
         return still(old, expected.get(target))
 
-    _, displaced = commit_guarded(catalogs, unchanged=unchanged)
-    commit(others, durable=False)
+    live = {project.relative(path) for path in sources}
+    # what needs room or rights comes before the first file is replaced: the site files are
+    # staged and the memory learns what the run found (true whatever happens next), so that
+    # a full disk or a folder that cannot be written stops the run with nothing replaced
+    ordered: list[dict[str, Any]] = []
+    site: list[Staged] = []
+    if run.options.step == "build":
+        ordered = _site_facts(done, cache, live)
+        site = stage(site_files(project, ordered, __version__))
+    try:
+        if run.options.step != "extract":
+            relative = project.relative(project.memory_path)
+            with TranslationMemory(project.memory_path, relative=relative) as memory:
+                memory.record(
+                    [row for article in done.values() for row in article.drafted],
+                    [pair for article in done.values() for pair in article.harvested],
+                )
+        _, displaced = commit_guarded(catalogs, unchanged=unchanged)
+        commit(others, durable=False)
+    except BaseException:
+        discard(site)
+        raise
     raced = {project.relative(path) for path in displaced}
     for article in done.values():
         _account(article, report, raced)
@@ -838,15 +858,8 @@ def _commit(
         # a page held back must not stay online in an older version
         (project.output_dir / held).unlink(missing_ok=True)
     _remove_moved(project, done.values(), raced, report)
-    if run.options.step != "extract":
-        with TranslationMemory(project.memory_path, relative=project.relative(project.memory_path)) as memory:
-            memory.record(
-                [row for article in done.values() for row in article.drafted],
-                [pair for article in done.values() for pair in article.harvested],
-            )
     if run.options.step != "build":
         return
-    live = {project.relative(path) for path in sources}
     _remove_vanished(project, cache, live, done)
     cache.forget(set(cache.articles) - live)
     for article in done.values():
@@ -871,14 +884,12 @@ def _commit(
             report.warnings += cache.articles[rel].get("warnings", 0)
             if cache.articles[rel]["facts"].get("held"):
                 report.unpublished.add(cache.articles[rel]["catalog_path"])
-    facts = [cache.articles[rel]["facts"] for rel in sorted(live) if rel in cache.articles]
-    ordered = sorted(facts, key=lambda entry: entry["slug"])
     report.notices = [
         Issue(Location(path, line), "warning", code, message)
         for entry in ordered
         for path, line, code, message in entry.get("site", {}).get("notices", [])
     ]
-    written = commit(stage(site_files(project, ordered, __version__)), durable=False)
+    written = commit(site, durable=False)
     report.manifest_written = written[0]
     if run.options.review:
         facts_of = {rel: cache.articles[rel]["facts"] for rel in live if rel in cache.articles}
@@ -888,6 +899,18 @@ def _commit(
     tidy_assets(project, ordered)
     cache.save(project.cache_path)
     report.issues.sort(key=lambda issue: (issue.location.path, issue.location.line))
+
+
+def _site_facts(done: dict[str, Done], cache: BuildCache, live: set[str]) -> list[dict[str, Any]]:
+    """The facts of every article of the project, sorted by slug, for the manifest, the
+    sitemap and the feeds: this run's for the articles it built (their pages are written
+    even when a translator's save keeps their catalog), the last build's for the others."""
+    facts = [
+        done[rel].facts if rel in done else cache.articles[rel]["facts"]
+        for rel in sorted(live)
+        if rel in done or rel in cache.articles
+    ]
+    return sorted(facts, key=lambda entry: entry["slug"])
 
 
 def _remove_moved(project: Project, done: Iterable[Done], raced: set[str], report: BuildReport) -> None:

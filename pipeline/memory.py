@@ -23,6 +23,7 @@ text.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import unicodedata
 from collections.abc import Iterable
@@ -78,12 +79,22 @@ class Provenance:
     unknown: tuple[str, ...] = ()
 
 
-def memory_error(relative: str, exc: sqlite3.Error) -> MemoryStoreError:
-    """One line for a database the memory cannot use (corrupt, full disk, locked...)."""
+def memory_error(relative: str, exc: sqlite3.Error, path: Path | None = None) -> MemoryStoreError:
+    """One line for a database the memory cannot use (corrupt, full disk, locked...);
+    ``path``: the database, whose disk is looked at when SQLite's reason is vague."""
     reason = str(exc) or type(exc).__name__
     if "not a database" in reason or "malformed" in reason:
         reason += ": move the file away (Puente makes a new memory) or restore it from a backup"
+    elif path is not None and "disk is full" not in reason and _no_room(path.parent):
+        reason += " (no space left on the disk)"  # SQLite says "disk I/O error" for a full tmpfs
     return MemoryStoreError(relative, None, f"translation memory: {reason}")
+
+
+def _no_room(folder: Path) -> bool:
+    try:
+        return os.statvfs(folder).f_bavail == 0
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -130,7 +141,7 @@ class TranslationMemory:
                 self.db.executescript(SCHEMA)
         except sqlite3.Error as exc:
             self.close()
-            raise memory_error(relative, exc) from None
+            raise memory_error(relative, exc, path) from None
 
     def __enter__(self) -> TranslationMemory:
         return self
@@ -149,7 +160,7 @@ class TranslationMemory:
         try:
             return list(self.db.execute(query, parameters).fetchall())
         except sqlite3.Error as exc:
-            raise memory_error(self.relative, exc) from None
+            raise memory_error(self.relative, exc, self.path) from None
 
     def draft(
         self, engine: str, version: str, source_lang: str, target_lang: str, glossary: str, source: str
@@ -185,7 +196,7 @@ class TranslationMemory:
                 db.execute("BEGIN IMMEDIATE")
                 db.executemany("INSERT OR REPLACE INTO drafts VALUES (?,?,?,?,?,?,?,?,?)", rows)
         except sqlite3.Error as exc:
-            raise memory_error(self.relative, exc) from None
+            raise memory_error(self.relative, exc, self.path) from None
 
     def harvest(self, source_lang: str, target_lang: str, pairs: Iterable[tuple[str, str, str]]) -> int:
         """Store reviewed (source, translation, origin) pairs; return how many were new."""
@@ -203,7 +214,7 @@ class TranslationMemory:
                 db.execute("BEGIN IMMEDIATE")
                 db.executemany("INSERT OR IGNORE INTO reviewed VALUES (?,?,?,?,?,?)", rows)
         except sqlite3.Error as exc:
-            raise memory_error(self.relative, exc) from None
+            raise memory_error(self.relative, exc, self.path) from None
         added = db.total_changes - before
         if added:
             self._fuzzy_index.pop((source_lang, target_lang), None)
@@ -313,7 +324,7 @@ class TranslationMemory:
                 db.executemany("INSERT OR REPLACE INTO drafts VALUES (?,?,?,?,?,?,?,?,?)", draft_rows)
                 db.executemany("INSERT OR IGNORE INTO reviewed VALUES (?,?,?,?,?,?)", reviewed_rows)
         except sqlite3.Error as exc:
-            raise memory_error(self.relative, exc) from None
+            raise memory_error(self.relative, exc, self.path) from None
         self._fuzzy_index.clear()
 
     def _writable(self) -> sqlite3.Connection:

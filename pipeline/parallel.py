@@ -13,7 +13,10 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Generic, TypeVar, cast
+
+from pipeline.errors import PipelineError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -27,6 +30,10 @@ def tune_gc() -> None:
     long as their article, and the default thresholds spend a third of the time
     re-scanning them. Called by the command line and in every worker."""
     gc.set_threshold(100_000, 50, 100)
+
+
+class WorkerError(PipelineError):
+    """A worker process died before it finished its work (killed by a signal, out of memory)."""
 
 
 class RemoteTraceback(Exception):
@@ -108,7 +115,7 @@ def parallel_map(
                 outcomes.append(outcome)
                 if progress is not None:
                     progress(1)
-    except BaseException:
+    except BaseException as exc:
         # interrupted, or the pool broke: let running chunks finish, drop the others, and
         # discard everything made (including chunks finished but not yet read)
         try:
@@ -122,6 +129,12 @@ def parallel_map(
                 if ok
             ]
             _discard_all(made, discard)
+        if isinstance(exc, BrokenProcessPool):  # a worker was killed (out of memory?) or crashed
+            raise WorkerError(
+                "puente",
+                None,
+                "a worker process stopped abruptly (killed, or out of memory): nothing was written",
+            ) from None
         raise
     pool.shutdown(wait=True)
     failures = [(value, where) for ok, value, where in outcomes if not ok]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import re
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Sequence
@@ -112,6 +113,10 @@ def _run(mode: str, texts: list[str], deadline: float | None = None) -> list[str
         ) from None
     except OSError as exc:
         raise EngineError("apertium", None, f"cannot run apertium: {exc.strerror or exc}") from None
+    if result.returncode < 0:  # a crash (SIGSEGV) or a kill (SIGKILL: out of memory?)
+        raise EngineError(
+            "apertium", None, f"apertium {mode} was killed by {_signal_name(-result.returncode)}"
+        )
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip().splitlines()
         raise EngineError(
@@ -131,6 +136,13 @@ def _run(mode: str, texts: list[str], deadline: float | None = None) -> list[str
             f"apertium {mode} returned {len(units)} units for {len(texts)}: refusing to misalign drafts",
         )
     return units
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def strip_marks(translated: str, source: str) -> tuple[str, tuple[str, ...]]:

@@ -103,6 +103,11 @@ class DeadlineAdapter(HTTPAdapter):
             raise requests.exceptions.ConnectionError(str(exc)) from None
         finally:
             response.close()
+        charset = requests.utils.get_encoding_from_headers(response.headers) or "utf-8"
+        try:  # strictly: a lenient decoder would put U+FFFD into drafts
+            bytes(body).decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            raise ValueError(f"answer not in its character set ({charset})") from None
         response._content = bytes(body)
         response._content_consumed = True  # type: ignore[attr-defined]
         _LOCAL.response = response
@@ -330,7 +335,7 @@ class OnlineEngine:
             raise _Failed("connection failed or dropped", outage=True) from None
         except ValueError as exc:
             message = str(exc)
-            raise _Failed(message if message.startswith("answer larger") else "malformed answer") from None
+            raise _Failed(message if message.startswith("answer ") else "malformed answer") from None
         except Exception as exc:  # deep-translator and the SDKs raise many unrelated types
             if type(exc).__name__ == "ConnectionException":  # the DeepL SDK's wrapper
                 raise _Failed("connection failed or no answer", outage=True) from None
