@@ -27,11 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import PipelineError
-from pipeline.files import commit, read_with_stat, stage
+from pipeline.files import commit, read_limited, read_with_stat, stage
 from pipeline.model import Issue, Location
 from pipeline.project import Project
 
 CACHE_VERSION = 2
+CACHE_LIMIT = 1024 * 1024 * 1024
+"""The largest cache read (a few kilobytes an article); a larger file is no cache."""
 RACY_NS = 50_000_000
 """A signature taken less than this long after the file's modification time is not
 trusted alone (file system clocks tick in milliseconds)."""
@@ -143,9 +145,9 @@ class BuildCache:
     @classmethod
     def load(cls, path: Path, settings: str) -> BuildCache:
         """The cache at ``path`` if it was written with the same settings, else an empty one."""
-        try:
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError, UnicodeDecodeError):
+        try:  # a link to a device or a pipe is no cache either (never read until memory runs out)
+            data = json.loads(read_limited(path, path.name, PipelineError, CACHE_LIMIT))
+        except (PipelineError, ValueError, UnicodeDecodeError):
             return cls(settings)
         if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
             return cls(settings)

@@ -46,11 +46,13 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from pipeline.errors import ConfigError
+from pipeline.files import read_limited
 from pipeline.findings import CHECKS, SEVERITIES
 from pipeline.site import MESSAGES as SITE_MESSAGES
 from pipeline.site import SECTIONS as SITE_SECTIONS
 from pipeline.site import VALUE_MESSAGES as SITE_VALUE_MESSAGES
 from pipeline.site import SettingError, Site, SiteSchema, site_settings
+from pipeline.text import CONTROL, describe
 
 CONFIG_NAME = "puente.toml"
 SUPPORTED_LANGUAGES = ("en", "es")
@@ -58,6 +60,10 @@ DEFAULT_LOCALES = {"en": "en_US", "es": "es_MX"}
 ChangedUnits = Literal["fresh-draft", "previous", "hold"]
 SegmentationMode = Literal["sentence", "block"]
 Severity = Literal["error", "warning", "info", "off"]
+
+
+CONFIG_LIMIT = 1024 * 1024
+"""The largest ``puente.toml`` read (a real one is a few hundred bytes)."""
 
 
 class _Segmentation(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -152,12 +158,10 @@ class Config:
 def load_config(root: Path) -> Config:
     """Read ``root/puente.toml`` if it exists; raise :class:`ConfigError` naming the line."""
     path = root / CONFIG_NAME
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         return Config()
-    except OSError as exc:
-        raise ConfigError(CONFIG_NAME, None, f"cannot read: {exc.strerror or exc}") from None
+    # a regular file of sensible size: not a device, a pipe (waited on forever) or a folder
+    raw = read_limited(path, CONFIG_NAME, ConfigError, CONFIG_LIMIT)
     try:
         text = raw.decode("utf-8")
         data = tomllib.loads(text)
@@ -167,11 +171,25 @@ def load_config(root: Path) -> Config:
         match = re.search(r"\(at line (\d+)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise ConfigError(CONFIG_NAME, int(match.group(1)) if match else 1, message) from None
+    _refuse_controls(data, [], text)
     try:
         schema = msgspec.convert(data, type=_Schema)
     except msgspec.ValidationError as exc:
         raise _schema_error(str(exc), data, text) from None
     return _settings(schema, text)
+
+
+def _refuse_controls(value: object, path: list[str], text: str) -> None:
+    """A control character in any text setting (a site name, a notice, a folder) is refused
+    at its line: it would reach pages, feeds and file names."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_controls(item, [*path, str(key)], text)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_controls(item, path, text)
+    elif isinstance(value, str) and (found := CONTROL.search(value)) is not None:
+        raise _fail(text, path, f"control character {describe(found.group())} is not allowed: remove it")
 
 
 def _schema_error(message: str, data: dict[str, Any], text: str) -> ConfigError:

@@ -61,6 +61,8 @@ def read_with_stat(
                 raise error(relative, None, "is a folder, not a file")
             if not stat.S_ISREG(before.st_mode):
                 raise error(relative, None, "not a regular file")
+            if before.st_size > limit:  # refused before a byte is read
+                raise error(relative, None, f"larger than {limit // (1024 * 1024)} MiB: refusing to read it")
             data = handle.read(limit + 1)
             after = os.fstat(handle.fileno())
     except IsADirectoryError:
@@ -155,13 +157,16 @@ def _stage_one(path: Path, payload: bytes, compare: bool = True) -> Staged:
 def _stage_file(path: Path, payload: bytes, compare: bool) -> Staged:
     mode: int | None = None
     try:
-        if compare:
-            with open(path, "rb") as old:
-                mode = os.fstat(old.fileno()).st_mode & 0o777
-                if old.read() == payload:
+        # not blocking, and nothing read but a regular file of the same size: a target that
+        # is a pipe or a link to a device (/dev/zero) is replaced, never waited on or read
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as old:
+            info = os.fstat(old.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+            if stat.S_ISREG(info.st_mode):
+                mode = info.st_mode & 0o777
+                if compare and info.st_size == len(payload) and old.read(len(payload) + 1) == payload:
                     return Staged(path, None, None)
-        else:
-            mode = os.stat(path).st_mode & 0o777
     except FileNotFoundError:
         pass
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW

@@ -52,6 +52,7 @@ from pipeline.files import read_limited
 from pipeline.model import Block, Document, Element, Node, Placeholder, Verbatim, iter_blocks
 from pipeline.placeholders import Tag, split
 from pipeline.site import ORIGINAL_LINK, OWN_NAMES, SWITCH_LABEL
+from pipeline.text import CONTROL, describe
 
 _VOID_END_TAGS = re.compile(rb"</(?:source|track|wbr|embed|keygen|param|area)>")
 EMPTY_TAGS = frozenset({"br", "col", "hr", "img", "source", "track", "wbr", "iframe"})
@@ -96,6 +97,12 @@ def load_template(path: Path | None, name: str = "templates/page.html") -> PageT
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise BuildError(name, line, "the page template is not UTF-8") from None
+    control = CONTROL.search(text)
+    if control is not None:  # it would reach every page
+        line = text.count("\n", 0, control.start()) + 1
+        raise BuildError(
+            name, line, f"control character {describe(control.group())} in the page template: remove it"
+        )
     return PageTemplate(text, name)
 
 

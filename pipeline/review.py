@@ -53,8 +53,8 @@ from lxml import etree
 from pipeline import __version__
 from pipeline.assemble import PageReport, choose_text
 from pipeline.checks import check_catalog
-from pipeline.errors import CatalogError, SourceError
-from pipeline.files import Staged, commit, discard, read_with_stat, stage, sweep
+from pipeline.errors import CatalogError, PipelineError, SourceError
+from pipeline.files import Staged, commit, discard, read_limited, read_with_stat, stage, sweep
 from pipeline.glossary import Glossary, TermHit, find_terms
 from pipeline.model import Block, BlockKind, Document, Element, Issue, Location, Node, Unit
 from pipeline.parallel import parallel_map
@@ -1222,12 +1222,16 @@ def _unchanged(
 ) -> bool:
     """Whether the article at ``path`` would give the page ``old`` describes, and that page
     is still as written (its size and modification time)."""
-    try:
+    catalog_path = project.root / old["catalog"]
+    try:  # a link to a device or a pipe is read (and refused) with the article, not here
         info = os.stat(folder / old["page"])
-        source = path.read_bytes()
-        catalog_path = project.root / old["catalog"]
-        catalog = catalog_path.read_bytes() if catalog_path.exists() else None
-    except OSError:
+        source = read_limited(path, old["source"], SourceError, SOURCE_LIMIT)
+        catalog = (
+            read_limited(catalog_path, old["catalog"], CatalogError, CATALOG_LIMIT)
+            if catalog_path.exists() or catalog_path.is_symlink()
+            else None
+        )
+    except (OSError, PipelineError):
         return False
     if old.get("stat") != [info.st_size, info.st_mtime_ns]:
         return False

@@ -22,6 +22,7 @@ from lxml import etree
 from pipeline import __version__
 from pipeline.errors import Notice, PipelineError
 from pipeline.placeholders import Tag, split
+from pipeline.text import CONTROL, describe
 from pipeline.xml import parse_untrusted, sourceline
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -101,8 +102,9 @@ def _lang(code: str | None) -> str:
 
 def read_tmx(raw: bytes, name: str, warnings: list[Notice] | None = None) -> list[tuple[str, str, str, str]]:
     """The pairs of a TMX file between the project's languages: (source_lang, target_lang,
-    source, translation). A unit without its source language is skipped with a warning; a
-    unit whose source is ``*all*`` gives a pair in each direction."""
+    source, translation). A unit without its source language, or with a control character
+    in the project's languages, is skipped with a warning; a unit whose source is ``*all*``
+    gives a pair in each direction."""
     root = parse_untrusted(raw, name, TmxError, "TMX")
     if root.tag != "tmx":
         raise TmxError(name, sourceline(root), "not a TMX file: the root element must be <tmx>")
@@ -118,6 +120,24 @@ def read_tmx(raw: bytes, name: str, warnings: list[Notice] | None = None) -> lis
             if seg is None:
                 raise TmxError(name, sourceline(variant), "a <tuv> without <seg>")
             variants.setdefault(lang, _text(seg))
+        controls = sorted(
+            {
+                describe(char)
+                for lang, text in variants.items()
+                if lang in LANGUAGES
+                for char in CONTROL.findall(text)
+            }
+        )
+        if controls:  # C1 controls are legal XML, and mostly mojibake: never text for a page
+            if warnings is not None:
+                warnings.append(
+                    Notice(
+                        name,
+                        sourceline(unit),
+                        f"a <tu> with control characters {', '.join(controls)}; skipped",
+                    )
+                )
+            continue
         if declared.strip().lower() == ALL:
             sources = [lang for lang in LANGUAGES if lang in variants]
         else:
