@@ -58,7 +58,16 @@ from pipeline.placeholders import count_words
 from pipeline.po import CATALOG_LIMIT, Catalog, Origin, format_numbered, read_catalog
 from pipeline.po.merge import MergeStats
 from pipeline.project import Project
-from pipeline.publish import body_path, page_path, publish_article, site_files, tidy_assets
+from pipeline.publish import (
+    article_fragments,
+    body_path,
+    page_path,
+    publish_article,
+    record_site_files,
+    site_files,
+    site_notices,
+    tidy_assets,
+)
 from pipeline.render import PageTemplate, load_template
 from pipeline.review import project_name, review_folder, review_recorded, stage_for_build, write_index
 from pipeline.segment import document_units
@@ -859,33 +868,36 @@ def _commit(
                 catalog_id = None
                 outputs = [(project.root / article.catalog, *article.written_id), *outputs]
             cache.record(project, article.source, article.source_id, article.catalog, catalog_id,
-                         article.facts, article.issues, outputs, inputs=article.inputs)  # fmt: skip
+                         article.facts, article.issues, outputs, inputs=article.inputs,
+                         fragments=article_fragments(article.facts))  # fmt: skip
     for rel in live:
         if rel not in done and rel in cache.articles:
-            report.pages_unchanged.extend(cache.articles[rel]["facts"]["pages"])
-            if run.options.review and "review" in cache.articles[rel]["facts"]:
-                report.review_unchanged.append(cache.articles[rel]["facts"]["review"]["page"])
+            summary = cache.articles[rel]["facts"]
+            report.pages_unchanged.extend(summary["pages"])
+            if run.options.review and "review" in summary:
+                report.review_unchanged.append(summary["review"]["page"])
             for key in COUNT_KEYS:
-                report.units[key] += cache.articles[rel]["facts"]["target_units"].get(key, 0)
+                report.units[key] += summary["target_units"].get(key, 0)
             report.issues.extend(cache.issues(rel))
             report.warnings += cache.articles[rel].get("warnings", 0)
-            if cache.articles[rel]["facts"].get("held"):
+            if summary.get("held"):
                 report.unpublished.add(cache.articles[rel]["catalog_path"])
-    facts = [cache.articles[rel]["facts"] for rel in sorted(live) if rel in cache.articles]
-    ordered = sorted(facts, key=lambda entry: entry["slug"])
+    ordered = sorted(live)
     report.notices = [
         Issue(Location(path, line), "warning", code, message)
-        for entry in ordered
-        for path, line, code, message in entry.get("site", {}).get("notices", [])
+        for path, line, code, message in site_notices(cache, ordered)
     ]
-    written = commit(stage(site_files(project, ordered, __version__)), durable=False)
-    report.manifest_written = written[0]
+    files = site_files(project, cache, ordered, __version__)
+    written = commit(stage(files), durable=False)
+    record_site_files(project, cache, files)
+    report.manifest_written = bool(written) and written[0]
     if run.options.review:
         facts_of = {rel: cache.articles[rel]["facts"] for rel in live if rel in cache.articles}
         facts_of.update((rel, article.facts) for rel, article in done.items())
         summaries = [facts_of[rel]["review"] for rel in sorted(facts_of) if "review" in facts_of[rel]]
         report.review_index_written = write_index(review_folder(project), summaries, project_name(project))
-    tidy_assets(project, ordered)
+    if cache.rebuilt or cache.reset:
+        tidy_assets(project, cache, ordered)
     cache.save(project.cache_path)
     report.issues.sort(key=lambda issue: (issue.location.path, issue.location.line))
 

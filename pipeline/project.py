@@ -32,7 +32,7 @@ from pipeline.parallel import fork_safe_fd, release_fd
 SOURCE_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 LOCK_NAME = "build.lock"
 MEMORY_NAME = "memory.sqlite"
-CACHE_NAME = "build-cache.json"
+CACHE_NAME = "build-cache.sqlite"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ def written_state(root: Path) -> dict[str, bytes]:
         for path in sorted((root / folder).rglob("*")):
             if path.is_file():
                 found[str(path.relative_to(root))] = path.read_bytes()
-    for name in ("memory.sqlite", "memory.sqlite-wal", "build-cache.json"):
+    for name in ("memory.sqlite", "memory.sqlite-wal", "build-cache.sqlite", "build-cache.sqlite-journal"):
         path = root / ".puente" / name
         if path.exists():
             found[f".puente/{name}"] = path.read_bytes()
