@@ -34,6 +34,7 @@ import dataclasses
 import hashlib
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,9 +44,10 @@ from typing import Any, Literal
 import babel
 
 from pipeline import __version__
+from pipeline.answers import check_key, save_answers, source_key
 from pipeline.assemble import COUNT_KEYS, assemble
 from pipeline.cache import BuildCache, FileIdentity, Read, identify, still
-from pipeline.catalog import catalog_text, template_for, template_text, update_catalog
+from pipeline.catalog import catalog_status, catalog_text, template_for, template_text, update_catalog
 from pipeline.checks import check_catalog
 from pipeline.errors import BuildError, CatalogError, EngineError, PipelineError, SourceError
 from pipeline.files import Staged, commit, commit_guarded, discard, read_with_stat, stage
@@ -183,6 +185,8 @@ class Run:
     engine_version: str
     settings: str
     engine: Engine | None = None
+    check_key: str = ""  # what findings depend on besides the catalogs (pipeline.answers)
+    source_key: str = ""
     read: Read = field(default_factory=dict)
     # slug changes: the slug each source had at the last build, and the sources gone since
     # (by content hash), so that an article's catalog follows it to its new slug
@@ -249,7 +253,9 @@ def open_run(project: Project, options: BuildOptions, engine: Engine | None = No
         project.relative(project.output_dir),
     ]
     settings = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return Run(project, options, glossary, template, engine_name, version, settings, engine)
+    run = Run(project, options, glossary, template, engine_name, version, settings, engine)
+    run.check_key, run.source_key = check_key(project, glossary.files), source_key(project)
+    return run
 
 
 def build_project(
@@ -440,6 +446,9 @@ class Done:
     moved: list[tuple[Path, FileIdentity | None]] = field(default_factory=list)  # old files to remove
     inputs: list[tuple[Path, FileIdentity | None]] = field(default_factory=list)  # its images, as read
     review: dict[str, bool] = field(default_factory=dict)  # its review page: whether it changed
+    # what ``puente status`` and ``check`` would find: the catalog's counts, its findings
+    # and the source's (see pipeline.answers)
+    answers: tuple[dict[str, Any], list[list[Any]], list[list[Any]]] | None = None
 
     def catalog_moved(self, project: Project) -> bool:
         """Whether the catalog on disk is no longer the one this article was built from."""
@@ -735,6 +744,12 @@ def _pages(
         catalog, catalog_rel, source_lang, target_lang, run.glossary, config.check_severities
     )
     issues = page_report.issues + checked
+    status = catalog_status(catalog, catalog_rel, meta.slug, target_lang)
+    result.answers = (
+        {"units": status.units, "words": status.words},
+        [[i.location.line, i.severity, i.code, i.message] for i in checked],
+        [[i.location.path, i.location.line, i.severity, i.code, i.message] for i in document.warnings],
+    )
     seen: set[tuple[str, int, str]] = set()
     unique = []
     for issue in issues:  # reassembly and the checks may both see the same problem
@@ -899,7 +914,29 @@ def _commit(
     if cache.rebuilt or cache.reset:
         tidy_assets(project, cache, ordered)
     cache.save(project.cache_path)
+    _record_answers(run, cache, done, raced)
     report.issues.sort(key=lambda issue: (issue.location.path, issue.location.line))
+
+
+def _record_answers(run: Run, cache: BuildCache, done: dict[str, Done], raced: set[str]) -> None:
+    """What ``status`` and ``check`` would find in the catalogs and sources this run
+    processed, so that they need not read them (best effort: it is a cache)."""
+    catalogs: dict[str, tuple[FileIdentity, dict[str, Any], str, list[list[Any]]]] = {}
+    sources: dict[str, tuple[FileIdentity, str, list[list[Any]]]] = {}
+    for article in done.values():
+        entry = cache.articles.get(article.source)
+        if article.answers is None or article.catalog in raced or entry is None:
+            continue
+        counts, findings, warnings = article.answers
+        recorded = entry["files"].get(article.catalog, entry.get("catalog"))
+        identity = FileIdentity.from_json(recorded) if recorded is not None else None
+        if identity is not None:
+            catalogs[article.catalog] = (identity, counts, run.check_key, findings)
+        sources[article.source] = (article.source_id, run.source_key, warnings)
+    try:
+        save_answers(run.project.cache_path, catalogs, sources)
+    except (sqlite3.Error, OSError) as exc:
+        log.info("the answers of status and check were not kept: %s", exc)
 
 
 def _remove_moved(project: Project, done: Iterable[Done], raced: set[str], report: BuildReport) -> None:

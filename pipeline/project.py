@@ -101,7 +101,8 @@ class Project:
         except FileNotFoundError:
             return []
         return sorted(
-            path for path in candidates if path.suffix.lower() in SOURCE_SUFFIXES and path.is_file()
+            (path for path in candidates if path.suffix.lower() in SOURCE_SUFFIXES and path.is_file()),
+            key=lambda path: path.name,  # one folder: the order of the names, without comparing paths
         )
 
     def catalog_paths(self) -> list[Path]:
