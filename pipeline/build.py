@@ -34,6 +34,7 @@ import dataclasses
 import hashlib
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,9 +44,10 @@ from typing import Any, Literal
 import babel
 
 from pipeline import __version__
+from pipeline.answers import check_key, save_answers, source_key
 from pipeline.assemble import COUNT_KEYS, assemble
 from pipeline.cache import BuildCache, FileIdentity, Read, identify, still
-from pipeline.catalog import catalog_text, template_for, template_text, update_catalog
+from pipeline.catalog import catalog_status, catalog_text, template_for, template_text, update_catalog
 from pipeline.checks import check_catalog
 from pipeline.errors import BuildError, CatalogError, EngineError, PipelineError, SourceError
 from pipeline.files import Staged, commit, commit_guarded, discard, read_limited, read_with_stat, stage
@@ -58,7 +60,16 @@ from pipeline.placeholders import count_words
 from pipeline.po import CATALOG_LIMIT, Catalog, Origin, format_numbered, read_catalog
 from pipeline.po.merge import MergeStats
 from pipeline.project import Project
-from pipeline.publish import body_path, page_path, publish_article, site_files, tidy_assets
+from pipeline.publish import (
+    article_fragments,
+    body_path,
+    page_path,
+    publish_article,
+    record_site_files,
+    site_files,
+    site_notices,
+    tidy_assets,
+)
 from pipeline.render import PageTemplate, load_template
 from pipeline.review import project_name, review_folder, review_recorded, stage_for_build, write_index
 from pipeline.segment import document_units
@@ -87,6 +98,8 @@ Progress = Callable[[str, int, int], None]
 
 SOURCE_LIMIT = 16 * 1024 * 1024
 """The largest source file read (a long article is a few hundred kilobytes)."""
+ROOM_MIN, ROOM_MAX = 64 * 1024, 4 * 1024 * 1024
+"""The bounds of the room :func:`_try_room` asks for each file written after the renames."""
 ATTEMPTS = 3
 """How many times the articles whose catalogs a translator saved during the build are merged again."""
 
@@ -174,6 +187,8 @@ class Run:
     engine_version: str
     settings: str
     engine: Engine | None = None
+    check_key: str = ""  # what findings depend on besides the catalogs (pipeline.answers)
+    source_key: str = ""
     read: Read = field(default_factory=dict)
     # slug changes: the slug each source had at the last build, and the sources gone since
     # (by content hash), so that an article's catalog follows it to its new slug
@@ -240,7 +255,9 @@ def open_run(project: Project, options: BuildOptions, engine: Engine | None = No
         project.relative(project.output_dir),
     ]
     settings = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return Run(project, options, glossary, template, engine_name, version, settings, engine)
+    run = Run(project, options, glossary, template, engine_name, version, settings, engine)
+    run.check_key, run.source_key = check_key(project, glossary.files), source_key(project)
+    return run
 
 
 def build_project(
@@ -431,6 +448,9 @@ class Done:
     moved: list[tuple[Path, FileIdentity | None]] = field(default_factory=list)  # old files to remove
     inputs: list[tuple[Path, FileIdentity | None]] = field(default_factory=list)  # its images, as read
     review: dict[str, bool] = field(default_factory=dict)  # its review page: whether it changed
+    # what ``puente status`` and ``check`` would find: the catalog's counts, its findings
+    # and the source's (see pipeline.answers)
+    answers: tuple[dict[str, Any], list[list[Any]], list[list[Any]]] | None = None
 
     def catalog_moved(self, project: Project) -> bool:
         """Whether the catalog on disk is no longer the one this article was built from."""
@@ -726,6 +746,12 @@ def _pages(
         catalog, catalog_rel, source_lang, target_lang, run.glossary, config.check_severities
     )
     issues = page_report.issues + checked
+    status = catalog_status(catalog, catalog_rel, meta.slug, target_lang)
+    result.answers = (
+        {"units": status.units, "words": status.words},
+        [[i.location.line, i.severity, i.code, i.message] for i in checked],
+        [[i.location.path, i.location.line, i.severity, i.code, i.message] for i in document.warnings],
+    )
     seen: set[tuple[str, int, str]] = set()
     unique = []
     for issue in issues:  # reassembly and the checks may both see the same problem
@@ -829,28 +855,20 @@ def _commit(
     def unchanged(target: Path, old: Path) -> bool:
         return still(old, expected.get(target))
 
-    live = {project.relative(path) for path in sources}
-    # what needs room or rights comes before the first file is replaced: the site files are
-    # staged and the memory learns what the run found (true whatever happens next), so that
-    # a full disk or a folder that cannot be written stops the run with nothing replaced
-    ordered: list[dict[str, Any]] = []
-    site: list[Staged] = []
-    if run.options.step == "build":
-        ordered = _site_facts(done, cache, live)
-        site = stage(site_files(project, ordered, __version__))
-    try:
-        if run.options.step != "extract":
-            relative = project.relative(project.memory_path)
-            with TranslationMemory(project.memory_path, relative=relative) as memory:
-                memory.record(
-                    [row for article in done.values() for row in article.drafted],
-                    [pair for article in done.values() for pair in article.harvested],
-                )
-        _, displaced = commit_guarded(catalogs, unchanged=unchanged)
-        commit(others, durable=False)
-    except BaseException:
-        discard(site)
-        raise
+    # what needs room or rights comes before the first file is replaced: the memory learns
+    # what the run found (true whatever happens next), and the folders of the files written
+    # after the renames are tried, so that a full disk or a folder that cannot be written
+    # stops the run with nothing replaced
+    if run.options.step == "build" and done:
+        _try_room(run)
+    if run.options.step != "extract":
+        with TranslationMemory(project.memory_path, relative=project.relative(project.memory_path)) as memory:
+            memory.record(
+                [row for article in done.values() for row in article.drafted],
+                [pair for article in done.values() for pair in article.harvested],
+            )
+    _, displaced = commit_guarded(catalogs, unchanged=unchanged)
+    commit(others, durable=False)
     raced = {project.relative(path) for path in displaced}
     for article in done.values():
         _account(article, report, raced)
@@ -860,6 +878,7 @@ def _commit(
     _remove_moved(project, done.values(), raced, report)
     if run.options.step != "build":
         return
+    live = {project.relative(path) for path in sources}
     _remove_vanished(project, cache, live, done)
     cache.forget(set(cache.articles) - live)
     for article in done.values():
@@ -872,45 +891,83 @@ def _commit(
                 catalog_id = None
                 outputs = [(project.root / article.catalog, *article.written_id), *outputs]
             cache.record(project, article.source, article.source_id, article.catalog, catalog_id,
-                         article.facts, article.issues, outputs, inputs=article.inputs)  # fmt: skip
+                         article.facts, article.issues, outputs, inputs=article.inputs,
+                         fragments=article_fragments(article.facts))  # fmt: skip
     for rel in live:
         if rel not in done and rel in cache.articles:
-            report.pages_unchanged.extend(cache.articles[rel]["facts"]["pages"])
-            if run.options.review and "review" in cache.articles[rel]["facts"]:
-                report.review_unchanged.append(cache.articles[rel]["facts"]["review"]["page"])
+            summary = cache.articles[rel]["facts"]
+            report.pages_unchanged.extend(summary["pages"])
+            if run.options.review and "review" in summary:
+                report.review_unchanged.append(summary["review"]["page"])
             for key in COUNT_KEYS:
-                report.units[key] += cache.articles[rel]["facts"]["target_units"].get(key, 0)
+                report.units[key] += summary["target_units"].get(key, 0)
             report.issues.extend(cache.issues(rel))
             report.warnings += cache.articles[rel].get("warnings", 0)
-            if cache.articles[rel]["facts"].get("held"):
+            if summary.get("held"):
                 report.unpublished.add(cache.articles[rel]["catalog_path"])
+    ordered = sorted(live)
     report.notices = [
         Issue(Location(path, line), "warning", code, message)
-        for entry in ordered
-        for path, line, code, message in entry.get("site", {}).get("notices", [])
+        for path, line, code, message in site_notices(cache, ordered)
     ]
-    written = commit(site, durable=False)
-    report.manifest_written = written[0]
+    files = site_files(project, cache, ordered, __version__)
+    written = commit(stage(files), durable=False)
+    record_site_files(project, cache, files)
+    report.manifest_written = bool(written) and written[0]
     if run.options.review:
         facts_of = {rel: cache.articles[rel]["facts"] for rel in live if rel in cache.articles}
         facts_of.update((rel, article.facts) for rel, article in done.items())
         summaries = [facts_of[rel]["review"] for rel in sorted(facts_of) if "review" in facts_of[rel]]
         report.review_index_written = write_index(review_folder(project), summaries, project_name(project))
-    tidy_assets(project, ordered)
+    if cache.rebuilt or cache.reset:
+        tidy_assets(project, cache, ordered)
     cache.save(project.cache_path)
+    _record_answers(run, cache, done, raced)
     report.issues.sort(key=lambda issue: (issue.location.path, issue.location.line))
 
 
-def _site_facts(done: dict[str, Done], cache: BuildCache, live: set[str]) -> list[dict[str, Any]]:
-    """The facts of every article of the project, sorted by slug, for the manifest, the
-    sitemap and the feeds: this run's for the articles it built (their pages are written
-    even when a translator's save keeps their catalog), the last build's for the others."""
-    facts = [
-        done[rel].facts if rel in done else cache.articles[rel]["facts"]
-        for rel in sorted(live)
-        if rel in done or rel in cache.articles
-    ]
-    return sorted(facts, key=lambda entry: entry["slug"])
+def _try_room(run: Run) -> None:
+    """Stage a file as large as each file written after the renames (the manifest, the
+    sitemap, the feeds, the review index, the build cache), then drop it: an output folder
+    that cannot be written, or a disk without room, stops the run before any file is
+    replaced (it cannot make the later writes certain: a disk may still fill up meanwhile)."""
+    project = run.project
+    out = project.output_dir
+    paths = [out / "manifest.json", *(out / lang / "feed.xml" for lang in project.config.languages)]
+    if project.config.site.base_url is not None:
+        paths.append(out / "sitemap.xml")
+    if run.options.review:
+        paths.append(review_folder(project) / "index.html")
+    paths.append(project.cache_path)
+    sizes = []
+    for path in paths:
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            size = 0
+        sizes.append((path, bytes(min(max(size, ROOM_MIN), ROOM_MAX))))
+    discard(stage(sizes, compare=False))
+
+
+def _record_answers(run: Run, cache: BuildCache, done: dict[str, Done], raced: set[str]) -> None:
+    """What ``status`` and ``check`` would find in the catalogs and sources this run
+    processed, so that they need not read them (best effort: it is a cache)."""
+    catalogs: dict[str, tuple[FileIdentity, dict[str, Any], str, list[list[Any]]]] = {}
+    sources: dict[str, tuple[FileIdentity, str, list[list[Any]]]] = {}
+    for article in done.values():
+        entry = cache.articles.get(article.source)
+        if article.answers is None or article.catalog in raced or entry is None:
+            continue
+        counts, findings, warnings = article.answers
+        recorded = entry["files"].get(article.catalog, entry.get("catalog"))
+        identity = FileIdentity.from_json(recorded) if recorded is not None else None
+        if identity is not None:
+            catalogs[article.catalog] = (identity, counts, run.check_key, findings)
+        sources[article.source] = (article.source_id, run.source_key, warnings)
+    try:
+        save_answers(run.project.cache_path, catalogs, sources)
+    except (sqlite3.Error, OSError) as exc:
+        log.info("the answers of status and check were not kept: %s", exc)
 
 
 def _remove_moved(project: Project, done: Iterable[Done], raced: set[str], report: BuildReport) -> None:

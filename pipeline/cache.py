@@ -1,10 +1,14 @@
-"""The build cache, ``.puente/build-cache.json``: what the last build made of each article.
+"""The build cache, ``.puente/build-cache.sqlite``: what the last build made of each article.
 
 Per source file: the identity of the source, its catalog and template, and its pages
-as the build left them, the facts the manifest and the summary need, and its
-findings. An article is not processed again while every one of those files is
-unchanged and the run's settings (Puente's and Babel's versions, the termbase, the
-page template, the configuration, the engine and its version) are the same.
+as the build left them, the facts the manifest and the summary need, its findings,
+and what it gives the site-wide files (its manifest entry and sitemap elements,
+serialized when it was built). A run reads the small state of every article (one
+row each) and writes back only the rows of the articles it built: the cost of a run
+follows what changed, not the size of the project. An article is not processed
+again while every one of those files is unchanged and the run's settings (Puente's
+and Babel's versions, the termbase, the page template, the configuration, the engine
+and its version) are the same.
 
 "Unchanged" is decided the way version control does: a file whose ``stat``
 signature (size, modification and change times, inode) is the one recorded is
@@ -20,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,13 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import PipelineError
-from pipeline.files import commit, read_limited, read_with_stat, stage
+from pipeline.files import read_with_stat
 from pipeline.model import Issue, Location
 from pipeline.project import Project
 
-CACHE_VERSION = 2
-CACHE_LIMIT = 1024 * 1024 * 1024
-"""The largest cache read (a few kilobytes an article); a larger file is no cache."""
+CACHE_VERSION = 3
 RACY_NS = 50_000_000
 """A signature taken less than this long after the file's modification time is not
 trusted alone (file system clocks tick in milliseconds)."""
@@ -129,8 +132,44 @@ def check(
     return True, FileIdentity.of(data, read_info)
 
 
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    source TEXT PRIMARY KEY,
+    state TEXT NOT NULL,     -- JSON: file identities, errors, and the summary of the facts
+    facts TEXT NOT NULL,     -- JSON: every fact of the article (the feeds, the review index)
+    manifest TEXT NOT NULL,  -- the article's entry of build/manifest.json, serialized
+    sitemap TEXT NOT NULL,   -- its <url> elements of build/sitemap.xml, serialized
+    urls INTEGER NOT NULL    -- how many <url> elements that is
+);
+"""
+
+SUMMARY_KEYS = ("slug", "pages", "target_units", "held", "review", "catalog")
+"""The facts every run needs of every article (the summary, the slugs, the pages to keep);
+the others are read only for the articles a site file needs them of."""
+
+
+@dataclass(frozen=True)
+class Fragments:
+    """What an article contributes to the site-wide files, serialized once when it is built."""
+
+    manifest: str
+    sitemap: str
+    urls: int
+    notices: list[list[Any]]
+    images: list[str]
+    feeds: dict[str, str]
+    """Language → the page's ``updated`` time ("" when it has none) for each language
+    whose page goes into that language's feed."""
+
+    @property
+    def row(self) -> tuple[str, str, int]:
+        return (self.manifest, self.sitemap, self.urls)
+
+
 class BuildCache:
-    """The cache of one project (see the module docstring)."""
+    """The cache of one project (see the module docstring), kept in SQLite: a run reads
+    the small state of every article and writes only the rows of what it built."""
 
     def __init__(self, settings: str, articles: dict[str, dict[str, Any]] | None = None) -> None:
         self.settings = settings
@@ -141,31 +180,115 @@ class BuildCache:
         # what the last build knew of each source, whatever the settings now: where its
         # article's files are (a slug change or a renamed source carries them over)
         self.known: dict[str, dict[str, Any]] = dict(self.articles)
+        self.meta: dict[str, Any] = {}
+        self._db: sqlite3.Connection | None = None
+        self._path: Path | None = None
+        self._dirty: set[str] = set()  # rows whose state changed
+        self._built: dict[str, tuple[dict[str, Any], Fragments]] = {}  # rows recorded by this run
+        self._gone: set[str] = set()  # rows to delete
+
+    # --- reading --------------------------------------------------------------------
 
     @classmethod
     def load(cls, path: Path, settings: str) -> BuildCache:
-        """The cache at ``path`` if it was written with the same settings, else an empty one."""
-        try:  # a link to a device or a pipe is no cache either (never read until memory runs out)
-            data = json.loads(read_limited(path, path.name, PipelineError, CACHE_LIMIT))
-        except (PipelineError, ValueError, UnicodeDecodeError):
-            return cls(settings)
-        if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
-            return cls(settings)
-        found = data.get("articles")
-        articles: dict[str, Any] = found if isinstance(found, dict) else {}
-        if data.get("settings") != settings:
-            cache = cls(settings)
+        """The cache at ``path`` if it was written with the same settings, else an empty
+        one (that still knows where the last build put each article's files). A cache
+        that cannot be read is an empty one: everything is built again."""
+        cache = cls(settings)
+        cache._path = path
+        if path.is_symlink():
+            return cache  # never written through a link; replaced at save
+        if not path.is_file():
+            return cache  # absent, or a pipe SQLite would wait on forever (replaced at save)
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            try:
+                meta = {key: json.loads(value) for key, value in db.execute("SELECT key, value FROM meta")}
+                rows = db.execute("SELECT source, state FROM articles").fetchall()
+            finally:
+                db.close()
+        except (sqlite3.Error, ValueError):
+            return cache
+        if meta.get("version") != CACHE_VERSION:
+            return cache
+        articles: dict[str, dict[str, Any]] = {}
+        for source, state in rows:
+            try:
+                entry = json.loads(state)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("facts"), dict):
+                articles[source] = entry
+        cache.known = articles
+        cache.meta = meta
+        if meta.get("settings") != settings:
             cache.reset = "settings changed (versions, termbase, template, configuration or engine)"
+            cache._gone = set(articles)
+            cache.changed = bool(articles)
         else:
-            cache = cls(settings, articles)
-        cache.known = {rel: entry for rel, entry in articles.items() if isinstance(entry, dict)}
+            cache.articles = dict(articles)
         return cache
 
-    def save(self, path: Path) -> None:
-        payload = {"version": CACHE_VERSION, "settings": self.settings, "articles": self.articles}
-        # compact: JSON's C encoder (an indented dump takes the pure-Python path)
-        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
-        commit(stage([(path, text)]), durable=False)
+    @property
+    def rebuilt(self) -> bool:
+        """Whether this run recorded or forgot an article (the site files change)."""
+        return bool(self._built or self._gone)
+
+    def _connection(self) -> sqlite3.Connection:
+        """The cache database, open for reading what a run did not load up front."""
+        if self._db is None:
+            assert self._path is not None
+            self._db = sqlite3.connect(f"file:{self._path}?mode=ro", uri=True, isolation_level=None)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def facts(self, sources: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Every fact of each of ``sources`` (as this run recorded it, else as stored)."""
+        found: dict[str, dict[str, Any]] = {}
+        stored = []
+        for source in sources:
+            if source in self._built:
+                found[source] = self._built[source][0]
+            elif source in self.articles:
+                stored.append(source)
+        for start in range(0, len(stored), 500):
+            chunk = stored[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            try:
+                rows = (
+                    self._connection()
+                    .execute(f"SELECT source, facts FROM articles WHERE source IN ({marks})", chunk)
+                    .fetchall()
+                )
+            except sqlite3.Error as exc:
+                raise PipelineError(str(self._path), None, f"the build cache cannot be read: {exc}") from None
+            found.update((source, json.loads(facts)) for source, facts in rows)
+        return found
+
+    def fragments(self, sources: Iterable[str]) -> dict[str, tuple[str, str, int]]:
+        """The manifest entry, the sitemap elements and their count of each of ``sources``."""
+        found: dict[str, tuple[str, str, int]] = {}
+        stored = []
+        for source in sources:
+            if source in self._built:
+                made = self._built[source][1]
+                found[source] = (made.manifest, made.sitemap, made.urls)
+            elif source in self.articles:
+                stored.append(source)
+        if stored:
+            try:
+                rows = self._connection().execute("SELECT source, manifest, sitemap, urls FROM articles")
+                wanted = set(stored)
+                found.update((row[0], (row[1], row[2], row[3])) for row in rows if row[0] in wanted)
+            except sqlite3.Error as exc:
+                raise PipelineError(str(self._path), None, f"the build cache cannot be read: {exc}") from None
+        return found
+
+    # --- freshness ------------------------------------------------------------------
 
     def fresh(self, project: Project, source: str, read: Read | None = None) -> bool:
         """Whether the article of ``source`` (relative path) needs no processing; what had
@@ -181,9 +304,20 @@ class BuildCache:
             files.append((entry.get("catalog_path"), entry.get("catalog")))
         files += [(path, value) for path, value in written.items()]
         refreshed: list[tuple[str, FileIdentity]] = []
+        prefix = f"{root}{os.sep}"
         for rel, value in files:
             if not isinstance(rel, str):
                 return False
+            if isinstance(value, list) and len(value) == 2 and isinstance(value[1], list):
+                # the common case first, without objects: the signature recorded is the file's
+                try:
+                    info = os.stat(prefix + rel)
+                except OSError:
+                    info = None
+                if info is not None and value[1] == [
+                    info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
+                ]:  # fmt: skip
+                    continue
             identity = FileIdentity.from_json(value) if value is not None else None
             if value is not None and identity is None:
                 return False
@@ -201,6 +335,7 @@ class BuildCache:
             else:
                 entry["catalog"] = now.to_json()
             self.changed = True
+            self._dirty.add(source)
         return True
 
     def record(
@@ -215,13 +350,15 @@ class BuildCache:
         outputs: Iterable[tuple[Path, str | None, int]] = (),
         *,
         inputs: Iterable[tuple[Path, FileIdentity | None]] = (),
+        fragments: Fragments | None = None,
     ) -> None:
         """Remember one article as this run built it. ``catalog_id`` is the catalog as the
         run read it, or wrote it; ``outputs`` are the files the run made: their path, the
         hash of what was written (None: read it now) and the inode it was written to (0:
         not known). A file that is no longer what the run wrote (someone saved meanwhile)
         is not recorded: the article is built again next time. ``inputs`` are other files
-        the article read (its images), as read (None: absent, and must stay so)."""
+        the article read (its images), as read (None: absent, and must stay so);
+        ``fragments``: what the article gives the site-wide files."""
         files: dict[str, Any] = {}
         for path, digest, inode in outputs:
             identity = _identity_now(path, digest, inode)
@@ -232,15 +369,21 @@ class BuildCache:
         for path, read in inputs:
             files[project.relative(path)] = read.to_json() if read is not None else None
         errors = [issue for issue in issues if issue.severity == "error"]
+        made = fragments or Fragments("", "", 0, [], [], {})
+        summary = {key: facts[key] for key in SUMMARY_KEYS if key in facts}
+        summary.update(notices=made.notices, images=made.images, feeds=made.feeds)
         self.articles[source] = {
             "source": source_id.to_json(),
             "catalog_path": catalog,
             "catalog": catalog_id.to_json() if catalog_id is not None else None,
             "files": files,
-            "facts": facts,
+            "facts": summary,
             "errors": [[i.location.path, i.location.line, i.code, i.message] for i in errors],
             "warnings": len(issues) - len(errors),
         }
+        self._built[source] = (facts, made)
+        self._gone.discard(source)
+        self.changed = True
 
     def stale(self, source: str) -> None:
         """Keep what the last build made of ``source`` (its pages stay in the manifest) but
@@ -250,10 +393,15 @@ class BuildCache:
             entry["catalog"] = ["", None]
             entry["catalog_path"] = entry.get("catalog_path") or ""
             self.changed = True
+            self._dirty.add(source)
 
     def forget(self, sources: Iterable[str]) -> None:
         for source in sources:
-            self.articles.pop(source, None)
+            if self.articles.pop(source, None) is not None or source in self.known:
+                self._gone.add(source)
+                self._built.pop(source, None)
+                self._dirty.discard(source)
+                self.changed = True
 
     def previous(self, source: str) -> tuple[str, str] | None:
         """The slug and the source hash the last build knew for ``source``."""
@@ -274,6 +422,82 @@ class BuildCache:
             Issue(Location(str(path), int(line)), "error", str(code), str(message))
             for path, line, code, message in self.articles.get(source, {}).get("errors", [])
         ]
+
+    # --- writing --------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        """Write what changed: the rows of the articles this run built, forgot or
+        refreshed, and the settings, in one transaction (a killed run leaves the cache
+        as it was)."""
+        self.close()
+        if not self.changed and self.meta.get("settings") == self.settings:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink() or (path.exists() and not path.is_file() and not path.is_dir()):
+            path.unlink()
+        try:
+            self._write(path)
+        except sqlite3.OperationalError as exc:  # locked, a full disk: the cache is not to blame
+            where = f"{path.parent.name}/{path.name}"  # .puente/build-cache.sqlite
+            raise PipelineError(where, None, f"the build cache cannot be written: {exc}") from None
+        except sqlite3.DatabaseError:
+            # not a database (a damaged file): start again with everything this run knows
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            self._gone.clear()
+            missing = set(self.articles) - set(self._built)
+            for source in missing:
+                self.articles.pop(source)
+            self._write(path)
+
+    def _write(self, path: Path) -> None:
+        db = sqlite3.connect(path, isolation_level=None)
+        try:
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(SCHEMA)
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("DELETE FROM articles WHERE source = ?", [(s,) for s in sorted(self._gone)])
+            db.executemany(
+                "INSERT OR REPLACE INTO articles (source, state, facts, manifest, sitemap, urls)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        source,
+                        _dumps(self.articles[source]),
+                        _dumps(facts),
+                        made.manifest,
+                        made.sitemap,
+                        made.urls,
+                    )
+                    for source, (facts, made) in sorted(self._built.items())
+                    if source in self.articles
+                ],
+            )
+            db.executemany(
+                "UPDATE articles SET state = ? WHERE source = ?",
+                [
+                    (_dumps(self.articles[source]), source)
+                    for source in sorted(self._dirty - set(self._built))
+                    if source in self.articles
+                ],
+            )
+            meta = {**self.meta, "version": CACHE_VERSION, "settings": self.settings}
+            db.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [(key, _dumps(value)) for key, value in sorted(meta.items())],
+            )
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        self._built.clear()
+        self._dirty.clear()
+        self._gone.clear()
+        self.changed = False
+
+
+def _dumps(value: Any) -> str:
+    # compact: JSON's C encoder (an indented dump takes the pure-Python path)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def _identity_now(path: Path, digest: str | None, inode: int = 0) -> FileIdentity | None:

@@ -49,6 +49,29 @@ def feed_entries(facts: Sequence[dict[str, Any]], lang: str, generated: str) -> 
     return entries
 
 
+def feed_keys(facts: dict[str, Any]) -> dict[str, str]:
+    """Language → the ``updated`` time ("" for the feed's own time) of each page of the
+    article that goes into that language's feed (the build cache keeps them, so a feed's
+    entries are chosen without every article's facts)."""
+    site = facts.get("site", {})
+    keys = {}
+    for lang, path in facts["paths"].items():
+        if path in facts["page_sha"] and lang in site.get("languages", {}):
+            keys[lang] = instant(site["updated"], date_time=True) if site.get("updated") else ""
+    return keys
+
+
+def newest(
+    keys: Sequence[tuple[str, str, dict[str, str]]], lang: str, generated: str, limit: int
+) -> list[str]:
+    """The ids of the ``limit`` newest pages in ``lang`` (0: every page) among ``keys``:
+    ``(id, slug, feed_keys)`` per article, in the order :func:`build_feed` lists them."""
+    pages = [(ident, slug, found[lang] or generated) for ident, slug, found in keys if lang in found]
+    pages.sort(key=lambda item: item[1])
+    pages.sort(key=lambda item: _sortable(item[2]), reverse=True)
+    return [ident for ident, _, _ in (pages[:limit] if limit else pages)]
+
+
 def _sortable(value: str) -> str:
     """An RFC 3339 time as UTC text that sorts in time order."""
     import datetime as dt

@@ -81,6 +81,9 @@ def read_with_stat(
 
 def relative_to(path: Path, root: Path) -> str:
     """``path`` relative to ``root``, with forward slashes (as given when outside it)."""
+    text, base = os.fspath(path), os.fspath(root)
+    if text.startswith(base) and text[len(base) : len(base) + 1] == "/" and "/.." not in text:
+        return text[len(base) + 1 :]  # the common case, without building paths
     with contextlib.suppress(ValueError):  # a path made from the root: no file system call
         return path.relative_to(root).as_posix()
     try:
@@ -157,16 +160,17 @@ def _stage_one(path: Path, payload: bytes, compare: bool = True) -> Staged:
 def _stage_file(path: Path, payload: bytes, compare: bool) -> Staged:
     mode: int | None = None
     try:
-        # not blocking, and nothing read but a regular file of the same size: a target that
+        # nothing read but a regular file of the same size, and not blocking: a target that
         # is a pipe or a link to a device (/dev/zero) is replaced, never waited on or read
-        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as old:
-            info = os.fstat(old.fileno())
-            if stat.S_ISDIR(info.st_mode):
-                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-            if stat.S_ISREG(info.st_mode):
-                mode = info.st_mode & 0o777
-                if compare and info.st_size == len(payload) and old.read(len(payload) + 1) == payload:
-                    return Staged(path, None, None)
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if stat.S_ISREG(info.st_mode):
+            mode = info.st_mode & 0o777
+            if compare and info.st_size == len(payload):
+                with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as old:
+                    if stat.S_ISREG(os.fstat(old.fileno()).st_mode) and old.read(len(payload) + 1) == payload:
+                        return Staged(path, None, None)
     except FileNotFoundError:
         pass
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW

@@ -78,6 +78,8 @@ class Glossary:
 
     terms: list[Term] = field(default_factory=list)
     version: str = "none"
+    files: str = ""
+    """A hash of the termbase files' bytes as read (see :func:`pipeline.termbase.files_digest`)."""
     _found: dict[tuple[str, str], tuple[TermHit, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )

@@ -95,6 +95,44 @@ def article_json(facts: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def article_entry(facts: dict[str, Any]) -> str:
+    """One article of the manifest, serialized as it sits in the file (the build cache
+    keeps it, so a manifest is assembled without serializing unchanged articles again)."""
+    text = json.dumps(article_json(facts), ensure_ascii=False, indent=2)
+    return "\n".join("    " + line for line in text.split("\n"))
+
+
+_SLOT = "\u0000articles\u0000"
+
+
+def manifest_head(generator_version: str, languages: Sequence[str], base_url: str | None) -> dict[str, Any]:
+    """Everything of the manifest but ``generated`` and the articles."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generator": {"name": "Puente", "version": generator_version},
+        "site": {"base_url": base_url, "languages": list(languages)},
+    }
+
+
+def assemble_manifest(head: dict[str, Any], entries: Sequence[str], generated: str) -> bytes:
+    """The manifest file: ``head`` (see :func:`manifest_head`), ``generated`` and the
+    articles' serialized ``entries`` (see :func:`article_entry`), in order."""
+    document = {"generated": generated, **head, "articles": [_SLOT]}
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    slot = json.dumps(_SLOT)
+    if entries:
+        text = text.replace(f"[\n    {slot}\n  ]", "[\n" + ",\n".join(entries) + "\n  ]")
+    else:
+        text = text.replace(f"[\n    {slot}\n  ]", "[]")
+    return (text + "\n").encode("utf-8")
+
+
+def stamp(moment: dt.datetime | None = None) -> str:
+    """A ``generated`` time: ``moment``, else now (``SOURCE_DATE_EPOCH`` when set)."""
+    moment = moment or clock_now()
+    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
 def build_manifest(
     facts: Sequence[dict[str, Any]],
     *,
@@ -107,23 +145,18 @@ def build_manifest(
     """The manifest of the articles whose facts are ``facts`` (UTF-8 JSON), and its
     ``generated`` time; ``previous`` (the existing file) keeps ``generated`` stable when
     nothing else changed; ``now`` is the time to write otherwise."""
-    body: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "generator": {"name": "Puente", "version": generator_version},
-        "site": {"base_url": base_url, "languages": list(languages)},
-        "articles": [article_json(entry) for entry in facts],
-    }
-    moment = now or clock_now()  # SOURCE_DATE_EPOCH when set
-    generated = moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    head = manifest_head(generator_version, languages, base_url)
+    entries = [article_entry(entry) for entry in facts]
+    generated = stamp(now)
     if previous is not None and previous.is_file():
         try:
             old = json.loads(previous.read_text("utf-8"))
         except (OSError, ValueError, UnicodeDecodeError):
             old = None
         if isinstance(old, dict) and isinstance(old.get("generated"), str):
+            body = {**head, "articles": [article_json(entry) for entry in facts]}
             stale = dict(old)
             old_generated = stale.pop("generated")
             if stale == body:
                 generated = old_generated
-    document = {"generated": generated, **body}
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), generated
+    return assemble_manifest(head, entries, generated), generated

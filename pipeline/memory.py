@@ -123,6 +123,8 @@ class TranslationMemory:
         self._fuzzy_index: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
         if path.is_symlink():
             raise MemoryStoreError(relative, None, "is a link: the memory must be a file of the project")
+        if path.exists() and not path.is_file():  # a pipe would be waited on forever
+            raise MemoryStoreError(relative, None, "not a regular file")
         try:
             if readonly:
                 if not path.exists():

@@ -32,7 +32,7 @@ from pipeline.parallel import fork_safe_fd, release_fd
 SOURCE_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 LOCK_NAME = "build.lock"
 MEMORY_NAME = "memory.sqlite"
-CACHE_NAME = "build-cache.json"
+CACHE_NAME = "build-cache.sqlite"
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,8 @@ class Project:
         except FileNotFoundError:
             return []
         return sorted(
-            path for path in candidates if path.suffix.lower() in SOURCE_SUFFIXES and path.is_file()
+            (path for path in candidates if path.suffix.lower() in SOURCE_SUFFIXES and path.is_file()),
+            key=lambda path: path.name,  # one folder: the order of the names, without comparing paths
         )
 
     def catalog_paths(self) -> list[Path]:
@@ -127,8 +128,8 @@ class Project:
 
         The lock file is opened without following links (a link planted there could make
         Puente overwrite another file). Once taken, the temporary files a killed run left
-        in the project's folders are removed.
-        """
+        in the project's folders are removed, and again when the command fails (what
+        worker processes that died had staged)."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         path = self.state_dir / LOCK_NAME
         try:
@@ -156,6 +157,9 @@ class Project:
             sweep(self.working_folders())  # a killed run's leftovers
             try:
                 yield
+            except BaseException:
+                sweep(self.working_folders())  # what workers that died (out of memory?) staged
+                raise
             finally:
                 release_fd(handle.fileno())
 

@@ -15,6 +15,9 @@ folder); with one, every link is absolute and the page carries a canonical link 
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +25,15 @@ from typing import Any
 from urllib.parse import urljoin
 
 from pipeline.assets import ASSETS, Asset, Images, collect_images, prune_assets
+from pipeline.cache import BuildCache, FileIdentity, Fragments, still
 from pipeline.clock import now
-from pipeline.feeds import build_feed
-from pipeline.manifest import build_manifest
+from pipeline.feeds import build_feed, feed_keys, newest
+from pipeline.manifest import article_entry, assemble_manifest, manifest_head, stamp
 from pipeline.model import Document
 from pipeline.project import Project
 from pipeline.render import Notice, PageLinks, PageTemplate, heading_ids, render_article
 from pipeline.site import Site, group_id
-from pipeline.sitemap import build_sitemap
+from pipeline.sitemap import assemble_sitemap, sitemap_entry
 
 MACHINE_STATES = ("machine", "mixed")
 """The states of a page a person has not fully reviewed: they carry the notice."""
@@ -188,35 +192,98 @@ def _unique_images(images: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --- the site-wide files ------------------------------------------------------------
 
 
-def site_files(project: Project, facts: Sequence[dict[str, Any]], version: str) -> list[tuple[Path, bytes]]:
-    """The manifest, the sitemap (with a ``base_url``) and one Atom feed per language, made
-    from the facts of every article (sorted by slug); ``version`` is Puente's."""
+def article_fragments(facts: dict[str, Any]) -> Fragments:
+    """What an article gives the site-wide files, made once when it is built."""
+    sitemap, urls = sitemap_entry(facts)
+    site = facts.get("site", {})
+    images = sorted(
+        {image["path"] for page in site.get("languages", {}).values() for image in page.get("images", [])}
+    )
+    return Fragments(
+        manifest=article_entry(facts),
+        sitemap=sitemap,
+        urls=urls,
+        notices=list(site.get("notices", [])),
+        images=images,
+        feeds=feed_keys(facts),
+    )
+
+
+def site_files(
+    project: Project, cache: BuildCache, sources: Sequence[str], version: str, *, force: bool = False
+) -> list[tuple[Path, bytes]]:
+    """The manifest, the sitemap (with a ``base_url``) and one Atom feed per language, of
+    the articles of ``sources`` (sorted by slug), assembled from what the build cache
+    keeps of each: nothing when no article, setting or site file changed since the last
+    run (``force``: made anyway). ``version`` is Puente's."""
     out = project.output_dir
     site = project.config.site
-    manifest_path = out / "manifest.json"
-    manifest, generated = build_manifest(
-        facts,
-        generator_version=version,
-        previous=manifest_path,
-        now=now(),
-        languages=project.config.languages,
-        base_url=site.base_url,
-    )
-    files = [(manifest_path, manifest)]
+    languages = project.config.languages
+    summaries = {rel: cache.articles[rel]["facts"] for rel in sources if rel in cache.articles}
+    ordered = sorted(summaries, key=lambda rel: summaries[rel]["slug"])
+    paths = [out / "manifest.json"]
     if site.base_url is not None:
-        files.append((out / "sitemap.xml", build_sitemap(facts)))
-    for lang in project.config.languages:
-        feed = build_feed(facts, lang, site, generated=generated, output=out, version=version)
+        paths.append(out / "sitemap.xml")
+    paths += [out / lang / "feed.xml" for lang in languages]
+    recorded = cache.meta.get("site", {})
+    listing = hashlib.sha256("\0".join(ordered).encode()).hexdigest()
+    if (
+        not force
+        and not cache.reset
+        and not cache.rebuilt
+        and recorded.get("listing") == listing
+        and set(recorded.get("files", {})) == {project.relative(path) for path in paths}
+        and all(
+            still(path, FileIdentity.from_json(recorded["files"][project.relative(path)])) for path in paths
+        )
+    ):
+        return []
+    fragments = cache.fragments(ordered)
+    head = manifest_head(version, languages, site.base_url)
+    entries = [fragments[rel][0] for rel in ordered]
+    body = hashlib.sha256(json.dumps(head).encode() + "\0".join(entries).encode()).hexdigest()
+    generated = recorded.get("generated") if recorded.get("body") == body else None
+    generated = generated or stamp(now())
+    files = [(paths[0], assemble_manifest(head, entries, generated))]
+    if site.base_url is not None:
+        files.append((paths[1], assemble_sitemap([fragments[rel][1:] for rel in ordered])))
+    keys = [(rel, summaries[rel]["slug"], summaries[rel].get("feeds", {})) for rel in ordered]
+    chosen = {lang: newest(keys, lang, generated, site.feed_limit) for lang in languages}
+    facts = cache.facts({rel for picked in chosen.values() for rel in picked})
+    for lang in languages:
+        picked = [facts[rel] for rel in ordered if rel in set(chosen[lang])]
+        feed = build_feed(picked, lang, site, generated=generated, output=out, version=version)
         files.append((out / lang / "feed.xml", feed))
+    cache.meta["site"] = {"listing": listing, "body": body, "generated": generated, "files": {}}
     return files
 
 
-def tidy_assets(project: Project, facts: Sequence[dict[str, Any]]) -> list[Path]:
+def record_site_files(project: Project, cache: BuildCache, files: Sequence[tuple[Path, bytes]]) -> None:
+    """Remember the site files as written, so that the next run can leave them alone."""
+    if not files:
+        return
+    recorded = cache.meta.setdefault("site", {}).setdefault("files", {})
+    for path, data in files:
+        info = os.stat(path)
+        identity = FileIdentity.of(data, info if info.st_size == len(data) else None)
+        recorded[project.relative(path)] = identity.to_json()
+    cache.changed = True
+
+
+def site_notices(cache: BuildCache, sources: Sequence[str]) -> list[list[Any]]:
+    """The site notices of the articles of ``sources`` (sorted by slug)."""
+    summaries = [cache.articles[rel]["facts"] for rel in sources if rel in cache.articles]
+    return [
+        notice for entry in sorted(summaries, key=lambda e: e["slug"]) for notice in entry.get("notices", [])
+    ]
+
+
+def tidy_assets(project: Project, cache: BuildCache, sources: Sequence[str]) -> list[Path]:
     """Remove the assets no article uses any more (an image that changed has a new name)."""
     keep = {
-        image["path"]
-        for entry in facts
-        for page in entry.get("site", {}).get("languages", {}).values()
-        for image in page.get("images", [])
+        image
+        for rel in sources
+        if rel in cache.articles
+        for image in cache.articles[rel]["facts"].get("images", [])
     }
     return prune_assets(project.output_dir / ASSETS, keep)

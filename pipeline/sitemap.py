@@ -60,3 +60,32 @@ def build_sitemap(facts: Sequence[dict[str, Any]]) -> bytes:
             url[-1].tail = "\n"
     text: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
     return text + b"\n"
+
+
+def sitemap_entry(facts: dict[str, Any]) -> tuple[str, int]:
+    """One article's ``<url>`` elements as they sit in the sitemap, and how many there
+    are (the build cache keeps them, so a sitemap is assembled without the facts)."""
+    text = build_sitemap([facts]).decode("utf-8")
+    start = text.index(">", text.index("<urlset")) + 2  # after the start tag and its newline
+    end = text.rindex("</urlset>")
+    return text[start:end], text.count("<url>", start, end)
+
+
+def assemble_sitemap(entries: Sequence[tuple[str, int]]) -> bytes:
+    """The sitemap made of articles' :func:`sitemap_entry` texts, in order, at most
+    :data:`URL_LIMIT` ``<url>`` elements."""
+    empty = build_sitemap([]).decode("utf-8")
+    cut = empty.rindex("</urlset>")
+    parts = [empty[:cut]]
+    count = 0
+    for text, urls in entries:
+        if count + urls > URL_LIMIT:
+            room = URL_LIMIT - count
+            if room > 0:
+                pieces = text.split("</url>\n")
+                parts.append("".join(piece + "</url>\n" for piece in pieces[:room]))
+            break
+        parts.append(text)
+        count += urls
+    parts.append(empty[cut:])
+    return "".join(parts).encode("utf-8")

@@ -78,11 +78,25 @@ def load_glossary(project: Project, warnings: list[Notice] | None = None) -> Glo
     ``version`` is a short hash of the files' bytes (drafts in the memory are keyed by it)."""
     terms: list[Term] = []
     digest = hashlib.sha256(MASKING_SCHEME.encode())  # drafts depend on how terms are masked too
-    for _, relative, raw in _termbase_files(project):
+    files = _termbase_files(project)
+    for _, relative, raw in files:
         digest.update(raw)
         terms.extend(read_termbase(raw, relative, warnings=warnings).terms)
     check_conflicts(terms, "glossary")
-    return Glossary(terms, digest.hexdigest()[:12] if terms else "none")
+    return Glossary(terms, digest.hexdigest()[:12] if terms else "none", _files_digest(files))
+
+
+def files_digest(project: Project) -> str:
+    """A hash of the names and bytes of the project's termbase files, without parsing them
+    (what a cached answer that depends on the glossary is keyed by)."""
+    return _files_digest(_termbase_files(project))
+
+
+def _files_digest(files: list[tuple[Path, str, bytes]]) -> str:
+    digest = hashlib.sha256(b"termbases")
+    for _, relative, raw in files:
+        digest.update(relative.encode() + b"\0" + hashlib.sha256(raw).digest())
+    return digest.hexdigest()
 
 
 def canonical_path(project: Project) -> Path:

@@ -382,7 +382,7 @@ def test_a_one_article_change_rewrites_only_its_files_and_the_site_files(tmp_pat
     again = snapshot(root)
     assert {name for name in again if before.get(name) != again[name]} <= {
         ".puente/build.lock",
-        ".puente/build-cache.json",
+        ".puente/build-cache.sqlite",
     }
     source = root / "sources" / "juntos-contra-el-narco-balance.html"
     source.write_text(source.read_text("utf-8").replace("Próximos pasos", "Los próximos pasos"), "utf-8")
@@ -403,7 +403,7 @@ def test_a_one_article_change_rewrites_only_its_files_and_the_site_files(tmp_pat
         "build/sitemap.xml",
         "build/en/feed.xml",
         "build/es/feed.xml",
-        ".puente/build-cache.json",
+        ".puente/build-cache.sqlite",
         ".puente/build.lock",
         ".puente/memory.sqlite",
     }

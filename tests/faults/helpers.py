@@ -23,8 +23,8 @@ from tests.conftest import REPO
 
 def written_state(root: Path) -> dict[str, bytes]:
     """Every file a run may write (catalogs, pages, manifest, memory, cache), with its bytes;
-    the memory as what it holds (its SQL dump, committed write-ahead log included: SQLite's
-    own files come and go as connections open and close)."""
+    the memory as what it holds (its SQL dump, committed write-ahead log included: the
+    -wal and -shm files come and go as readers open and close it)."""
     found = {}
     for folder in ("locales", "build"):
         for path in sorted((root / folder).rglob("*")):
@@ -33,9 +33,10 @@ def written_state(root: Path) -> dict[str, bytes]:
     memory = root / ".puente" / "memory.sqlite"
     if memory.exists():
         found[".puente/memory.sqlite"] = memory_dump(memory)
-    cache = root / ".puente" / "build-cache.json"
-    if cache.exists():
-        found[".puente/build-cache.json"] = cache.read_bytes()
+    for name in ("build-cache.sqlite", "build-cache.sqlite-journal"):
+        path = root / ".puente" / name
+        if path.exists():
+            found[f".puente/{name}"] = path.read_bytes()
     return found
 
 

@@ -103,6 +103,18 @@ def test_a_memory_linked_to_another_file_is_refused(built: Path, tmp_path: Path,
     assert not (built / ".puente" / "memory.sqlite-wal").exists()
 
 
+@pytest.mark.parametrize("command", [["build"], ["translate"], ["memory", "export"]])
+def test_a_memory_that_is_a_pipe_is_refused_not_waited_on(
+    built: Path, tmp_path: Path, command: list[str]
+) -> None:
+    memory = built / ".puente" / "memory.sqlite"
+    memory.unlink(missing_ok=True)
+    os.mkfifo(memory)
+    arguments = [str(tmp_path / "out.tmx")] if command[0] == "memory" else []
+    result = puente(built, *command, *arguments, timeout=120)
+    one_line_error(result, ".puente/memory.sqlite: not a regular file\n")
+
+
 # --- files that are links to devices, pipes or folders ---------------------------------------
 
 
@@ -135,14 +147,23 @@ def test_a_template_linked_to_dev_zero_is_written_anew(built: Path) -> None:
     assert not pot.is_symlink() and pot.read_text("utf-8").startswith("# ")
 
 
-def test_a_build_cache_linked_to_dev_zero_is_no_cache(built: Path) -> None:
-    cache = built / ".puente" / "build-cache.json"
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo", "elsewhere"])
+def test_a_build_cache_that_is_a_link_or_a_pipe_is_no_cache(built: Path, tmp_path: Path, target: str) -> None:
+    cache = built / ".puente" / "build-cache.sqlite"
     cache.unlink()
-    cache.symlink_to("/dev/zero")
-    result = puente(built, "build", "--no-mt")
+    if target == "fifo":
+        os.mkfifo(cache)
+    elif target == "elsewhere":
+        (tmp_path / "precious").write_bytes(PRECIOUS)
+        cache.symlink_to(tmp_path / "precious")
+    else:
+        cache.symlink_to(target)
+    result = puente(built, "build", "--no-mt", timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("2 articles (2 rebuilt)")
-    assert not cache.is_symlink()
+    assert cache.is_file() and not cache.is_symlink()
+    if target == "elsewhere":
+        assert (tmp_path / "precious").read_bytes() == PRECIOUS
 
 
 @pytest.mark.parametrize("target", ["/dev/zero", "fifo", "folder"])
