@@ -216,11 +216,13 @@ def save_answers(
     forget: Iterable[str] = (),
 ) -> None:
     """Write answers into the database at ``path`` in one transaction."""
-    if path.is_symlink():
+    forget = list(forget)
+    if path.is_symlink() or not (catalogs or sources or forget):
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=5.0, isolation_level=None)
     try:
+        db.execute("PRAGMA synchronous=OFF")  # a cache: lost or damaged, it is computed again
         db.executescript(SCHEMA)
         db.execute("BEGIN IMMEDIATE")
         db.executemany("DELETE FROM catalog_answers WHERE path = ?", [(rel,) for rel in forget])

@@ -461,7 +461,9 @@ class BuildCache:
     def _write(self, path: Path) -> None:
         db = sqlite3.connect(path, isolation_level=None)
         try:
-            db.execute("PRAGMA synchronous=NORMAL")
+            # no sync: a cache lost to a power cut, or damaged by one, only means a full build
+            # (the rollback journal still undoes a killed run's transaction)
+            db.execute("PRAGMA synchronous=OFF")
             db.executescript(SCHEMA)
             db.execute("BEGIN IMMEDIATE")
             db.executemany("DELETE FROM articles WHERE source = ?", [(s,) for s in sorted(self._gone)])
