@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench setup system clean
+.PHONY: demo test lint bench bench-scale setup system clean
 
 demo: system $(VENV)/.runtime
 	$(BIN)/puente build
@@ -18,6 +18,10 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+
+# the size x operation table (1,000 / 5,000 / 10,000 articles): an hour or more
+bench-scale: setup
+	$(BIN)/python benchmarks/scale.py
 
 # everything for development: the runtime, the test tools and the linters
 setup: system $(VENV)/.installed

@@ -31,6 +31,10 @@ A future product can be timed on the same corpora with --product, e.g.
 Placeholders: {html} {md} {pot} {po} {out} {n} {work}.  It is run for every
 size, after the peers, with the same timing code; {out} is emptied first.
 
+Resets: an output folder is renamed into WORK/.trash before a timed run
+(never deleted there: deleting N files slows the next N file creations on
+some machines) and the trash is emptied at the end of the run.
+
 Results: WORK/results.json, copied to results/peers_results.json beside this
 script (or --results-dir), plus RESULTS.table.md there (the table for
 RESULTS.md).
@@ -99,10 +103,20 @@ def tree_rss_kb(root):
     return total
 
 
-def run_timed(cmd, cwd, log, sample_tree=False):
+def run_measured(cmd, cwd, log, sample_tree=False):
+    """Run CMD under `/usr/bin/time -v` and return what was measured.
+
+    A dict: wall_s (time.perf_counter() around the command), maxrss_kb (GNU
+    time's "Maximum resident set size": the largest single process of the
+    command tree, main process or worker), user_s and sys_s (CPU seconds of
+    the whole tree, less sensitive to a loaded machine than the wall time),
+    tree_kb (summed PSS of the tree, sampled every 0.5 s, when sample_tree),
+    rc, and load1 (the 1-minute load average just before the run).
+    """
     tfile = log + ".time"
     peak = [0]
     stop = threading.Event()
+    load1 = os.getloadavg()[0]
     with open(log, "ab") as lf:
         lf.write((f"\n$ {cmd}\n").encode())
         lf.flush()
@@ -125,12 +139,65 @@ def run_timed(cmd, cwd, log, sample_tree=False):
         stop.set()
         if th:
             th.join()
-    maxrss = 0
+    got = {
+        "wall_s": wall,
+        "maxrss_kb": 0,
+        "tree_kb": peak[0],
+        "user_s": 0.0,
+        "sys_s": 0.0,
+        "rc": rc,
+        "load1": load1,
+    }
     with open(tfile) as f:
         for line in f:
-            if "Maximum resident set size" in line:
-                maxrss = int(line.rsplit(":", 1)[1])
-    return wall, maxrss, peak[0], rc
+            key, _, value = line.strip().rpartition(":")
+            if key == "Maximum resident set size (kbytes)":
+                got["maxrss_kb"] = int(value)
+            elif key == "User time (seconds)":
+                got["user_s"] = float(value)
+            elif key == "System time (seconds)":
+                got["sys_s"] = float(value)
+    return got
+
+
+def run_timed(cmd, cwd, log, sample_tree=False):
+    """(wall s, peak RSS KB of the largest process, tree PSS KB, exit code) of CMD."""
+    got = run_measured(cmd, cwd, log, sample_tree)
+    return got["wall_s"], got["maxrss_kb"], got["tree_kb"], got["rc"]
+
+
+class Trash:
+    """Old outputs are renamed into a trash folder before a timed run and deleted later.
+
+    Deleting N files makes the next N file creations several times slower on
+    some machines (ext4 mounted with `discard`, a busy disk), so a reset by
+    `rm -rf` just before a timed run penalises whichever command runs next.
+    A rename costs one metadata operation whatever the folder holds; empty()
+    deletes everything moved aside, and is called outside timed regions (at
+    the end of a run).
+    """
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.count = 0
+
+    def aside(self, *paths):
+        """Move each existing path (file or folder) into the trash folder."""
+        for path in paths:
+            if not os.path.lexists(path):
+                continue
+            os.makedirs(self.folder, exist_ok=True)
+            self.count += 1
+            target = os.path.join(
+                self.folder, "%06d-%d-%s" % (self.count, os.getpid(), os.path.basename(path))
+            )
+            os.rename(path, target)
+
+    def empty(self):
+        """Delete everything moved aside; returns the seconds it took."""
+        t0 = time.perf_counter()
+        rm(self.folder)
+        return time.perf_counter() - t0
 
 
 class Bench:
@@ -141,16 +208,44 @@ class Bench:
         self.checks = {}
         self.notes = []
         self.log = os.path.join(work, "commands.log")
+        self.trash = Trash(os.path.join(work, ".trash"))
 
     def measure(self, tool, task, n, words, cmd, prep=None, tree=False, reps=None, units=None, note=""):
         runs = []
         for _ in range(reps or self.reps):
             if prep:
                 prep()
-            wall, rss, tr, rc = run_timed(cmd, self.work, self.log, tree)
-            runs.append({"wall_s": wall, "maxrss_kb": rss, "tree_kb": tr, "rc": rc})
-            if rc != 0:
+            got = run_measured(cmd, self.work, self.log, tree)
+            runs.append(got)
+            if got["rc"] != 0:
                 break
+        return self.add_row(tool, task, n, words, cmd, runs, tree, units, note)
+
+    def measure_alternating(self, entries, task, n, words, tree=False, reps=None, note=""):
+        """Time several commands of one task in turns: repetition k runs every entry
+        once, starting with entry k (mod their number), so that the machine's slow
+        and fast moments fall on each of them alike. entries: [(tool, cmd, prep)].
+        One row per entry, in the order given."""
+        runs = [[] for _ in entries]
+        failed = [False for _ in entries]
+        for k in range(reps or self.reps):
+            for j in range(len(entries)):
+                i = (j + k) % len(entries)
+                _, cmd, prep = entries[i]
+                if failed[i]:
+                    continue
+                if prep:
+                    prep()
+                got = run_measured(cmd, self.work, self.log, tree)
+                got["rep"] = k
+                runs[i].append(got)
+                failed[i] = got["rc"] != 0
+        return [
+            self.add_row(tool, task, n, words, cmd, runs[i], tree, None, note)
+            for i, (tool, cmd, _) in enumerate(entries)
+        ]
+
+    def add_row(self, tool, task, n, words, cmd, runs, tree=False, units=None, note=""):
         ok = all(r["rc"] == 0 for r in runs)
         wall = statistics.median(r["wall_s"] for r in runs)
         row = {
@@ -163,6 +258,7 @@ class Bench:
             "ok": ok,
             "wall_s": wall,
             "rss_mb": statistics.median(r["maxrss_kb"] for r in runs) / 1024.0,
+            "cpu_s": statistics.median(r["user_s"] + r["sys_s"] for r in runs),
             "tree_mb": (statistics.median(r["tree_kb"] for r in runs) / 1024.0) if tree else None,
             "words_per_s": words / wall if wall else None,
             "articles_per_s": n / wall if (wall and n) else None,
@@ -417,14 +513,14 @@ def setup(B, sizes):
     nmax = max(sizes)
     corpus = os.path.join(w, "corpus")
     if not (os.path.isdir(corpus) and len(glob.glob(corpus + "/*.html")) == nmax):
-        rm(corpus)
+        B.trash.aside(corpus)
         sh("python3 %s/make_corpus.py --n %d --out %s --seed 1 --format both" % (HERE, nmax, corpus))
     htmls = sorted(glob.glob(corpus + "/*.html"))
     info = {}
     for n in sizes:
         for kind in ("html", "md"):
             d = os.path.join(w, "%s%d" % (kind, n))
-            rm(d)
+            B.trash.aside(d)
             os.makedirs(d)
             for f in htmls[:n]:
                 src = f if kind == "html" else f[:-5] + ".md"
@@ -444,7 +540,7 @@ def task_a(B, sizes, info):
             n,
             info[n]["words"],
             "%s/html2po -P --progress=none -i html%d -o %s" % (PEERS, n, pot),
-            prep=lambda pot=pot: rm(os.path.join(B.work, pot)),
+            prep=lambda pot=pot: B.trash.aside(os.path.join(B.work, pot)),
             units=None,
         )
         pots = sorted(glob.glob(os.path.join(B.work, pot, "*.pot")))
@@ -475,7 +571,7 @@ def task_a(B, sizes, info):
 def task_b(B, sizes, info):
     for n in sizes:
         w = B.work
-        rm(os.path.join(w, "po%d" % n))
+        B.trash.aside(os.path.join(w, "po%d" % n))
         with open(os.devnull, "w") as dn:
             subprocess.run(
                 [
@@ -493,7 +589,7 @@ def task_b(B, sizes, info):
             n,
             info[n]["words"],
             "%s/pretranslate --progress=none -i pot%d -t po%d -o pre%d" % (PEERS, n, n, n),
-            prep=lambda n=n: rm(os.path.join(w, "pre%d" % n)),
+            prep=lambda n=n: B.trash.aside(os.path.join(w, "pre%d" % n)),
         )
         pre = sorted(glob.glob(os.path.join(w, "pre%d" % n, "*.po")))
         B.rows[-1]["note"] = f"result: {po_stats(pre)}"
@@ -503,7 +599,7 @@ def task_b(B, sizes, info):
             n,
             info[n]["words"],
             "%s/po2html --progress=none -i po%d -t html%d -o out%d" % (PEERS, n, n, n),
-            prep=lambda n=n: rm(os.path.join(w, "out%d" % n)),
+            prep=lambda n=n: B.trash.aside(os.path.join(w, "out%d" % n)),
         )
         srcs = sorted(glob.glob(os.path.join(w, "html%d" % n, "*.html")))
         pairs = [(read(s), read(os.path.join(w, "out%d" % n, os.path.basename(s)))) for s in srcs]
@@ -533,9 +629,9 @@ def task_c(B, sizes, info):
         n,
         words,
         "mkdir -p p4pot && " + loop % (n, 'po4a-updatepo -f xhtml -M UTF-8 -m "$f" -p "p4pot/$b.pot"'),
-        prep=lambda: rm(os.path.join(w, "p4pot")),
+        prep=lambda: B.trash.aside(os.path.join(w, "p4pot")),
     )
-    rm(os.path.join(w, "p4po"))
+    B.trash.aside(os.path.join(w, "p4po"))
     subprocess.run(
         [sys.executable, os.path.join(HERE, "fill_po.py"), os.path.join(w, "p4pot"), os.path.join(w, "p4po")],
         check=True,
@@ -550,7 +646,7 @@ def task_c(B, sizes, info):
         "mkdir -p p4out && "
         + loop
         % (n, 'po4a-translate -f xhtml -M UTF-8 -L UTF-8 -k 0 -m "$f" -p "p4po/$b.po" -l "p4out/$b.html"'),
-        prep=lambda: rm(os.path.join(w, "p4out")),
+        prep=lambda: B.trash.aside(os.path.join(w, "p4out")),
     )
     srcs = sorted(glob.glob(os.path.join(w, "html%d" % n, "*.html")))
     pairs = [(read(s), read(os.path.join(w, "p4out", os.path.basename(s)))) for s in srcs]
@@ -567,7 +663,7 @@ def task_c(B, sizes, info):
     write(os.path.join(w, PO4A_CFG), "\n".join(lines) + "\n")
 
     def prep_u():
-        rm(os.path.join(w, "p4u"))
+        B.trash.aside(os.path.join(w, "p4u"))
         for d in ("pot", "po", "out"):
             os.makedirs(os.path.join(w, "p4u", d))
 
@@ -585,11 +681,11 @@ def task_c(B, sizes, info):
         check=True,
         stderr=subprocess.DEVNULL,
     )
-    rm(os.path.join(w, "p4u", "po"))
+    B.trash.aside(os.path.join(w, "p4u", "po"))
     os.rename(tmp, os.path.join(w, "p4u", "po"))
 
     def prep_t():
-        rm(os.path.join(w, "p4u", "out"))
+        B.trash.aside(os.path.join(w, "p4u", "out"))
         os.makedirs(os.path.join(w, "p4u", "out"))
 
     B.measure(
@@ -613,7 +709,7 @@ def task_d(B, sizes, info):
         words = words_of_html(doc)
         if n == min(sizes):
             # the literal reading of "concatenate the article HTML": N full documents in one stream
-            rm(os.path.join(w, "ap_raw%d.html" % n))
+            B.trash.aside(os.path.join(w, "ap_raw%d.html" % n))
             p = sh("cat html%d/*.html | %s > ap_raw%d.html" % (n, APERTIUM, n), cwd=w, check=False)
             out = read(os.path.join(w, "ap_raw%d.html" % n))
             B.checks["apertium_raw_concatenation"] = {
@@ -661,7 +757,7 @@ def task_d(B, sizes, info):
         n, k = max(sizes), min(sizes)
         files = sorted(glob.glob(os.path.join(w, "html%d" % n, "*.html")))
         bdir = os.path.join(w, "batch")
-        rm(bdir)
+        B.trash.aside(bdir)
         os.makedirs(bdir)
         for b in range(0, n, k):
             write(
@@ -675,13 +771,13 @@ def task_d(B, sizes, info):
             n,
             words,
             f'mkdir -p batch_out && for f in batch/b*.html; do {APERTIUM} < "$f" > "batch_out/${{f##*/}}" || exit 1; done',
-            prep=lambda: rm(os.path.join(w, "batch_out")),
+            prep=lambda: B.trash.aside(os.path.join(w, "batch_out")),
             tree=True,
         )
     # per paragraph on a 10-article subset
     sub = sorted(glob.glob(os.path.join(w, "html%d" % min(sizes), "*.html")))[:10]
     pdir = os.path.join(w, "para10")
-    rm(pdir)
+    B.trash.aside(pdir)
     os.makedirs(pdir)
     paras = []
     for f in sub:
@@ -696,7 +792,7 @@ def task_d(B, sizes, info):
         10,
         pw,
         f'mkdir -p ap_para10 && for f in para10/*.html; do {APERTIUM} < "$f" > "ap_para10/${{f##*/}}" || exit 1; done',
-        prep=lambda: rm(os.path.join(w, "ap_para10")),
+        prep=lambda: B.trash.aside(os.path.join(w, "ap_para10")),
         tree=True,
         units=len(paras),
     )
@@ -717,7 +813,7 @@ def task_e(B, sizes, info):
         # edited copy, under edit/html{n} so html2po writes the same #: paths
         # and msgctxt (they embed the input path) as for the original corpus
         ed = os.path.join(w, "edit", "html%d" % n)
-        rm(ed)
+        B.trash.aside(ed)
         os.makedirs(ed)
         r = random.Random("edit-%d" % n)
         srcs = sorted(glob.glob(os.path.join(w, "html%d" % n, "*.html")))
@@ -732,7 +828,7 @@ def task_e(B, sizes, info):
             docs[f][i] = edit_paragraph(docs[f][i], k % 3, r)
         for f in srcs:
             write(os.path.join(ed, os.path.basename(f)), "\n".join(docs[f]))
-        rm(os.path.join(w, "pot%d_edit" % n))
+        B.trash.aside(os.path.join(w, "pot%d_edit" % n))
         sh(
             "%s/html2po -P --progress=none -i html%d -o ../pot%d_edit" % (PEERS, n, n),
             cwd=os.path.join(w, "edit"),
@@ -748,7 +844,7 @@ def task_e(B, sizes, info):
             n,
             info[n]["words"],
             loop,
-            prep=lambda n=n: rm(os.path.join(w, "mm%d" % n)),
+            prep=lambda n=n: B.trash.aside(os.path.join(w, "mm%d" % n)),
             note=note_e,
         )
         st = po_stats(sorted(glob.glob(os.path.join(w, "mm%d" % n, "*.po"))))
@@ -764,7 +860,7 @@ def task_e(B, sizes, info):
             n,
             info[n]["words"],
             "%s/pot2po --progress=none -i pot%d_edit -t po%d -o p2p%d" % (PEERS, n, n, n),
-            prep=lambda n=n: rm(os.path.join(w, "p2p%d" % n)),
+            prep=lambda n=n: B.trash.aside(os.path.join(w, "p2p%d" % n)),
             note=note_e,
         )
         st2 = po_stats(sorted(glob.glob(os.path.join(w, "p2p%d" % n, "*.po"))))
@@ -787,7 +883,7 @@ def task_f(B, sizes, info):
         n,
         words,
         loop,
-        prep=lambda: rm(os.path.join(w, "p4md")),
+        prep=lambda: B.trash.aside(os.path.join(w, "p4md")),
     )
     p = sh(f"{PEERS}/md2po --version", check=False)
     B.checks["md2po"] = {"rc": p.returncode, "output": (p.stdout + p.stderr).strip()[-300:]}
@@ -808,7 +904,7 @@ def task_product(B, sizes, info, specs):
                 n,
                 info[n]["words"],
                 cmd,
-                prep=lambda out=out: (rm(os.path.join(w, out)), os.makedirs(os.path.join(w, out))),
+                prep=lambda out=out: (B.trash.aside(os.path.join(w, out)), os.makedirs(os.path.join(w, out))),
             )
 
 
@@ -871,6 +967,7 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     B = Bench(a.work, a.reps)
     rm(B.log)
+    B.trash.empty()  # left by an interrupted run; before anything is timed
     t0 = time.perf_counter()
     info = setup(B, sizes)
     print("corpus:", info, flush=True)
@@ -881,6 +978,7 @@ def main():
     if a.product:
         task_product(B, sizes, info, a.product)
     B.checks["total_bench_s"] = time.perf_counter() - t0
+    B.checks["trash_emptied_s"] = B.trash.empty()  # after every timed run
     B.save()
     os.makedirs(a.results_dir, exist_ok=True)
     shutil.copy(os.path.join(a.work, "results.json"), os.path.join(a.results_dir, "peers_results.json"))

@@ -2,28 +2,39 @@
 
 Usage (from the repository root, after ``make setup``)::
 
-    PEERS_BIN=/path/to/venv-with-translate-toolkit/bin \\
-        .venv/bin/python benchmarks/run.py [--n 1000] [--reps 3] [--work /tmp/puente-bench]
+    python3 -m venv /tmp/peers && /tmp/peers/bin/pip install translate-toolkit
+    PEERS_BIN=/tmp/peers/bin .venv/bin/python benchmarks/run.py [--n 1000] [--reps 3] \\
+        [--work /tmp/puente-bench] [--puente [LABEL=]PATH ...]
     .venv/bin/python benchmarks/run.py --only review     # the review report alone (no peers)
 
 The corpus and the peers' timing code live beside this script: ``make_corpus.py``
 writes N articles (HTML and Markdown, 40 % of sentences repeated), ``peers.py``
 times Translate Toolkit (html2po, pretranslate, po2html, pot2po), GNU msgmerge and
-raw Apertium with
-``/usr/bin/time -v`` (peak RSS) and reports medians. This script adds Puente's
-commands to the same run, with the same timing code, and prints a Markdown
-table with the ratios that docs/benchmarks.md reports.
+raw Apertium with ``/usr/bin/time -v`` (peak RSS of the largest process, CPU time)
+and reports medians. This script adds Puente's commands to the same run, with the
+same timing code, and prints a Markdown table with the ratios that
+docs/benchmarks.md reports.
+
+``--puente`` (default: this checkout's ``.venv/bin/puente``) may be given several
+times with labels, ``--puente before=/old/.venv/bin/puente --puente after=.venv/bin/puente``:
+each of Puente's rows is then measured for every label, the labels taking turns
+repetition by repetition, each in projects of its own.
+
+Old outputs are renamed into WORK/.trash before a timed run, never deleted there
+(deleting N files slows the next N file creations on some machines); the trash
+is emptied at the end.
 """
 
 from __future__ import annotations
 
 import argparse
-import glob
+import datetime
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import polib
@@ -32,16 +43,15 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import executables  # noqa: E402
 import peers  # noqa: E402
+from executables import Executable  # noqa: E402
 
 
-def puente(args: str) -> str:
-    return f"{REPO / '.venv' / 'bin' / 'puente'} {args}"
-
-
-def fresh_project(work: Path, name: str, sources: Path) -> Path:
+def fresh_project(bench: peers.Bench, work: Path, name: str, sources: Path) -> Path:
+    """A project of hard-linked sources and a copy of the glossary; the old one moved aside."""
     root = work / name
-    shutil.rmtree(root, ignore_errors=True)
+    bench.trash.aside(str(root))
     (root / "sources").mkdir(parents=True)
     for path in sources.glob("*.html"):
         os.link(path, root / "sources" / path.name)
@@ -59,8 +69,12 @@ def fill_catalogs(root: Path) -> None:
         catalog.save()
 
 
+def tool_name(exe: Executable, labelled: bool) -> str:
+    return f"Puente ({exe.label})" if labelled else "Puente"
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/tmp/puente-bench"))
@@ -70,69 +84,80 @@ def main() -> None:
         default="all",
         help="review: only the review report against the build",
     )
+    parser.add_argument(
+        "--puente",
+        action="append",
+        metavar="[LABEL=]PATH",
+        help="a puente executable to time (repeatable, labelled); default: this checkout's",
+    )
     args = parser.parse_args()
-    n, work = args.n, args.work
+    try:
+        exes = executables.parse(args.puente)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+    labelled = len(exes) > 1
+    n, work = args.n, args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     bench = peers.Bench(str(work), args.reps)
+    bench.trash.empty()  # left by an interrupted run; before anything is timed
+    load_before = uptime()
+    bench.checks["puente"] = [executables.describe(e) for e in exes]
     info = peers.setup(bench, [n])
     words = info[n]["words"]
     html = work / f"html{n}"
     if args.only == "review":
-        review(bench, work, html, n, words)
-        finish(bench, n, f"results-review-{n}.json", review_ratios)
+        review(bench, exes, work, html, n, words)
+        finish(bench, n, exes, labelled, "results-review")
         return
+
+    def alternate(
+        task: str,
+        project: str,
+        command: str,
+        prep: Callable[[Executable, Path], object] | None = None,
+        tree: bool = False,
+    ) -> None:
+        """Puente's command for every label, in turns, each label in a project of its own."""
+        entries = []
+        for exe in exes:
+            root = work / f"{project}-{exe.label}"
+
+            def run_prep(exe: Executable = exe, root: Path = root) -> None:
+                if prep is not None:
+                    prep(exe, root)
+
+            entries.append((tool_name(exe, labelled), exe.command(root, command), run_prep))
+        bench.measure_alternating(entries, task, n, words, tree=tree)
+
+    def fresh(exe: Executable, root: Path) -> None:
+        fresh_project(bench, work, root.name, html)
 
     # extraction: html2po vs puente extract
     peers.task_a(bench, [n], info)
-    bench.measure(
-        "Puente",
-        "extract: HTML -> POT + PO per article",
-        n,
-        words,
-        puente(f"extract --quiet --root {work}/px"),
-        prep=lambda: fresh_project(work, "px", html),
-    )
+    alternate("extract: HTML -> POT + PO per article", "px", "--quiet extract", fresh)
 
     # update after editing 5 % of paragraphs: msgmerge / pot2po vs puente extract
     peers.task_b(bench, [n], info)
     peers.task_e(bench, [n], info)
     edited = work / "edit" / f"html{n}"
 
-    def prep_update() -> None:
-        root = fresh_project(work, "pu", html)
-        subprocess.run(puente(f"extract --quiet --root {root}").split(), check=True)
+    def prep_update(exe: Executable, root: Path) -> None:
+        fresh_project(bench, work, root.name, html)
+        subprocess.run(exe.command(root, "--quiet extract"), shell=True, check=True)
         fill_catalogs(root)
-        shutil.rmtree(root / "sources")
+        bench.trash.aside(str(root / "sources"))
         shutil.copytree(edited, root / "sources")
 
-    bench.measure(
-        "Puente",
-        "update filled PO after 5 % edits (extract)",
-        n,
-        words,
-        puente(f"extract --quiet --root {work}/pu"),
-        prep=prep_update,
-    )
+    alternate("update filled PO after 5 % edits (extract)", "pu", "--quiet extract", prep_update)
 
-    # build: html2po + po2html vs puente build --no-mt, then the no-op rebuild
-    bench.measure(
-        "Puente",
-        "build --no-mt: HTML -> POT, PO, pages in 2 languages, manifest",
-        n,
-        words,
-        puente(f"build --quiet --no-mt --root {work}/pb"),
-        prep=lambda: fresh_project(work, "pb", html),
+    # build: html2po + po2html vs puente build --no-mt, then the no-op rebuild of the same project
+    alternate(
+        "build --no-mt: HTML -> POT, PO, pages in 2 languages, manifest", "pb", "--quiet build --no-mt", fresh
     )
-    bench.measure(
-        "Puente",
-        "build --no-mt again, nothing changed (no-op)",
-        n,
-        words,
-        puente(f"build --quiet --no-mt --root {work}/pb"),
-    )
+    alternate("build --no-mt again, nothing changed (no-op)", "pb", "--quiet build --no-mt")
 
-    # drafting: one raw Apertium call over the same text vs puente translate
-    bodies = [peers.body_of(peers.read(f)) for f in sorted(glob.glob(str(html / "*.html")))]
+    # drafting: one raw Apertium call over the same text vs puente translate and a first build
+    bodies = [peers.body_of(peers.read(str(f))) for f in sorted(html.glob("*.html"))]
     text = "\n\n".join(peers.mc.html_text(b) for b in bodies)
     (work / f"aptxt{n}.txt").write_text(text, "utf-8")
     bench.measure(
@@ -144,24 +169,26 @@ def main() -> None:
         tree=True,
     )
 
-    def prep_translate() -> None:
-        root = fresh_project(work, "pt", html)
-        subprocess.run(puente(f"extract --quiet --root {root}").split(), check=True)
+    def prep_translate(exe: Executable, root: Path) -> None:
+        fresh_project(bench, work, root.name, html)
+        subprocess.run(exe.command(root, "--quiet extract"), shell=True, check=True)
 
-    bench.measure(
-        "Puente",
+    alternate(
         "translate: draft every unit (memory + Apertium, 2 jobs)",
-        n,
-        words,
-        puente(f"translate --quiet --root {work}/pt"),
-        prep=prep_translate,
+        "pt",
+        "--quiet translate",
+        prep_translate,
         tree=True,
     )
-    review(bench, work, html, n, words)
-    finish(bench, n, f"results-{n}.json", lambda rows: ratios(rows) + "\n" + review_ratios(rows))
+    review(bench, exes, work, html, n, words)
+    alternate("build with Apertium: first build of a new project", "pa", "--quiet build", fresh, tree=True)
+
+    bench.checks["load"] = {"before": load_before, "after": uptime()}
+    bench.checks["trash_emptied_s"] = bench.trash.empty()  # after every timed run
+    finish(bench, n, exes, labelled)
 
 
-def review(bench: peers.Bench, work: Path, html: Path, n: int, words: int) -> None:
+def review(bench: peers.Bench, exes: list[Executable], work: Path, html: Path, n: int, words: int) -> None:
     """The review report: in a full build, alone on a built project (first and again), and
     in a build that has nothing to do; the plain build of the same run is the yardstick."""
     bench.measure(
@@ -169,30 +196,30 @@ def review(bench: peers.Bench, work: Path, html: Path, n: int, words: int) -> No
         "build --no-mt (the yardstick of the review rows)",
         n,
         words,
-        puente(f"build --quiet --no-mt --root {work}/pr"),
-        prep=lambda: fresh_project(work, "pr", html),
+        exes[0].command(work / "pr", "build --quiet --no-mt"),
+        prep=lambda: fresh_project(bench, work, "pr", html),
     )
     bench.measure(
         "Puente",
         "build --no-mt --review: the same, and the review report",
         n,
         words,
-        puente(f"build --quiet --no-mt --review --root {work}/pr"),
-        prep=lambda: fresh_project(work, "pr", html),
+        exes[0].command(work / "pr", "build --quiet --no-mt --review"),
+        prep=lambda: fresh_project(bench, work, "pr", html),
     )
     bench.measure(
         "Puente",
         "build --no-mt --review again, nothing changed (no-op)",
         n,
         words,
-        puente(f"build --quiet --no-mt --review --root {work}/pr"),
+        exes[0].command(work / "pr", "build --quiet --no-mt --review"),
     )
     bench.measure(
         "Puente",
         "review: the report of a built project, none yet",
         n,
         words,
-        puente(f"review --quiet --root {work}/pr"),
+        exes[0].command(work / "pr", "review --quiet"),
         prep=lambda: shutil.rmtree(work / "pr" / "build" / "review", ignore_errors=True),
     )
     bench.measure(
@@ -200,18 +227,30 @@ def review(bench: peers.Bench, work: Path, html: Path, n: int, words: int) -> No
         "review again, nothing changed",
         n,
         words,
-        puente(f"review --quiet --root {work}/pr"),
+        exes[0].command(work / "pr", "review --quiet"),
     )
 
 
-def finish(bench: peers.Bench, n: int, name: str, summary) -> None:
+def finish(bench: peers.Bench, n: int, exes: list[Executable], labelled: bool, name: str = "results") -> None:
     bench.save()
     rows = bench.rows
     print(peers.table(rows))
     results = HERE / "results"
     results.mkdir(exist_ok=True)
-    (results / name).write_text(json.dumps({"rows": rows, "checks": bench.checks}, indent=1))
-    print(summary(rows))
+    stamp = datetime.date.today().isoformat()
+    out = results / f"{name}-{n}-{stamp}.json"
+    payload = {
+        "command": sys.argv,
+        "rows": rows,
+        "checks": bench.checks,
+        "machine": peers.machine_info(),
+    }
+    out.write_text(json.dumps(payload, indent=1, ensure_ascii=False))
+    print(f"results: {out.relative_to(REPO)}")
+    for exe in exes:
+        print(f"\n{exe.label}:" if labelled else "")
+        print(ratios(rows, tool_name(exe, labelled)))
+    print(review_ratios(rows))
 
 
 def review_ratios(rows: list[dict]) -> str:
@@ -232,25 +271,58 @@ def review_ratios(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def ratios(rows: list[dict]) -> str:
-    def wall(tool_prefix: str, task_prefix: str) -> float:
+def uptime() -> str:
+    """The ``uptime`` line: how loaded the machine was."""
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def ratios(rows: list[dict], puente: str) -> str:
+    """The goals of docs/benchmarks.md for one Puente tool name, as a Markdown table."""
+
+    def wall(tool: str, task_prefix: str) -> float:
+        """The median of a row: Puente's by its exact name, a peer's by the start of its name."""
         for row in rows:
-            if row["tool"].startswith(tool_prefix) and row["task"].startswith(task_prefix):
+            named = row["tool"] == tool if tool.startswith("Puente") else row["tool"].startswith(tool)
+            if named and row["task"].startswith(task_prefix):
                 return float(row["wall_s"])
         return float("nan")
 
     html2po = wall("translate-toolkit html2po", "extract")
     po2html = wall("translate-toolkit po2html", "reassemble")
     msgmerge = wall("GNU gettext msgmerge", "update")
-    build = wall("Puente", "build --no-mt:")
-    lines = [
-        f"extract: html2po / puente = {html2po / wall('Puente', 'extract'):.1f}x",
-        f"update: msgmerge per file / puente = {msgmerge / wall('Puente', 'update'):.1f}x",
-        f"build: (html2po + po2html) / puente build --no-mt = {(html2po + po2html) / build:.1f}x",
-        f"no-op rebuild / full build = {wall('Puente', 'build --no-mt again') / build:.3f}",
-        "translate / raw apertium = "
-        f"{wall('Puente', 'translate') / wall('Apertium eng-spa (raw)', 'one call'):.2f}",
+    apertium = wall("Apertium eng-spa (raw)", "one call")
+    build = wall(puente, "build --no-mt:")
+    # (comparison, ratio, unit, goal, the goal's test; None: reported, no goal)
+    goals: list[tuple[str, float, str, str, Callable[[float], bool] | None]] = [
+        (
+            "build: (html2po + po2html) / `build --no-mt`",
+            (html2po + po2html) / build,
+            "×",
+            "≥ 2.5×",
+            lambda v: v >= 2.5,
+        ),
+        ("extraction: html2po / `extract`", html2po / wall(puente, "extract"), "×", "≥ 2×", lambda v: v >= 2),
+        (
+            "first `build` with Apertium / one raw Apertium call",
+            wall(puente, "build with") / apertium,
+            "",
+            "≤ 1",
+            lambda v: v <= 1,
+        ),
+        (
+            "catalog update: msgmerge per file / `extract`",
+            msgmerge / wall(puente, "update"),
+            "×",
+            "> 1×",
+            lambda v: v > 1,
+        ),
+        ("no-op rebuild / full build", wall(puente, "build --no-mt again") / build, "", "—", None),
+        ("`translate` / one raw Apertium call", wall(puente, "translate") / apertium, "", "—", None),
     ]
+    lines = ["| comparison | ratio | goal | |", "|---|---:|---|---|"]
+    for name, value, unit, goal, test in goals:
+        verdict = "" if test is None else ("met" if test(value) else "**not met**")
+        lines.append(f"| {name} | {value:.2f}{unit} | {goal} | {verdict} |")
     return "\n".join(lines)
 
 

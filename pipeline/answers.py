@@ -216,11 +216,13 @@ def save_answers(
     forget: Iterable[str] = (),
 ) -> None:
     """Write answers into the database at ``path`` in one transaction."""
-    if path.is_symlink():
+    forget = list(forget)
+    if path.is_symlink() or not (catalogs or sources or forget):
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=5.0, isolation_level=None)
     try:
+        db.execute("PRAGMA synchronous=OFF")  # a cache: lost or damaged, it is computed again
         db.executescript(SCHEMA)
         db.execute("BEGIN IMMEDIATE")
         db.executemany("DELETE FROM catalog_answers WHERE path = ?", [(rel,) for rel in forget])
@@ -228,7 +230,7 @@ def save_answers(
             "INSERT OR REPLACE INTO catalog_answers (path, identity, status, check_key, findings)"
             " VALUES (?, ?, ?, ?, ?)",
             [
-                (rel, _dumps(identity.to_json()), _dumps(status), key, _dumps(_rows(rows)))
+                (rel, _dumps(identity.to_json()), _dumps(status), key, _text(rows))
                 for rel, (identity, status, key, rows) in sorted(catalogs.items())
                 if rows is not None
             ],
@@ -244,7 +246,7 @@ def save_answers(
         db.executemany(
             "INSERT OR REPLACE INTO source_answers (path, identity, key, findings) VALUES (?, ?, ?, ?)",
             [
-                (rel, _dumps(identity.to_json()), key, _dumps(_rows(rows)))
+                (rel, _dumps(identity.to_json()), key, _text(rows))
                 for rel, (identity, key, rows) in sorted(sources.items())
             ],
         )
@@ -259,6 +261,11 @@ def _check(project: Project, rel: str, identity: FileIdentity | None) -> tuple[b
     if identity is None:
         return False, None
     return check(project.root / rel, identity)
+
+
+def _text(value: Any) -> str:
+    """Findings rows as the database keeps them (rows given as text already are kept)."""
+    return value if isinstance(value, str) else _dumps(value)
 
 
 def _rows(value: Any) -> list[list[Any]]:

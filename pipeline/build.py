@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import os
 import sqlite3
@@ -46,7 +47,7 @@ import babel
 from pipeline import __version__
 from pipeline.answers import check_key, save_answers, source_key
 from pipeline.assemble import COUNT_KEYS, assemble
-from pipeline.cache import BuildCache, FileIdentity, Read, identify, still
+from pipeline.cache import SUMMARY_KEYS, BuildCache, FileIdentity, Fragments, Read, identify, still
 from pipeline.catalog import catalog_status, catalog_text, template_for, template_text, update_catalog
 from pipeline.checks import check_catalog
 from pipeline.errors import BuildError, CatalogError, EngineError, PipelineError, SourceError
@@ -450,7 +451,9 @@ class Done:
     review: dict[str, bool] = field(default_factory=dict)  # its review page: whether it changed
     # what ``puente status`` and ``check`` would find: the catalog's counts, its findings
     # and the source's (see pipeline.answers)
-    answers: tuple[dict[str, Any], list[list[Any]], list[list[Any]]] | None = None
+    answers: tuple[dict[str, Any], Any, Any] | None = None
+    warnings: int = 0  # findings other than errors (only the errors are kept: see _compact)
+    stored: tuple[str, Fragments] | None = None  # the facts as the cache stores them
 
     def catalog_moved(self, project: Project) -> bool:
         """Whether the catalog on disk is no longer the one this article was built from."""
@@ -717,7 +720,31 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
     result.outputs.insert(0, (pot_path, pot_digest, inodes.get(pot_path, 0)))
     if po_text is not None:
         result.written_id = (_digest(po_text), inodes.get(po_path, 0))
+    _compact(result)
     return result
+
+
+def _compact(result: Done) -> None:
+    """Keep of a processed article what the commit, the cache and the summary need, in its
+    most compact form: every article of a run waits in the main process for the single
+    commit, so this is what bounds the run's memory. Its errors and the count of its other
+    findings; its facts serialized, with its share of the site files, and a summary."""
+    result.warnings = sum(1 for issue in result.issues if issue.severity != "error")
+    result.issues = [issue for issue in result.issues if issue.severity == "error"]
+    if result.facts:
+        facts = result.facts
+        result.stored = (
+            json.dumps(facts, ensure_ascii=False, separators=(",", ":")),
+            article_fragments(facts),
+        )
+        result.facts = {key: facts[key] for key in SUMMARY_KEYS if key in facts}
+    if result.answers is not None:
+        counts, findings, warnings = result.answers
+        result.answers = (
+            counts,
+            json.dumps(findings, ensure_ascii=False),
+            json.dumps(warnings, ensure_ascii=False),
+        )
 
 
 def _digest(text: str) -> str:
@@ -892,7 +919,7 @@ def _commit(
                 outputs = [(project.root / article.catalog, *article.written_id), *outputs]
             cache.record(project, article.source, article.source_id, article.catalog, catalog_id,
                          article.facts, article.issues, outputs, inputs=article.inputs,
-                         fragments=article_fragments(article.facts))  # fmt: skip
+                         warnings=article.warnings, stored=article.stored)  # fmt: skip
     for rel in live:
         if rel not in done and rel in cache.articles:
             summary = cache.articles[rel]["facts"]
@@ -1012,7 +1039,7 @@ def _account(article: Done, report: BuildReport, raced: set[str]) -> None:
     for page, changed in article.review.items():
         (report.review_written if changed else report.review_unchanged).append(page)
     report.issues.extend(issue for issue in article.issues if issue.severity == "error")
-    report.warnings += sum(1 for issue in article.issues if issue.severity != "error")
+    report.warnings += article.warnings
     for key in COUNT_KEYS:
         report.units[key] += article.facts.get("target_units", {}).get(key, 0)
 

@@ -184,7 +184,7 @@ class BuildCache:
         self._db: sqlite3.Connection | None = None
         self._path: Path | None = None
         self._dirty: set[str] = set()  # rows whose state changed
-        self._built: dict[str, tuple[dict[str, Any], Fragments]] = {}  # rows recorded by this run
+        self._built: dict[str, tuple[dict[str, Any] | str, Fragments]] = {}  # rows recorded by this run
         self._gone: set[str] = set()  # rows to delete
 
     # --- reading --------------------------------------------------------------------
@@ -252,7 +252,8 @@ class BuildCache:
         stored = []
         for source in sources:
             if source in self._built:
-                found[source] = self._built[source][0]
+                made = self._built[source][0]
+                found[source] = json.loads(made) if isinstance(made, str) else made
             elif source in self.articles:
                 stored.append(source)
         for start in range(0, len(stored), 500):
@@ -351,6 +352,8 @@ class BuildCache:
         *,
         inputs: Iterable[tuple[Path, FileIdentity | None]] = (),
         fragments: Fragments | None = None,
+        warnings: int | None = None,
+        stored: tuple[str, Fragments] | None = None,
     ) -> None:
         """Remember one article as this run built it. ``catalog_id`` is the catalog as the
         run read it, or wrote it; ``outputs`` are the files the run made: their path, the
@@ -358,7 +361,10 @@ class BuildCache:
         not known). A file that is no longer what the run wrote (someone saved meanwhile)
         is not recorded: the article is built again next time. ``inputs`` are other files
         the article read (its images), as read (None: absent, and must stay so);
-        ``fragments``: what the article gives the site-wide files."""
+        ``fragments``: what the article gives the site-wide files. A caller that kept only
+        the errors of ``issues`` gives the count of the others as ``warnings``, and may
+        give the facts already serialized, with the fragments, as ``stored`` (``facts``
+        is then their summary)."""
         files: dict[str, Any] = {}
         for path, digest, inode in outputs:
             identity = _identity_now(path, digest, inode)
@@ -369,6 +375,11 @@ class BuildCache:
         for path, read in inputs:
             files[project.relative(path)] = read.to_json() if read is not None else None
         errors = [issue for issue in issues if issue.severity == "error"]
+        if warnings is None:
+            warnings = len(issues) - len(errors)
+        full: dict[str, Any] | str = facts
+        if stored is not None:
+            full, fragments = stored
         made = fragments or Fragments("", "", 0, [], [], {})
         summary = {key: facts[key] for key in SUMMARY_KEYS if key in facts}
         summary.update(notices=made.notices, images=made.images, feeds=made.feeds)
@@ -379,9 +390,9 @@ class BuildCache:
             "files": files,
             "facts": summary,
             "errors": [[i.location.path, i.location.line, i.code, i.message] for i in errors],
-            "warnings": len(issues) - len(errors),
+            "warnings": warnings,
         }
-        self._built[source] = (facts, made)
+        self._built[source] = (full, made)
         self._gone.discard(source)
         self.changed = True
 
@@ -453,7 +464,9 @@ class BuildCache:
     def _write(self, path: Path) -> None:
         db = sqlite3.connect(path, isolation_level=None)
         try:
-            db.execute("PRAGMA synchronous=NORMAL")
+            # no sync: a cache lost to a power cut, or damaged by one, only means a full build
+            # (the rollback journal still undoes a killed run's transaction)
+            db.execute("PRAGMA synchronous=OFF")
             db.executescript(SCHEMA)
             db.execute("BEGIN IMMEDIATE")
             db.executemany("DELETE FROM articles WHERE source = ?", [(s,) for s in sorted(self._gone)])
@@ -464,7 +477,7 @@ class BuildCache:
                     (
                         source,
                         _dumps(self.articles[source]),
-                        _dumps(facts),
+                        facts if isinstance(facts, str) else _dumps(facts),
                         made.manifest,
                         made.sitemap,
                         made.urls,

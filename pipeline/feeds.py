@@ -57,7 +57,7 @@ def feed_keys(facts: dict[str, Any]) -> dict[str, str]:
     keys = {}
     for lang, path in facts["paths"].items():
         if path in facts["page_sha"] and lang in site.get("languages", {}):
-            keys[lang] = instant(site["updated"], date_time=True) if site.get("updated") else ""
+            keys[lang] = _sortable(instant(site["updated"], date_time=True)) if site.get("updated") else ""
     return keys
 
 
@@ -66,9 +66,10 @@ def newest(
 ) -> list[str]:
     """The ids of the ``limit`` newest pages in ``lang`` (0: every page) among ``keys``:
     ``(id, slug, feed_keys)`` per article, in the order :func:`build_feed` lists them."""
-    pages = [(ident, slug, found[lang] or generated) for ident, slug, found in keys if lang in found]
+    now = _sortable(generated)
+    pages = [(ident, slug, found[lang] or now) for ident, slug, found in keys if lang in found]
     pages.sort(key=lambda item: item[1])
-    pages.sort(key=lambda item: _sortable(item[2]), reverse=True)
+    pages.sort(key=lambda item: item[2], reverse=True)
     return [ident for ident, _, _ in (pages[:limit] if limit else pages)]
 
 

@@ -82,8 +82,11 @@ def read_with_stat(
 def relative_to(path: Path, root: Path) -> str:
     """``path`` relative to ``root``, with forward slashes (as given when outside it)."""
     text, base = os.fspath(path), os.fspath(root)
-    if text.startswith(base) and text[len(base) : len(base) + 1] == "/" and "/.." not in text:
-        return text[len(base) + 1 :]  # the common case, without building paths
+    if "/.." not in text and not text.startswith(".."):  # the common cases, without building paths
+        if base == "." and not text.startswith("/"):
+            return text
+        if text.startswith(base) and text[len(base) : len(base) + 1] == "/":
+            return text[len(base) + 1 :]
     with contextlib.suppress(ValueError):  # a path made from the root: no file system call
         return path.relative_to(root).as_posix()
     try:

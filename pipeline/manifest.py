@@ -119,12 +119,10 @@ def assemble_manifest(head: dict[str, Any], entries: Sequence[str], generated: s
     articles' serialized ``entries`` (see :func:`article_entry`), in order."""
     document = {"generated": generated, **head, "articles": [_SLOT]}
     text = json.dumps(document, ensure_ascii=False, indent=2)
-    slot = json.dumps(_SLOT)
-    if entries:
-        text = text.replace(f"[\n    {slot}\n  ]", "[\n" + ",\n".join(entries) + "\n  ]")
-    else:
-        text = text.replace(f"[\n    {slot}\n  ]", "[]")
-    return (text + "\n").encode("utf-8")
+    before, after = text.split(f"[\n    {json.dumps(_SLOT)}\n  ]")
+    if not entries:
+        return (before + "[]" + after + "\n").encode("utf-8")
+    return "".join([before, "[\n", ",\n".join(entries), "\n  ]", after, "\n"]).encode("utf-8")
 
 
 def stamp(moment: dt.datetime | None = None) -> str:

@@ -251,7 +251,8 @@ def site_files(
     chosen = {lang: newest(keys, lang, generated, site.feed_limit) for lang in languages}
     facts = cache.facts({rel for picked in chosen.values() for rel in picked})
     for lang in languages:
-        picked = [facts[rel] for rel in ordered if rel in set(chosen[lang])]
+        wanted = set(chosen[lang])
+        picked = [facts[rel] for rel in ordered if rel in wanted]
         feed = build_feed(picked, lang, site, generated=generated, output=out, version=version)
         files.append((out / lang / "feed.xml", feed))
     cache.meta["site"] = {"listing": listing, "body": body, "generated": generated, "files": {}}

@@ -175,7 +175,9 @@ def test_status_and_check_from_the_cache_are_those_of_reading_everything(project
     # an orphan catalog, a glossary change and a source edit, all without a build
     shutil.copy(catalog, catalog.with_name("orphan.po"))
     tbx = project / "glossary" / "puente.tbx"
-    tbx.write_text(tbx.read_text("utf-8").replace("Juntos contra el Narco", "Juntos contra el Crimen"), "utf-8")
+    tbx.write_text(
+        tbx.read_text("utf-8").replace("Juntos contra el Narco", "Juntos contra el Crimen"), "utf-8"
+    )
     source = project / "sources" / f"{SEED}.md"
     edit_keeping_times(source, "Sparse", "Scarce")
     same_answers(project)
