@@ -8,7 +8,8 @@
     │  └─ nothing left for the engine: assemble, check, render, stage (same worker)
     ├─ one engine batch per language pair over every text still pending (main process)
     ├─ per article that waited for it, in workers: fill, assemble, check, render, stage
-    └─ commit: catalogs, templates, pages, manifest, memory, cache, or nothing at all
+    └─ commit: room tried and memory, then catalogs, templates, pages, then manifest,
+       review index, cache; or nothing at all (docs/guarantees.md)
 
 ``extract`` stops after the merge and ``translate`` after the drafts (both stage and
 commit catalogs only); ``--no-mt`` skips the engine batch. Every step is a function

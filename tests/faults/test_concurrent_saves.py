@@ -13,7 +13,6 @@ import random
 import re
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -89,36 +88,47 @@ def test_a_save_during_a_build_survives(tmp_path: Path) -> None:
         assert f"GUARDADO {round_}" in catalogs[round_ * 30].read_text("utf-8")
 
 
+ROUNDS = 6
+"""Builds run, each with a translator saving at random moments all along."""
+
+
 def test_saves_at_random_moments_during_many_builds_all_survive(tmp_path: Path) -> None:
-    root = corpus(tmp_path / "big", 60)
+    """Randomised: another process saves catalogs (renamed or rewritten in place) at random
+    moments while builds run, round after round; every save survives every build. The
+    seed is in every failure message (``PUENTE_FAULTS_SEED`` replays one)."""
+    seed = int(os.environ.get("PUENTE_FAULTS_SEED") or random.randrange(2**32))
+    root = corpus(tmp_path / "big", 40)  # enough articles for worker processes
     assert run_cli("build", "--root", root, "--no-mt", "--quiet").exit_code == 0
-    catalogs = sorted((root / "locales" / "es" / "LC_MESSAGES").glob("*.po"))
-    chance = random.Random(20261130)
-    last: dict[Path, str] = {}
-    for round_ in range(4):
+    folder = root / "locales" / "es" / "LC_MESSAGES"
+    log = tmp_path / "saves.log"
+    built_while_saving = 0
+    for round_ in range(ROUNDS):
         edit_every_source(root, round_)
+        stop = tmp_path / f"stop-{round_}"
+        translator = subprocess.Popen(
+            [sys.executable, "-m", "tests.faults.translator", str(folder), str(seed + round_), str(round_),
+             str(stop), str(log)],
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )  # fmt: skip
         build = start_build(root)
-        done = threading.Event()
-        count = 0
-
-        def translator(done: threading.Event = done, round_: int = round_) -> None:
-            nonlocal count
-            while not done.is_set():
-                time.sleep(chance.uniform(0.01, 0.3))
-                path = chance.choice(catalogs)
-                marker = f"R{round_}-S{count}"
-                save(path, marker, in_place=chance.random() < 0.5)
-                last[path] = marker
-                count += 1
-
-        worker = threading.Thread(target=translator)
-        worker.start()
         _, errors = build.communicate()
-        done.set()
-        worker.join()
-        assert build.returncode == 0, errors
-        for path, marker in last.items():
-            assert marker in path.read_text("utf-8"), f"round {round_}: {path.name} lost {marker}"
+        stop.touch()
+        assert translator.wait(timeout=60) == 0
+        assert build.returncode == 0, f"seed {seed}, round {round_}: {errors}"
+        saves = _saves(log)
+        built_while_saving += any(marker.startswith(f"R{round_}-") for _, marker in saves)
+        for name, marker in saves:
+            assert marker in (folder / name).read_text("utf-8"), (
+                f"seed {seed}, round {round_}: {name} lost {marker}"
+            )
+    assert built_while_saving == ROUNDS, f"seed {seed}: no save landed during some build"
+    # and the next build keeps every save, in catalogs that read back whole
     assert run_cli("build", "--root", root, "--no-mt", "--quiet").exit_code == 0
-    for path, marker in last.items():
-        assert marker in path.read_text("utf-8")
+    for name, marker in _saves(log):
+        assert marker in (folder / name).read_text("utf-8"), f"seed {seed}: {name} lost {marker}"
+    assert run_cli("check", "--root", root).exit_code in (0, 1)
+
+
+def _saves(log: Path) -> list[tuple[str, str]]:
+    """(catalog, marker) of every save the translator completed."""
+    return [tuple(line.split("\t")) for line in log.read_text("utf-8").splitlines()]  # type: ignore[misc]
