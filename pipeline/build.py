@@ -100,7 +100,7 @@ Progress = Callable[[str, int, int], None]
 
 SOURCE_LIMIT = 16 * 1024 * 1024
 """The largest source file read (a long article is a few hundred kilobytes)."""
-ROOM_MIN, ROOM_MAX = 64 * 1024, 4 * 1024 * 1024
+ROOM_MIN, ROOM_MAX = 64 * 1024, 1024 * 1024
 """The bounds of the room :func:`_try_room` asks for each file written after the renames."""
 ATTEMPTS = 3
 """How many times the articles whose catalogs a translator saved during the build are merged again."""

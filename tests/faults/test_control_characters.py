@@ -181,7 +181,7 @@ def test_control_characters_in_apertiums_answer_never_reach_a_catalog(project: P
     assert puente(project, "build", "--no-mt").returncode == 0
 
 
-def test_control_characters_in_an_online_answer_never_reach_a_catalog(project: Path) -> None:
+def test_control_characters_in_an_online_answer_never_reach_a_catalog(empty_project: Path) -> None:
     def libretranslate(handler):  # type: ignore[no-untyped-def]
         handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
         text = parse_qs(urlparse(handler.path).query).get("q", [""])[0]
@@ -192,14 +192,19 @@ def test_control_characters_in_an_online_answer_never_reach_a_catalog(project: P
         handler.end_headers()
         handler.wfile.write(body)
 
+    project = empty_project  # a short article: the provider is asked 5 times a second
+    (project / "sources" / "port.md").write_text(
+        "---\ntitle: Port security\nlang: en\n---\n\nThe navy took over the ports.\n\nCustoms agents were moved.\n"
+    )
     (project / "puente.toml").write_text('[translate]\nengine = "libretranslate"\n')
     with loopback_server(libretranslate) as (url, _):
         result = puente(project, "build", env={"PUENTE_LIBRETRANSLATE_URL": url})
     assert result.returncode == 0, result.stderr
-    catalog = po_file(project, SEED, "es").read_text("utf-8")
-    assert 'msgstr "ES ' in catalog
+    catalog = po_file(project, "port", "es").read_text("utf-8")
+    assert 'msgstr "ES The navy took over the ports."' in catalog
     assert not CONTROL.search(catalog) and "\\0" not in catalog and "\\v" not in catalog
-    assert "ES " in page_text(project, "es")
+    assert "ES Customs agents were moved." in page_text(project, "es", "port")
+    assert not CONTROL.search(memory_dump(project / ".puente" / "memory.sqlite").decode("utf-8"))
     assert puente(project, "build", "--no-mt").returncode == 0
 
 
