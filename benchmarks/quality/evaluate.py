@@ -1,0 +1,291 @@
+"""Draft quality of Puente against raw Apertium, on the project's own dev set.
+
+Usage (from the repository root, after ``make setup`` and ``pip install -e '.[bench]'``)::
+
+    .venv/bin/python benchmarks/quality/evaluate.py [--timing 1000] [--reps 3] [--json PATH]
+
+The dev set is ``en-es.jsonl`` and ``es-en.jsonl`` beside this script: news
+articles of the project's beat, one translation unit a line (``id``, ``kind``
+title/heading/paragraph, ``source``, ``reference``), each reference a human
+translation that uses the glossary's approved terms.
+
+In one run, per direction, the dev set is drafted
+
+* by raw Apertium: one ``apertium -u eng-spa`` (or ``spa-eng``) call over every unit;
+* by Puente's drafting path without the rules of :mod:`pipeline.rules` (glossary
+  masking, the Apertium engine, unmasking: what Puente drafted before the rules);
+* by Puente's drafting path with every rule, and with every rule but one (ablation),
+
+and each draft is scored with sacrebleu's chrF (character 6-grams, beta 2) against
+the references, and with term accuracy: the share of glossary term occurrences in
+the source whose approved target form appears in the draft.
+
+``--timing N`` also times drafting on N generated articles
+(``benchmarks/make_corpus.py``): raw Apertium, Puente without rules, Puente with
+every rule, and each rule's own cost (the time of ``prepare`` and ``finish`` with
+that rule alone against with none).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO))
+
+import sacrebleu  # noqa: E402
+
+from pipeline import rules as rules_module  # noqa: E402
+from pipeline.config import Config  # noqa: E402
+from pipeline.glossary import Glossary, _pattern, find_terms, load_glossary, mask, unmask  # noqa: E402
+from pipeline.mt.apertium import PAIRS, ApertiumEngine  # noqa: E402
+
+DIRECTIONS = (("en", "es"), ("es", "en"))
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    kind: str
+    source: str
+    reference: str
+
+
+def load_dev_set(source: str, target: str) -> list[Unit]:
+    """The dev set of one direction; raises ValueError naming the file and line of a bad row."""
+    path = HERE / f"{source}-{target}.jsonl"
+    units = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            units.append(Unit(row["id"], row["kind"], row["source"], row["reference"]))
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"{path}:{number}: {exc}") from None
+    return units
+
+
+def raw_apertium(texts: Sequence[str], source: str, target: str) -> list[str]:
+    """One ``apertium -u`` call over every text (blank lines keep them apart)."""
+    mode = PAIRS[(source, target)]
+    payload = "\n\n".join(" ".join(text.split()) for text in texts) + "\n"
+    result = subprocess.run(
+        ["apertium", "-u", "-f", "txt", mode], input=payload.encode(), capture_output=True, check=True
+    )
+    drafts = [part.strip() for part in re.split(r"\n[ \t]*\n", result.stdout.decode().strip("\n"))]
+    if len(drafts) != len(texts):
+        raise RuntimeError(f"apertium returned {len(drafts)} units for {len(texts)}")
+    return drafts
+
+
+def puente_drafts(
+    engine: ApertiumEngine,
+    glossary: Glossary,
+    texts: Sequence[str],
+    kinds: Sequence[str],
+    source: str,
+    target: str,
+    config: Config,
+    rules: Collection[str] | None,
+) -> list[str]:
+    """Puente's drafting path (``pipeline.translate``): prepare, mask, one engine batch of the
+    distinct texts, unmask, finish. ``rules`` None drafts without the rules module at all."""
+    locale = config.locale(target)
+    prepared = [
+        rules_module.prepare(text, source, target, kind, locale=locale, glossary=glossary, rules=rules)
+        if rules is not None
+        else None
+        for text, kind in zip(texts, kinds, strict=True)
+    ]
+    masked = [
+        mask(glossary, p.text if p is not None else text, source, target)
+        for p, text in zip(prepared, texts, strict=True)
+    ]
+    unique = list(dict.fromkeys(m.text for m in masked))
+    result = engine.translate(unique, source, target)
+    position = {text: index for index, text in enumerate(unique)}
+    drafts = []
+    for p, m in zip(prepared, masked, strict=True):
+        translation = result.translations[position[m.text]] or ""
+        text = unmask(m, translation)
+        drafts.append(rules_module.finish(text, p, glossary=glossary) if p is not None else text)
+    return drafts
+
+
+def term_accuracy(
+    glossary: Glossary, sources: Sequence[str], drafts: Sequence[str], source: str, target: str
+) -> tuple[int, int, list[str]]:
+    """(right, total, misses): per unit and approved target form, the occurrences found in
+    the draft, up to the number of source occurrences that call for it."""
+    right = total = 0
+    misses: list[str] = []
+    for text, draft in zip(sources, drafts, strict=True):
+        wanted: dict[tuple[str, bool], int] = {}
+        for hit in find_terms(glossary, text, source):
+            form = hit.text if hit.term.dnt else hit.term.target(target, hit.form_index)
+            key = (form, hit.term.strict_case)
+            wanted[key] = wanted.get(key, 0) + 1
+        for (form, strict), count in wanted.items():
+            found = len(_pattern(form, strict).findall(draft))
+            right += min(found, count)
+            total += count
+            if found < count:
+                misses.append(f"{form!r} in: {draft}")
+    return right, total, misses
+
+
+def chrf(drafts: Sequence[str], references: Sequence[str]) -> float:
+    return float(sacrebleu.corpus_chrf(list(drafts), [list(references)]).score)
+
+
+def quality(config: Config, glossary: Glossary, engine: ApertiumEngine, verbose: bool) -> dict[str, object]:
+    results: dict[str, object] = {}
+    configurations: list[tuple[str, Collection[str] | None]] = [
+        ("Puente, no rules", None),
+        ("Puente, every rule", rules_module.RULES),
+        *((f"without {rule}", [r for r in rules_module.RULES if r != rule]) for rule in rules_module.RULES),
+    ]
+    for source, target in DIRECTIONS:
+        units = load_dev_set(source, target)
+        texts = [u.source for u in units]
+        kinds = [u.kind for u in units]
+        references = [u.reference for u in units]
+        rows: dict[str, dict[str, object]] = {}
+        ref_right, ref_total, ref_misses = term_accuracy(glossary, texts, references, source, target)
+        if ref_misses:
+            raise SystemExit("references without the approved term:\n" + "\n".join(ref_misses))
+        raw = raw_apertium(texts, source, target)
+        drafts: dict[str, list[str]] = {"raw Apertium": raw}
+        for name, rules in configurations:
+            drafts[name] = puente_drafts(engine, glossary, texts, kinds, source, target, config, rules)
+        for name, output in drafts.items():
+            right, total, misses = term_accuracy(glossary, texts, output, source, target)
+            rows[name] = {"chrF": round(chrf(output, references), 2), "terms": [right, total]}
+            if verbose and name == "Puente, every rule":
+                for miss in misses:
+                    print(f"  term missed ({source}-{target}): {miss}", file=sys.stderr)
+        results[f"{source}-{target}"] = {
+            "units": len(units),
+            "source words": sum(len(t.split()) for t in texts),
+            "glossary term occurrences": ref_total,
+            "scores": rows,
+        }
+        if verbose:
+            for unit, draft, plain in zip(units, drafts["Puente, every rule"], raw, strict=True):
+                print(f"{unit.id}\n  raw: {plain}\n  pue: {draft}\n  ref: {unit.reference}", file=sys.stderr)
+    return results
+
+
+def timing(config: Config, glossary: Glossary, articles: int, reps: int) -> dict[str, object]:
+    """Drafting time on ``articles`` generated articles: raw Apertium, Puente with and
+    without rules, and each rule's own CPU time."""
+    from pipeline.segment import document_units
+    from pipeline.sources import load_document
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "corpus"
+        subprocess.run(
+            [sys.executable, str(REPO / "benchmarks" / "make_corpus.py"), "--n", str(articles), "--out", str(out),
+             "--format", "md", "--quiet"],
+            check=True,
+        )  # fmt: skip
+        units = [
+            (unit.text, rules_module.kind_of(unit.msgctxt))
+            for path in sorted(out.glob("*.md"))
+            for unit in document_units(load_document(path, Path(tmp)))
+        ]
+    texts = [text for text, _ in units]
+    kinds = [kind for _, kind in units]
+    words = sum(len(text.split()) for text in texts)
+    engine = ApertiumEngine(jobs=2)
+    timings: dict[str, list[float]] = {"raw Apertium (one call)": [], "Puente, no rules": [], "Puente, every rule": []}
+    for _ in range(reps):
+        start = time.perf_counter()
+        raw_apertium(texts, "en", "es")
+        timings["raw Apertium (one call)"].append(time.perf_counter() - start)
+        for name, rules in (("Puente, no rules", None), ("Puente, every rule", rules_module.RULES)):
+            start = time.perf_counter()
+            puente_drafts(engine, glossary, texts, kinds, "en", "es", config, rules)
+            timings[name].append(time.perf_counter() - start)
+    # each rule alone, prepare + finish over every unit (the engine's part does not change)
+    locale = config.locale("es")
+    per_rule: dict[str, list[float]] = {}
+    for rule in ("none", *rules_module.RULES):
+        chosen = [] if rule == "none" else [rule]
+        per_rule[rule] = []
+        for _ in range(reps):
+            rules_module._ANALYSERS.clear()  # each measurement pays for its own analyser's start
+            start = time.perf_counter()
+            for text, kind in units:
+                p = rules_module.prepare(text, "en", "es", kind, locale=locale, glossary=glossary, rules=chosen)
+                rules_module.finish(p.text, p, glossary=glossary)
+            per_rule[rule].append(time.perf_counter() - start)
+    medians = {name: statistics.median(values) for name, values in timings.items()}
+    base = statistics.median(per_rule.pop("none"))
+    drafting = medians["Puente, no rules"]
+    return {
+        "articles": articles,
+        "units": len(texts),
+        "distinct units": len(set(texts)),
+        "words": words,
+        "runs": {name: [round(v, 2) for v in values] for name, values in timings.items()},
+        "median s": {name: round(value, 2) for name, value in medians.items()},
+        "rule cost s": {rule: round(statistics.median(v) - base, 3) for rule, v in per_rule.items()},
+        "rule cost % of drafting": {
+            rule: round(100 * (statistics.median(v) - base) / drafting, 1) for rule, v in per_rule.items()
+        },
+    }
+
+
+def markdown(results: dict[str, object]) -> str:
+    lines = []
+    for direction in ("en-es", "es-en"):
+        data = results[direction]
+        assert isinstance(data, dict)
+        scores = data["scores"]
+        raw = scores["raw Apertium"]["chrF"]
+        every = scores["Puente, every rule"]["chrF"]
+        lines.append(f"\n{direction}: {data['units']} units, {data['glossary term occurrences']} glossary terms\n")
+        lines.append("| drafts | chrF | vs raw | term accuracy |")
+        lines.append("|---|---:|---:|---:|")
+        for name, row in scores.items():
+            right, total = row["terms"]
+            gain = f"{row['chrF'] - raw:+.2f}"
+            note = f" (rule's gain {every - row['chrF']:+.2f})" if name.startswith("without") else ""
+            lines.append(f"| {name}{note} | {row['chrF']:.2f} | {gain} | {right}/{total} ({100 * right / total:.0f} %) |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--timing", type=int, default=0, help="also time drafting on N generated articles")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "quality.json")
+    parser.add_argument("--verbose", action="store_true", help="print every draft to stderr")
+    args = parser.parse_args()
+    config = Config(root=REPO)
+    glossary = load_glossary(config)
+    engine = ApertiumEngine(jobs=2)
+    results = quality(config, glossary, engine, args.verbose)
+    print(markdown(results))
+    if args.timing:
+        results["timing"] = timing(config, glossary, args.timing, args.reps)
+        print(json.dumps(results["timing"], indent=2))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

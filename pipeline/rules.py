@@ -1,0 +1,1044 @@
+"""Pre- and post-processing around the machine-translation engine.
+
+Apertium's raw output carries English title case into Spanish headings, glues
+hyphenated compounds ("compromisodenivel alto"), turns a closing ’ into ``'``,
+splits abbreviations ("EE. UU." ends a sentence), leaves the source's digit
+grouping and translates "March 5" as "Marcha 5". Each rule here fixes one of
+those, and each can be switched off alone so that its gain is measured
+(``benchmarks/quality/evaluate.py``):
+
+``sentence_case``
+    A heading or title in title case is sentence-cased before the engine sees
+    it, keeping glossary terms, acronyms and the words Apertium's analyser
+    knows as proper nouns ("Mexico", "García").
+``heading_case``
+    The draft of a heading gets the target language's capitalisation: Spanish
+    headings are sentence case, English ones title case (AP style).
+``compounds``
+    Hyphenated English compounds ("high-level", "12,480-page") are split, so
+    Apertium translates both halves instead of gluing them.
+``quotes``
+    Paired quotation marks travel through the engine as paired placeholders,
+    so they stay around the words they quote; the draft gets the target's
+    marks (« » become “ ” in English), the comma or period moves across the
+    closing mark as each language wants it, and apostrophes stay typographic.
+``abbreviations``
+    Abbreviations Apertium mis-splits ("EE. UU.", "Gral.", "Gen.") are
+    replaced by their full form or their target-language abbreviation.
+``dates``
+    Dates, months, weekdays and clock times are written with Babel in the
+    target locale ("March 5, 2026" ↔ "5 de marzo de 2026", "on Monday" ↔
+    "el lunes").
+``currency``
+    Amounts of money and large round numbers are written the target's way
+    ("US $1.9 billion" ↔ "1,900 millones de dólares", "350 millones de pesos"
+    ↔ "350 million pesos").
+``numbers``
+    Every other number and percentage of the draft is written with the target
+    locale's separators ("12.480" → "12,480", "27 %" → "27%"), with Babel.
+``spacing``
+    Spaces the engine doubled, dropped or put before punctuation are fixed,
+    and the draft starts with a capital when the source does.
+
+:func:`prepare` runs before glossary masking and the engine, :func:`finish`
+after unmasking. What ``prepare`` protects (dates, amounts, quotation marks)
+travels through the engine as placeholders numbered from :data:`TOKEN_BASE`,
+below the glossary's tokens; ``finish`` writes them out. Neither function ever
+drops, adds or reorders the unit's own placeholders, its numbers or its
+glossary terms (a property test checks it), and a token the engine lost is
+appended rather than dropped, as the glossary does.
+
+Words Apertium did not know are not marked in the draft: the engine lists
+them in the PO comment (``#. unknown to apertium:``) and the checks report.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton, get_day_names, get_month_names
+from babel.numbers import format_decimal
+
+from pipeline.glossary import Glossary, find_terms
+from pipeline.placeholders import PLACEHOLDER_RE
+
+RULES: tuple[str, ...] = (
+    "sentence_case",
+    "heading_case",
+    "compounds",
+    "quotes",
+    "abbreviations",
+    "dates",
+    "currency",
+    "numbers",
+    "spacing",
+)
+"""Every rule, in the order the documentation and the benchmark list them."""
+
+VERSION = "1"
+"""Changes when the rules change what they write: stored drafts of older rules are not reused."""
+
+TOKEN_BASE = 701
+TOKEN_LIMIT = 899
+"""The rules' placeholders are numbered from TOKEN_BASE to TOKEN_LIMIT, below the glossary's (901...)."""
+
+HEADING_KINDS = ("title", "heading")
+DEFAULT_LOCALES = {"en": "en_US", "es": "es_MX"}
+
+
+def kind_of(msgctxt: str | None) -> str:
+    """The block kind of a PO entry from its msgctxt ("heading (2)" → "heading").
+
+    >>> kind_of("heading (2)"), kind_of("list item"), kind_of(None)
+    ('heading', 'list item', 'paragraph')
+    """
+    if not msgctxt:
+        return "paragraph"
+    return re.sub(r"\s*\(\d+\)$", "", msgctxt)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A unit's text as it goes to glossary masking and the engine, and what
+    :func:`finish` needs to write the draft out."""
+
+    text: str
+    source: str
+    source_lang: str
+    target_lang: str
+    kind: str
+    locale: str
+    rules: frozenset[str]
+    values: tuple[tuple[int, str], ...] = ()
+    """Self-closing tokens and the target-language text each stands for."""
+    quotes: tuple[tuple[int, str, str], ...] = ()
+    """Paired tokens and the target-language opening and closing marks."""
+
+
+# --- protected spans ----------------------------------------------------------------------
+
+
+def _protected(text: str, lang: str, glossary: Glossary | None) -> list[tuple[int, int]]:
+    """Spans no rule may touch: placeholders and glossary terms."""
+    spans = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
+    if glossary is not None and glossary.terms:
+        spans.extend((hit.start, hit.end) for hit in find_terms(glossary, text, lang))
+    return spans
+
+
+def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    return any(start < b and a < end for a, b in spans)
+
+
+def _sub_free(
+    pattern: re.Pattern[str],
+    text: str,
+    replace: Callable[[re.Match[str]], str | None],
+    spans: list[tuple[int, int]],
+) -> str:
+    """``pattern.sub`` outside ``spans``; ``replace`` returning None keeps the match."""
+
+    def one(match: re.Match[str]) -> str:
+        if _overlaps(match.start(), match.end(), spans):
+            return match.group(0)
+        result = replace(match)
+        return match.group(0) if result is None else result
+
+    return pattern.sub(one, text)
+
+
+class _Tokens:
+    """Allocates the rules' placeholder numbers for one unit."""
+
+    def __init__(self, text: str) -> None:
+        self.taken = {int(m.group(2)) for m in PLACEHOLDER_RE.finditer(text)}
+        self.next = TOKEN_BASE
+
+    def new(self) -> int | None:
+        while self.next in self.taken:
+            self.next += 1
+        if self.next > TOKEN_LIMIT:
+            return None  # a unit with hundreds of protected spans: the rest go to the engine as they are
+        self.taken.add(self.next)
+        self.next += 1
+        return self.next - 1
+
+
+# --- numbers ------------------------------------------------------------------------------
+
+_NUMBER = r"\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+_NUMBER_RE = re.compile(r"(?<![\w.,{/])(?:" + _NUMBER + r")(?![\w}]|[.,]\d)")
+
+
+@dataclass(frozen=True)
+class Number:
+    """A written number: its value, how many decimals it shows and whether it was grouped."""
+
+    value: Decimal
+    decimals: int
+    grouped: bool
+
+
+def parse_number(text: str, lang: str) -> Number | None:
+    """Read a number written the way ``lang`` writes it.
+
+    English groups with commas. Spanish text comes written both ways ("12.480"
+    in Spain and in most Mexican newsrooms' copy, "12,480" in Mexico's official
+    style): a separator followed by exactly three digits groups thousands, any
+    other separator is the decimal mark (a decimal with exactly three digits is
+    rare enough in news copy to lose that bet).
+
+    >>> parse_number("12,480", "en"), parse_number("12.480", "es").value, parse_number("3,5", "es").value
+    (Number(value=Decimal('12480'), decimals=0, grouped=True), Decimal('12480'), Decimal('3.5'))
+    >>> parse_number("1,150", "es").value, parse_number("147.300", "es").value, parse_number("0,9", "es").value
+    (Decimal('1150'), Decimal('147300'), Decimal('0.9'))
+    """
+    if not re.fullmatch(_NUMBER, text):
+        return None
+    if lang == "en":
+        group, decimal = ",", "."
+    else:
+        seps = re.findall(r"[.,]", text)
+        if not seps:
+            group, decimal = ",", "."
+        elif len(set(seps)) == 2:
+            decimal = seps[-1]
+            group = "," if decimal == "." else "."
+        elif len(seps) > 1:
+            group = seps[0]
+            decimal = "," if group == "." else "."
+        else:
+            group, decimal = (seps[0], "") if re.search(r"[.,]\d{3}$", text) else ("", seps[0])
+    integer, _, fraction = text.partition(decimal) if decimal else (text, "", "")
+    parts = integer.split(group) if group else [integer]
+    if any(len(part) != 3 for part in parts[1:]) or (group and group in fraction):
+        return None
+    try:
+        value = Decimal("".join(parts) + ("." + fraction if fraction else ""))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only digits
+        return None
+    return Number(value, len(fraction), len(parts) > 1)
+
+
+def format_number(number: Number, locale: str, *, grouped: bool | None = None) -> str:
+    """``number`` written with ``locale``'s separators (Babel), keeping its decimals.
+
+    >>> n = parse_number("12.480", "es")
+    >>> format_number(n, "en_US"), format_number(n, "es_MX"), format_number(n, "es_ES")
+    ('12,480', '12,480', '12.480')
+    >>> format_number(parse_number("3,50", "es"), "en_US")
+    '3.50'
+    """
+    group = number.grouped or number.value >= 10_000 if grouped is None else grouped
+    pattern = ("#,##0" if group else "0") + ("." + "0" * number.decimals if number.decimals else "")
+    return format_decimal(number.value, format=pattern, locale=locale)
+
+
+@lru_cache(maxsize=16)
+def _percent_pattern(locale: str) -> str:
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    return str(pattern).split(";")[0]
+
+
+def format_percent(number: Number, locale: str) -> str:
+    """A percentage the way ``locale`` writes it ("27%" in en_US and es_MX, "27 %" in es_ES).
+
+    >>> format_percent(parse_number("8,5", "es"), "en_US"), format_percent(parse_number("27", "en"), "es_ES")
+    ('8.5%', '27\\xa0%')
+    """
+    pattern = _percent_pattern(locale)
+    if number.decimals:
+        pattern = re.sub(r"0(?=[^0#]*$)", "0." + "0" * number.decimals, pattern, count=1)
+    from babel.numbers import format_percent as babel_percent
+
+    return babel_percent(number.value / 100, format=pattern, locale=locale)
+
+
+def _scaled(value: Decimal, decimals: int = 3) -> Number:
+    """A computed value as a number to write, with no trailing zeros."""
+    quantized = value.quantize(Decimal(1).scaleb(-decimals)).normalize()
+    exponent = quantized.as_tuple().exponent
+    shown = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return Number(quantized if shown else Decimal(int(quantized)), shown, False)
+
+
+# --- dates --------------------------------------------------------------------------------
+
+_EN_MONTHS = {
+    name.lower(): index
+    for index, names in enumerate(
+        [
+            ("January", "Jan."),
+            ("February", "Feb."),
+            ("March", "Mar."),
+            ("April", "Apr."),
+            ("May",),
+            ("June",),
+            ("July",),
+            ("August", "Aug."),
+            ("September", "Sept.", "Sep."),
+            ("October", "Oct."),
+            ("November", "Nov."),
+            ("December", "Dec."),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_ES_MONTHS = {
+    name: index
+    for index, name in enumerate(
+        "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split(),
+        start=1,
+    )
+}
+_ES_MONTHS["setiembre"] = 9
+_EN_DAYS = {
+    name.lower(): i
+    for i, name in enumerate("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+}
+_ES_DAYS = {name: i for i, name in enumerate("lunes martes miércoles jueves viernes sábado domingo".split())}
+_ES_DAYS["miercoles"] = 2
+_ES_DAYS["sabado"] = 5
+_MONTH_CONTEXT = re.compile(
+    r"(?:\b(?:in|since|until|through|by|from|of|early|late|mid|last|next|this|before|after)[\s-]+)$",
+    re.IGNORECASE,
+)
+_ES_PREPOSITIONS = r"(?:de|desde|hasta|para|a\s+partir\s+del?|antes\s+del?|después\s+del?|entre|y|a|al|con)"
+
+_EN_MONTH_ALT = "|".join(sorted((re.escape(m.title()) for m in _EN_MONTHS), key=len, reverse=True))
+_ES_MONTH_ALT = "|".join(sorted(_ES_MONTHS, key=len, reverse=True))
+_EN_DATE = re.compile(
+    r"\b(?P<on>[Oo]n\s+)?(?:(?P<wday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+)?"
+    rf"(?P<month>{_EN_MONTH_ALT})(?!\w)"
+    r"(?:\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?!\d)(?:,?\s+(?P<year>\d{4}))?|,?\s+(?P<myear>\d{4}))?"
+    r"(?![\w-])"
+)
+_EN_WEEKDAY = re.compile(
+    r"\b(?P<on>[Oo]n\s+)?(?P<wday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+)
+_ES_DATE = re.compile(
+    r"(?<!\w)(?P<art>(?:[Ee]l|[Dd]el)\s+)?(?:(?P<wday>lunes|martes|miércoles|jueves|viernes|sábado|domingo)\s+)?"
+    rf"(?P<day>\d{{1,2}})(?:\.?º)?\s+de\s+(?P<month>{_ES_MONTH_ALT})(?:\s+(?:de|del)\s+(?P<year>\d{{4}}))?(?!\w)"
+    rf"|(?<!\w)(?P<mmonth>{_ES_MONTH_ALT})\s+de(?:l)?\s+(?P<myear>\d{{4}})(?!\w)"
+)
+_ES_WEEKDAY = re.compile(
+    r"(?<!\w)(?P<art>[Ee]l\s+)(?P<wday>lunes|martes|miércoles|jueves|viernes|sábado|domingo)(?!\w)"
+)
+_EN_TIME = re.compile(
+    r"(?<![\w.])(?P<at>[Aa]t\s+)?(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<p>[ap])\.\s?m\.(?!\w)"
+)
+_ES_TIME = re.compile(
+    r"(?<![\w.])(?P<at>[Aa]\s+las?\s+)?(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?:horas\s+)?(?P<p>[ap])\.\s?m\.(?!\w)"
+)
+_AM_PM = {"en": {"a": "a.m.", "p": "p.m."}, "es": {"a": "a. m.", "p": "p. m."}}
+"""Newsroom style for clock times (AP's "a.m.", the RAE's "a. m."): CLDR's "AM" is not news copy."""
+
+
+def _valid(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _render_date(day: date, parts: str, locale: str) -> str:
+    """``parts`` is "dmy", "dm" or "my": which fields the source wrote."""
+    if parts == "dmy":
+        return format_date(day, "long", locale=locale)
+    if parts == "dm":
+        return format_skeleton("MMMMd", day, locale=locale)
+    return format_skeleton("yMMMM", day, locale=locale)
+
+
+def _weekday(index: int, locale: str) -> str:
+    return str(get_day_names("wide", locale=locale)[index])
+
+
+def _month(index: int, locale: str) -> str:
+    return str(get_month_names("wide", locale=locale)[index])
+
+
+Spans = Callable[[str], list[tuple[int, int]]]
+"""What a rule may not touch in a text (its placeholders and glossary terms)."""
+
+
+def _protect_dates(
+    text: str, source: str, target: str, locale: str, spans_of: Spans, add: Callable[[str], str | None]
+) -> str:
+    """Replace dates, weekdays and clock times with tokens standing for their target form.
+
+    A preposition that is part of the date's grammar travels with it: "on March 5"
+    becomes "el 5 de marzo" and "el lunes" becomes "on Monday" (unless another
+    preposition precedes: "desde el lunes" keeps "desde" for the engine)."""
+    if source == "en":
+
+        def en_date(m: re.Match[str]) -> str | None:
+            month = _EN_MONTHS[m.group("month").lower()]
+            if not (m.group("day") or m.group("myear")) and not _MONTH_CONTEXT.search(text[: m.start()]):
+                return None  # "March" or "May" alone is as often a verb: only after "in", "since"...
+            if m.group("day"):
+                year = int(m.group("year") or 2000)  # a leap year: "February 29" stays valid
+                day = _valid(year, month, int(m.group("day")))
+                if day is None:
+                    return None
+                rendered = _render_date(day, "dmy" if m.group("year") else "dm", locale)
+            elif m.group("myear"):
+                rendered = _render_date(date(int(m.group("myear")), month, 1), "my", locale)
+            else:
+                rendered = _month(month, locale)
+            if m.group("wday"):
+                rendered = f"{_weekday(_EN_DAYS[m.group('wday').lower()], locale)} {rendered}"
+            return add(_with_on(m.group("on"), rendered, target, bool(m.group("day") or m.group("wday"))))
+
+        text = _sub_free(_EN_DATE, text, en_date, spans_of(text))
+
+        def en_weekday(m: re.Match[str]) -> str | None:
+            return add(
+                _with_on(m.group("on"), _weekday(_EN_DAYS[m.group("wday").lower()], locale), target, True)
+            )
+
+        text = _sub_free(_EN_WEEKDAY, text, en_weekday, spans_of(text))
+        time_re = _EN_TIME
+    else:
+
+        def es_date(m: re.Match[str]) -> str | None:
+            if m.group("mmonth"):
+                return add(
+                    _render_date(date(int(m.group("myear")), _ES_MONTHS[m.group("mmonth")], 1), "my", locale)
+                )
+            month = _ES_MONTHS[m.group("month")]
+            day = _valid(int(m.group("year") or 2000), month, int(m.group("day")))
+            if day is None:
+                return None
+            rendered = _render_date(day, "dmy" if m.group("year") else "dm", locale)
+            if m.group("wday"):
+                rendered = f"{_weekday(_ES_DAYS[m.group('wday')], locale)}, {rendered}"
+            article = m.group("art") or ""
+            before = text[: m.start()].rstrip()
+            if article.lower().startswith("del"):
+                # "del 5 de marzo": the engine keeps "de", the token carries the date
+                token = add(rendered)
+                return None if token is None else article[0] + "e " + token
+            if article and not re.search(rf"(?<!\w){_ES_PREPOSITIONS}$", before, re.IGNORECASE):
+                rendered = (
+                    ("On " if article[0] == "E" else "on ") + rendered
+                    if target == "en"
+                    else article + rendered
+                )
+            return add(rendered)
+
+        text = _sub_free(_ES_DATE, text, es_date, spans_of(text))
+
+        def es_weekday(m: re.Match[str]) -> str | None:
+            name = _weekday(_ES_DAYS[m.group("wday")], locale)
+            before = text[: m.start()].rstrip()
+            if re.search(rf"(?<!\w){_ES_PREPOSITIONS}$", before, re.IGNORECASE):
+                return add(name)
+            article = m.group("art")
+            return add(("On " if article[0] == "E" else "on ") + name if target == "en" else article + name)
+
+        text = _sub_free(_ES_WEEKDAY, text, es_weekday, spans_of(text))
+        time_re = _ES_TIME
+
+    def clock(m: re.Match[str]) -> str | None:
+        hour = int(m.group("h"))
+        if not 1 <= hour <= 12:
+            return None
+        rendered = f"{hour}{':' + m.group('m') if m.group('m') else ''} {_AM_PM[target][m.group('p')]}"
+        if m.group("at"):
+            rendered = ("a las " if hour != 1 else "a la ") + rendered if target == "es" else "at " + rendered
+            if m.group("at")[0].isupper():
+                rendered = rendered[0].upper() + rendered[1:]
+        return add(rendered)
+
+    return _sub_free(time_re, text, clock, spans_of(text))
+
+
+def _with_on(on: str | None, rendered: str, target: str, day: bool) -> str:
+    """ "on March 5" is "el 5 de marzo", "on Monday" "el lunes"; "in March" stays with the engine."""
+    if not on:
+        return rendered
+    prefix = ("el " if day else "en ") if target == "es" else "on "
+    return (prefix.capitalize() if on[0].isupper() else prefix) + rendered
+
+
+# --- currency -----------------------------------------------------------------------------
+
+_EN_SCALES = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+_EN_AMOUNT = re.compile(
+    r"(?<![\w$])(?P<cur>(?:US|U\.S\.)\s?\$|\$)\s?(?P<num>"
+    + _NUMBER
+    + r")(?:\s+(?P<scale>thousand|million|billion|trillion)\b)?"
+    r"|(?<![\w.,])(?P<num2>"
+    + _NUMBER
+    + r")\s+(?P<scale2>million|billion|trillion)\b(?:\s+(?P<cur2>pesos|dollars)\b)?"
+)
+_ES_AMOUNT = re.compile(
+    r"(?<![\w.,])(?P<num>" + _NUMBER + r")\s+(?P<scale>mil\s+millones|millones|millón|billones|billón)"
+    r"(?:\s+de\s+(?P<cur>dólares|pesos)\b|\s+de\b)?"
+    r"|(?<![\w.,])(?P<num2>" + _NUMBER + r")\s+(?P<cur2>dólares|pesos)\b"
+)
+_ES_SCALES = {"mil millones": 9, "millones": 6, "millón": 6, "billones": 12, "billón": 12}
+
+
+def _en_amount_es(value: Decimal, scaled: bool, currency: str, locale: str) -> str:
+    """An amount in Spanish newsroom style: millions counted in "millones" ("1,900 millones")."""
+    unit = {"USD": " de dólares", "MXN": " de pesos", "": " de"}[currency]
+    if scaled and value >= 1_000_000:
+        millions = _scaled(value / 1_000_000)
+        word = "millón" if millions.value == 1 else "millones"
+        return f"{format_number(millions, locale)} {word}{unit}"
+    number = _scaled(value, 2)
+    return f"{format_number(number, locale)}{unit.replace(' de ', ' ') if currency else ''}".strip()
+
+
+def _es_amount_en(value: Decimal, scaled: bool, currency: str, locale: str) -> str:
+    """An amount in English: "$1.9 billion", "350 million pesos"."""
+    if scaled and value >= 1_000_000:
+        if value >= 1_000_000_000_000:
+            number, word = _scaled(value / 10**12), "trillion"
+        elif value >= 1_000_000_000:
+            number, word = _scaled(value / 10**9), "billion"
+        else:
+            number, word = _scaled(value / 10**6), "million"
+        written = f"{format_number(number, locale)} {word}"
+    else:
+        written = format_number(_scaled(value, 2), locale)
+    if currency == "USD":
+        from babel.numbers import get_currency_symbol
+
+        return f"{get_currency_symbol('USD', locale=locale)}{written}"
+    return f"{written} pesos" if currency == "MXN" else written
+
+
+def _protect_amounts(
+    text: str, source: str, target: str, locale: str, spans_of: Spans, add: Callable[[str], str | None]
+) -> str:
+    if source == "en":
+
+        def en(m: re.Match[str]) -> str | None:
+            written = m.group("num") or m.group("num2")
+            number = parse_number(written, "en")
+            if number is None:
+                return None
+            scale = m.group("scale") or m.group("scale2")
+            value = number.value * (10 ** _EN_SCALES[scale] if scale else 1)
+            currency = (
+                "USD" if m.group("cur") or m.group("cur2") == "dollars" else "MXN" if m.group("cur2") else ""
+            )
+            if not currency and not scale:
+                return None
+            if target != "es":
+                return None
+            return add(_en_amount_es(value, bool(scale), currency, locale))
+
+        return _sub_free(_EN_AMOUNT, text, en, spans_of(text))
+
+    def es(m: re.Match[str]) -> str | None:
+        written = m.group("num") or m.group("num2")
+        number = parse_number(written, "es")
+        if number is None or target != "en":
+            return None
+        scale = m.group("scale")
+        if scale:
+            value = number.value * 10 ** _ES_SCALES[" ".join(scale.split())]
+        else:
+            value = number.value
+        cur = m.group("cur") or m.group("cur2")
+        currency = {"dólares": "USD", "pesos": "MXN"}.get(cur or "", "")
+        return add(_es_amount_en(value, bool(scale), currency, locale))
+
+    return _sub_free(_ES_AMOUNT, text, es, spans_of(text))
+
+
+# --- abbreviations ------------------------------------------------------------------------
+
+_ABBREVIATIONS = {
+    ("es", "en"): {
+        "Gral.": "Gen.", "Sr.": "Mr.", "Sra.": "Mrs.", "Srta.": "Ms.", "Dr.": "Dr.", "Dra.": "Dr.",
+        "Cnel.": "Col.", "Tte.": "Lt.", "Sgto.": "Sgt.", "Cap.": "Capt.", "Gob.": "Gov.", "Ing.": "",
+        "Lic.": "", "núm.": "No.", "Núm.": "No.", "aprox.": "approx.",
+    },
+    ("en", "es"): {
+        "Gen.": "Gral.", "Mr.": "Sr.", "Mrs.": "Sra.", "Ms.": "Sra.", "Dr.": "Dr.", "Col.": "Cnel.",
+        "Lt.": "Tte.", "Sgt.": "Sgto.", "Capt.": "Cap.", "Gov.": "Gob.", "No.": "núm.", "approx.": "aprox.",
+    },
+}  # fmt: skip
+"""Titles and abbreviations Apertium either does not know or reads as a sentence end."""
+_EXPANSIONS = {"es": {r"EE\.\s?UU\.": "Estados Unidos"}}
+"""Abbreviations better translated from their full form: the engine knows "Estados Unidos"
+and builds the sentence around it, where a token would stand for a subject it cannot see."""
+
+
+def _protect_abbreviations(
+    text: str, source: str, target: str, spans_of: Spans, add: Callable[[str], str | None]
+) -> str:
+    for pattern, full in _EXPANSIONS.get(source, {}).items():
+        text = _sub_free(re.compile(r"(?<!\w)" + pattern), text, lambda m, full=full: full, spans_of(text))
+    table = _ABBREVIATIONS.get((source, target), {})
+    if not table:
+        return text
+    alternation = "|".join(re.escape(key) for key in sorted(table, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w.])(?:{alternation})(?=\s+\w)")
+
+    def one(m: re.Match[str]) -> str | None:
+        rendered = table[m.group(0)]
+        return add(rendered) if rendered else ""
+
+    return _sub_free(pattern, text, one, spans_of(text))
+
+
+# --- quotes -------------------------------------------------------------------------------
+
+_PAIRS = {"“": "”", "‘": "’", "«": "»", "‹": "›", '"': '"'}
+_TO_ENGLISH = {"«": ("“", "”"), "‹": ("‘", "’")}
+
+
+def _protect_quotes(
+    text: str, target: str, spans: list[tuple[int, int]], tokens: _Tokens
+) -> tuple[str, list[tuple[int, str, str]]]:
+    """Balanced quotation marks become paired tokens. A ’ between letters is an
+    apostrophe, never a closing mark; a mark with no partner in the unit (a quotation
+    running over several sentences) is left alone."""
+    found: list[tuple[int, int, str]] = []  # (open index, close index, opening mark)
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char in _PAIRS and not _overlaps(index, index + 1, spans) and _can_open(text, index):
+            close = _find_close(text, index, _PAIRS[char], spans)
+            if close is not None:
+                found.append((index, close, char))
+                index = close + 1
+                continue
+        index += 1
+    if not found:
+        return text, []
+    quotes: list[tuple[int, str, str]] = []
+    out: list[str] = []
+    position = 0
+    for start, end, mark in found:
+        number = tokens.new()
+        if number is None:
+            break
+        opening, closing = (
+            (mark, _PAIRS[mark]) if target != "en" else _TO_ENGLISH.get(mark, (mark, _PAIRS[mark]))
+        )
+        quotes.append((number, opening, closing))
+        out.extend((text[position:start], f"{{{number}}}", text[start + 1 : end], f"{{/{number}}}"))
+        position = end + 1
+    out.append(text[position:])
+    return "".join(out), quotes
+
+
+def _can_open(text: str, index: int) -> bool:
+    before = text[index - 1] if index else " "
+    after = text[index + 1] if index + 1 < len(text) else " "
+    return not before.isalnum() and not after.isspace()
+
+
+def _find_close(text: str, start: int, closing: str, spans: list[tuple[int, int]]) -> int | None:
+    for index in range(start + 1, len(text)):
+        if text[index] != closing or _overlaps(index, index + 1, spans):
+            continue
+        after = text[index + 1] if index + 1 < len(text) else " "
+        before = text[index - 1]
+        if closing in "’'" and before.isalpha() and after.isalpha():
+            continue  # an apostrophe inside the quotation ("Mexico’s")
+        if before.isspace() or after.isalnum():
+            continue
+        return index
+    return None
+
+
+def _finish_quotes(draft: str, prepared: Prepared) -> str:
+    for number, opening, closing in prepared.quotes:
+        start, end = f"{{{number}}}", f"{{/{number}}}"
+        if start not in draft and end not in draft:
+            continue
+        if start not in draft:
+            draft = start + draft
+        if end not in draft:
+            draft = re.sub(r"(?=[.!?]?$)", lambda _m, end=end: end, draft, count=1)
+        if "quotes" in prepared.rules:
+            if prepared.target_lang == "es":
+                # Spanish puts the comma and the period after the closing mark
+                draft = re.sub(r"([,.])\s*" + re.escape(end), lambda m, end=end: end + m.group(1), draft)
+            else:
+                draft = re.sub(re.escape(end) + r"([,.])", lambda m, end=end: m.group(1) + end, draft)
+        draft = draft.replace(start, opening, 1).replace(end, closing, 1)
+    return draft
+
+
+def _apostrophes(draft: str, prepared: Prepared, glossary: Glossary | None) -> str:
+    """Typographic apostrophes in the draft when the source writes them so."""
+    if "'" not in draft or ("'" in prepared.source and "’" not in prepared.source):
+        return draft
+    if prepared.source_lang == "en" and "’" not in prepared.source:
+        return draft
+    spans = _protected(draft, prepared.target_lang, glossary)
+    return _sub_free(re.compile(r"(?<=\w)'(?=\w)"), draft, lambda m: "’", spans)
+
+
+# --- compounds ----------------------------------------------------------------------------
+
+_COMPOUND = re.compile(r"(?<=[\w}.])[-\u2011](?=[^\W\d_]|\{\d)")
+
+
+def _split_compounds(text: str, spans: list[tuple[int, int]]) -> str:
+    """ "high-level" → "high level", "12,480-page" → "12,480 page" ("2021-2025" stays)."""
+    return _sub_free(_COMPOUND, text, lambda m: " ", spans)
+
+
+# --- case ---------------------------------------------------------------------------------
+
+_SMALL = {
+    "en": set(
+        "a an the and but or nor for so yet as at by in of off on per to up via vs vs. from into with".split()
+    ),
+    "es": set(
+        "a al ante con contra de del desde e el en entre la las lo los o para por que se sin sobre tras u un una y".split()
+    ),
+}
+_AP_SMALL = set("a an the and but or nor for so yet as at by in of off on per to up via vs vs.".split())
+_WORD = re.compile(r"[^\W\d_][\w’'.-]*")
+
+
+class _Analyser:
+    """Apertium's morphological analyser, one long-running ``lt-proc -z`` per language and
+    process (null-flush mode answers each word as soon as it is written): which capitalised
+    words it knows as proper nouns. Answers are remembered."""
+
+    def __init__(self, lang: str) -> None:
+        pair = "eng-spa" if lang == "en" else "spa-eng"
+        self.path = _data_dir() / f"{pair}.automorf.bin"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.cache: dict[str, tuple[str, ...] | None] = {}
+        self.lock = threading.Lock()
+        self.failed = not self.path.exists() or shutil.which("lt-proc") is None
+
+    def close(self) -> None:
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            assert process.stdin is not None
+            process.stdin.close()
+            process.wait(timeout=5)
+        if process is not None and process.stdout is not None:
+            process.stdout.close()
+
+    def analyses(self, word: str) -> tuple[str, ...] | None:
+        """The analyses of ``word`` ("Mexico<np><loc><sg>"...), None when it is unknown or
+        the analyser is not available."""
+        if word in self.cache:
+            return self.cache[word]
+        with self.lock:
+            result = self._ask(word)
+        if len(self.cache) > 50_000:
+            self.cache.clear()
+        self.cache[word] = result
+        return result
+
+    def _ask(self, word: str) -> tuple[str, ...] | None:
+        if self.failed or not re.fullmatch(r"[^\W\d_][\w’'-]*", word):
+            return None
+        try:
+            if self.process is None or self.process.poll() is not None:
+                self.process = subprocess.Popen(
+                    ["lt-proc", "-z", str(self.path)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            assert self.process.stdin is not None and self.process.stdout is not None
+            self.process.stdin.write(word.encode("utf-8") + b"\0")
+            self.process.stdin.flush()
+            output = bytearray()
+            while not output.endswith(b"\0"):
+                chunk = os.read(self.process.stdout.fileno(), 4096)
+                if not chunk:
+                    raise OSError("lt-proc stopped")
+                output.extend(chunk)
+        except OSError:
+            self.failed = True
+            self.close()
+            return None
+        match = re.search(r"\^[^/$]*/([^$]*)\$", output.decode("utf-8", "replace"))
+        if match is None or match.group(1).startswith("*"):
+            return None
+        return tuple(match.group(1).split("/"))
+
+
+def _data_dir() -> Path:
+    return Path("/usr/share/apertium/apertium-eng-spa")
+
+
+_ANALYSERS: dict[str, _Analyser] = {}
+
+
+def _analyser(lang: str) -> _Analyser:
+    if lang not in _ANALYSERS:
+        _ANALYSERS[lang] = _Analyser(lang)
+    return _ANALYSERS[lang]
+
+
+def close_analysers() -> None:
+    """Stop the analyser processes (they are started again when needed)."""
+    for analyser in _ANALYSERS.values():
+        analyser.close()
+
+
+def _forget_in_child() -> None:
+    # a forked worker must not talk to its parent's lt-proc through the shared pipes
+    for analyser in _ANALYSERS.values():
+        for stream in (analyser.process.stdin, analyser.process.stdout) if analyser.process else ():
+            if stream is not None:
+                stream.close()
+        analyser.process = None
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+atexit.register(close_analysers)
+
+
+def is_proper(word: str, lang: str) -> bool:
+    """True when Apertium's analyser knows ``word`` as a proper noun, or does not know it at
+    all (a capitalised unknown word in a heading is a name far more often than not)."""
+    base = re.split(r"[’']", word)[0]
+    analyses = _analyser(lang).analyses(base)
+    if analyses is None:
+        return True
+    return any("<np>" in analysis for analysis in analyses)
+
+
+def is_title_case(text: str, lang: str) -> bool:
+    """A heading in title case: most of its words after the first that are not small words
+    start with a capital.
+
+    >>> is_title_case("Mexico Says Cartel Crackdown Is Delivering Results", "en")
+    True
+    >>> is_title_case("Los albergues del norte de México se llenan", "es")
+    False
+    """
+    words = [w for w in _WORD.findall(PLACEHOLDER_RE.sub(" ", text)) if w.lower() not in _SMALL[lang]][1:]
+    if len(words) < 2:
+        return False
+    capitals = sum(1 for w in words if w[0].isupper())
+    return capitals >= 2 and capitals / len(words) >= 0.6
+
+
+def _sentence_case(text: str, lang: str, spans: list[tuple[int, int]]) -> str:
+    if not is_title_case(text, lang) or _analyser(lang).failed:
+        return text  # without the analyser a name cannot be told from a word: leave the case alone
+    first = True
+    out: list[str] = []
+    position = 0
+    for match in _WORD.finditer(text):
+        word = match.group(0)
+        out.append(text[position : match.start()])
+        position = match.end()
+        if _overlaps(match.start(), match.end(), spans):
+            out.append(word)
+            first = False
+            continue
+        if first:
+            out.append(word[0].upper() + word[1:])
+            first = False
+            continue
+        parts = re.split(r"([-])", word)
+        out.append("".join(_lower_unless_proper(part, lang) for part in parts))
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _lower_unless_proper(word: str, lang: str) -> str:
+    if not word or not word[0].isupper():
+        return word
+    if (len(word) > 1 and word.isupper()) or any(c.isupper() for c in word[1:]) or "." in word:
+        return word  # an acronym, "McAllen", "U.S."
+    if is_proper(word, lang):
+        return word
+    return word[0].lower() + word[1:]
+
+
+def _title_case(draft: str, glossary: Glossary | None, lang: str) -> str:
+    """English headline style (AP): every word capitalised but articles, conjunctions and
+    prepositions of three letters or fewer, unless first or last; glossary terms whose case
+    is fixed ("kg") and words with digits are left as they are."""
+    spans = (
+        [(h.start, h.end) for h in find_terms(glossary, draft, lang) if h.term.strict_case]
+        if glossary
+        else []
+    )
+    spans.extend((m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(draft))
+    words = [m for m in re.finditer(r"[^\W\d_][\w’'.]*", draft) if not _overlaps(m.start(), m.end(), spans)]
+    chars = list(draft)
+    for index, match in enumerate(words):
+        word = match.group(0)
+        before = draft[: match.start()].rstrip()
+        edge = index == 0 or index == len(words) - 1 or before.endswith((":", "—", "–", "?", "!"))
+        hyphenated = match.start() > 0 and draft[match.start() - 1] in "-\u2011"
+        if word.lower() in _AP_SMALL and not edge and not hyphenated:
+            if word[0].isupper() and not word.isupper() and not (match.start() == 0):
+                chars[match.start()] = word[0].lower()
+            continue
+        if word[0].islower():
+            chars[match.start()] = word[0].upper()
+    return "".join(chars)
+
+
+def _capitalise_first(text: str) -> str:
+    match = re.search(r"[^\W\d_]", PLACEHOLDER_RE.sub(lambda m: " " * len(m.group(0)), text))
+    if match is None or not match.group(0).islower():
+        return text
+    return text[: match.start()] + match.group(0).upper() + text[match.end() :]
+
+
+def _starts_with_capital(text: str) -> bool:
+    match = re.search(r"[^\W\d_]", PLACEHOLDER_RE.sub(" ", text))
+    return match is not None and match.group(0).isupper()
+
+
+# --- spacing ------------------------------------------------------------------------------
+
+
+def _spacing(draft: str, source: str) -> str:
+    text = re.sub(r"[ \t]{2,}", " ", draft.strip())
+    text = re.sub(r"\s+([,.;:!?)\]»”])", r"\1", text) if not re.search(r"\s[,.;:!?]", source) else text
+    text = re.sub(r"([(\[¿¡«“])\s+", r"\1", text)
+    text = re.sub(r"([,;])(?=[^\W\d_])", r"\1 ", text)
+    text = re.sub(r"(?<!\.)\.\.(?!\.)", ".", text)  # "EE.UU.." at a sentence end
+    return text
+
+
+# --- numbers in the draft -----------------------------------------------------------------
+
+_DRAFT_NUMBER = re.compile(r"(?<![\w.,{/])(?P<num>" + _NUMBER + r")(?P<pct>\s?%)?(?![\w}]|[.,]\d)")
+
+
+def _numbers(draft: str, prepared: Prepared) -> str:
+    """Numbers the engine copied from the source, rewritten in the target locale. Only
+    numbers the source contains are touched (a number the engine made up is left for the
+    checks to flag), and only those whose writing depends on the locale: separators or a
+    percent sign."""
+    source_numbers = set(
+        m.group("num") for m in _DRAFT_NUMBER.finditer(PLACEHOLDER_RE.sub(" ", prepared.source))
+    )
+    spans = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(draft)]
+
+    def one(m: re.Match[str]) -> str | None:
+        written = m.group("num")
+        if written not in source_numbers:
+            return None
+        number = parse_number(written, prepared.source_lang)
+        if number is None:
+            return None
+        if m.group("pct"):
+            return format_percent(number, prepared.locale)
+        if not number.grouped and not number.decimals:
+            return None  # a year, a count: written the same everywhere
+        return format_number(number, prepared.locale, grouped=number.grouped)
+
+    return _sub_free(_DRAFT_NUMBER, draft, one, spans)
+
+
+# --- the two entry points -----------------------------------------------------------------
+
+
+def prepare(
+    text: str,
+    source_lang: str,
+    target_lang: str,
+    kind: str = "paragraph",
+    *,
+    locale: str | None = None,
+    glossary: Glossary | None = None,
+    rules: Collection[str] | None = None,
+) -> Prepared:
+    """The unit ``text`` made ready for glossary masking and the engine.
+
+    ``kind`` is the block kind (:func:`kind_of` of the msgctxt), ``locale`` the target
+    language's Babel locale (the project's ``Config.locale(target_lang)``), ``rules`` the
+    rules to apply (all of :data:`RULES` by default).
+
+    >>> p = prepare("Seizures Fell 27% on March 5, 2026", "en", "es", "heading")
+    >>> p.text
+    'Seizures fell 27% {701/}'
+    >>> finish("Los decomisos cayeron 27% {701/}", p)
+    'Los decomisos cayeron 27% el 5 de marzo de 2026'
+    """
+    active = frozenset(RULES if rules is None else rules)
+    unknown = active - set(RULES)
+    if unknown:
+        raise ValueError(f"unknown rule(s): {', '.join(sorted(unknown))}")
+    locale = locale or DEFAULT_LOCALES.get(target_lang, target_lang)
+    tokens = _Tokens(text)
+    values: list[tuple[int, str]] = []
+
+    def add(rendered: str) -> str | None:
+        number = tokens.new()
+        if number is None:
+            return None
+        values.append((number, rendered))
+        return f"{{{number}/}}"
+
+    def spans_of(current: str) -> list[tuple[int, int]]:
+        return _protected(current, source_lang, glossary)
+
+    work = text
+    if "abbreviations" in active:
+        work = _protect_abbreviations(work, source_lang, target_lang, spans_of, add)
+    if "dates" in active:
+        work = _protect_dates(work, source_lang, target_lang, locale, spans_of, add)
+    if "currency" in active:
+        work = _protect_amounts(work, source_lang, target_lang, locale, spans_of, add)
+    quotes: list[tuple[int, str, str]] = []
+    if "quotes" in active:
+        work, quotes = _protect_quotes(work, target_lang, spans_of(work), tokens)
+    if "compounds" in active and source_lang == "en":
+        work = _split_compounds(work, spans_of(work))
+    if "sentence_case" in active and kind in HEADING_KINDS:
+        work = _sentence_case(work, source_lang, spans_of(work))
+    return Prepared(work, text, source_lang, target_lang, kind, locale, active, tuple(values), tuple(quotes))
+
+
+def finish(draft: str, prepared: Prepared, *, glossary: Glossary | None = None) -> str:
+    """The engine's ``draft`` (glossary terms already unmasked) written out for the
+    translator: tokens replaced by what they stand for, and the post-processing rules
+    applied. A token the engine lost is appended, never dropped."""
+    rules = prepared.rules
+    text = draft
+    if "spacing" in rules:
+        text = _spacing(text, prepared.source)
+    if "numbers" in rules:
+        text = _numbers(text, prepared)
+    for number, rendered in prepared.values:
+        token = f"{{{number}/}}"
+        if token in text:
+            text = text.replace(token, rendered, 1)
+        else:
+            text = f"{text} {rendered}"
+    text = _finish_quotes(text, prepared)
+    if "quotes" in rules:
+        text = _apostrophes(text, prepared, glossary)
+    if prepared.kind in HEADING_KINDS and "heading_case" in rules:
+        if prepared.target_lang == "en":
+            text = _title_case(text, glossary, "en")
+        else:
+            text = _capitalise_first(text)
+    if "spacing" in rules:
+        text = re.sub(r"[ \t]{2,}", " ", text).strip()
+        if _starts_with_capital(prepared.source):
+            text = _capitalise_first(text)
+    return text
