@@ -84,6 +84,10 @@ RULES: tuple[str, ...] = (
     "currency",
     "numbers",
     "spacing",
+    "reported_speech",
+    "titles",
+    "articles",
+    "capitals",
 )
 """Every rule, in the order the documentation and the benchmark list them."""
 
@@ -489,7 +493,8 @@ _EN_AMOUNT = re.compile(
 _ES_AMOUNT = re.compile(
     r"(?<![\w.,])(?P<num>" + _NUMBER + r")\s+(?P<scale>mil\s+millones|millones|millón|billones|billón)"
     r"(?:\s+de\s+(?P<cur>dólares|pesos)\b|\s+de\b)?"
-    r"|(?<![\w.,])(?P<num2>" + _NUMBER + r")\s+(?P<cur2>dólares|pesos)\b"
+    r"|(?<![\w.,])(?P<num2>" + _NUMBER + r")\s+(?P<cur2>dólares|pesos)\b",
+    re.IGNORECASE,
 )
 _ES_SCALES = {"mil millones": 9, "millones": 6, "millón": 6, "billones": 12, "billón": 12}
 
@@ -500,9 +505,9 @@ def _en_amount_es(value: Decimal, scaled: bool, currency: str, locale: str) -> s
     if scaled and value >= 1_000_000:
         millions = _scaled(value / 1_000_000)
         word = "millón" if millions.value == 1 else "millones"
-        return f"{format_number(millions, locale)} {word}{unit}"
+        return f"{format_number(millions, locale, grouped=True)} {word}{unit}"
     number = _scaled(value, 2)
-    return f"{format_number(number, locale)}{unit.replace(' de ', ' ') if currency else ''}".strip()
+    return f"{format_number(number, locale, grouped=True)}{unit.replace(' de ', ' ') if currency else ''}".strip()
 
 
 def _es_amount_en(value: Decimal, scaled: bool, currency: str, locale: str) -> str:
@@ -514,9 +519,9 @@ def _es_amount_en(value: Decimal, scaled: bool, currency: str, locale: str) -> s
             number, word = _scaled(value / 10**9), "billion"
         else:
             number, word = _scaled(value / 10**6), "million"
-        written = f"{format_number(number, locale)} {word}"
+        written = f"{format_number(number, locale, grouped=True)} {word}"
     else:
-        written = format_number(_scaled(value, 2), locale)
+        written = format_number(_scaled(value, 2), locale, grouped=True)
     if currency == "USD":
         from babel.numbers import get_currency_symbol
 
@@ -552,13 +557,10 @@ def _protect_amounts(
         number = parse_number(written, "es")
         if number is None or target != "en":
             return None
-        scale = m.group("scale")
-        if scale:
-            value = number.value * 10 ** _ES_SCALES[" ".join(scale.split())]
-        else:
-            value = number.value
-        cur = m.group("cur") or m.group("cur2")
-        currency = {"dólares": "USD", "pesos": "MXN"}.get(cur or "", "")
+        scale = (m.group("scale") or "").lower()
+        value = number.value * 10 ** _ES_SCALES[" ".join(scale.split())] if scale else number.value
+        cur = (m.group("cur") or m.group("cur2") or "").lower()
+        currency = {"dólares": "USD", "pesos": "MXN"}.get(cur, "")
         return add(_es_amount_en(value, bool(scale), currency, locale))
 
     return _sub_free(_ES_AMOUNT, text, es, spans_of(text))
@@ -774,10 +776,10 @@ class _Analyser:
             self.failed = True
             self.close()
             return None
-        match = re.search(r"\^[^/$]*/([^$]*)\$", output.decode("utf-8", "replace"))
-        if match is None or match.group(1).startswith("*"):
-            return None
-        return tuple(match.group(1).split("/"))
+        match = re.search(r"\^([^/$]*)/([^$]*)\$", output.decode("utf-8", "replace"))
+        if match is None or match.group(2).startswith("*") or match.group(1) != word:
+            return None  # unknown, or known only in parts ("full-year" is "full", "-", "year")
+        return tuple(match.group(2).split("/"))
 
 
 def _data_dir() -> Path:
@@ -919,7 +921,13 @@ def _spacing(draft: str, source: str) -> str:
     text = re.sub(r"([(\[¿¡«“])\s+", r"\1", text)
     text = re.sub(r"([,;])(?=[^\W\d_])", r"\1 ", text)
     text = re.sub(r"(?<!\.)\.\.(?!\.)", ".", text)  # "EE.UU.." at a sentence end
-    return text
+    # Apertium writes some multiword units in capitals ("IN SPITE OF"): a run of capitalised
+    # words the source does not have is lowered
+    return re.sub(
+        r"\b[A-ZÁÉÍÓÚÑ]{2,}(?:\s+[A-ZÁÉÍÓÚÑ]{2,})+\b",
+        lambda m: m.group(0) if m.group(0) in source else m.group(0).lower(),
+        text,
+    )
 
 
 # --- numbers in the draft -----------------------------------------------------------------
@@ -951,6 +959,188 @@ def _numbers(draft: str, prepared: Prepared) -> str:
         return format_number(number, prepared.locale, grouped=number.grouped)
 
     return _sub_free(_DRAFT_NUMBER, draft, one, spans)
+
+
+# --- reported speech ----------------------------------------------------------------------
+
+_SAY = r"said|says|say|warned|added|stressed|argued|noted|acknowledged|announced|explained|claimed|insisted|believes|believe|estimates|estimated|expects|expect|expected"
+_CLAUSE_START = (
+    r"the|a|an|every|each|more|most|some|no|its|their|his|her|she|he|they|it|we|I|you|this|these|those|there|"
+    r"only|all|both|neither|none|any|several|many|few|about|nearly|almost|at\s+least|\d"
+)
+_REPORTED = re.compile(rf"\b(?P<verb>{_SAY})\s+(?=(?:{_CLAUSE_START})\b|\d|\{{)", re.IGNORECASE)
+
+
+def _reported_speech(text: str, spans: list[tuple[int, int]]) -> str:
+    """"said the transfer answered" → "said that the transfer answered": English drops the
+    conjunction, Spanish cannot, and Apertium does not put it back ("dijo el traslado
+    contestó"); worse, it splits a placeholder that follows "said the"."""
+
+    def one(m: re.Match[str]) -> str | None:
+        before = PLACEHOLDER_RE.sub("", text[: m.start()]).rstrip()
+        if before.endswith((",", "”", '"', "’", "»")):
+            return None  # '“...,” said the director' is an attribution, not a clause
+        return f"{m.group('verb')} that "
+
+    return _sub_free(_REPORTED, text, one, spans)
+
+
+# --- titles before names ------------------------------------------------------------------
+
+_TITLE_WORDS = re.compile(
+    r"\b(?:Secretary|Attorney General|President|Minister|Director|Ambassador|Governor|Commissioner|Chief)\b"
+)
+_NAME = re.compile(r"(?P<name>[A-ZÁÉÍÓÚÑ][\w’'-]+(?:\s+(?:de\s+la\s+|del\s+|de\s+)?[A-ZÁÉÍÓÚÑ][\w’'-]+){0,3})")
+
+
+def _is_title(term: object) -> bool:
+    en, es = getattr(term, "en", ""), getattr(term, "es", "")
+    return bool(
+        (getattr(term, "subject", "") == "title" or _TITLE_WORDS.search(en))
+        and es[:1].islower()
+        and not re.match(r"(el|la|los|las) ", es)
+    )
+
+
+def _titles(draft: str, prepared: Prepared, glossary: Glossary | None) -> str:
+    """A title before a name is written each language's way: "Security Secretary Omar
+    García Harfuch said" is "El secretario de Seguridad, Omar García Harfuch, dijo", and
+    back. Only glossary titles are rewritten: their gender is known."""
+    if glossary is None or not glossary.terms:
+        return draft
+    target = prepared.target_lang
+    for hit in reversed(find_terms(glossary, draft, target)):
+        if not _is_title(hit.term):
+            continue
+        before, after = draft[: hit.start], draft[hit.end :]
+        if target == "es":
+            name = re.match(r" " + _NAME.pattern, after)
+            if name is None:
+                continue
+            rest = after[name.end() :]
+            comma = "" if not rest.strip() or rest.lstrip()[:1] in ",.;:!?)”»" else ","
+            title = hit.text[0].lower() + hit.text[1:]
+            article = "la" if hit.term.gender == "f" else "el"
+            tail = re.search(r"(?:^|\s)(el|la|los|las|El|La|del|al|de|a|De|A)\s*$", before)
+            if tail is not None and tail.group(1).lower() in ("el", "la", "los", "las", "del", "al"):
+                phrase = f"{title}, {name.group('name')}{comma}"
+            elif tail is not None:
+                contracted = {"de": "del", "a": "al"}[tail.group(1).lower()] if article == "el" else None
+                word = contracted or f"{tail.group(1).lower()} la"
+                word = word[0].upper() + word[1:] if tail.group(1)[0].isupper() else word
+                before = before[: tail.start(1)] + word + " "
+                phrase = f"{title}, {name.group('name')}{comma}"
+            else:
+                start = not PLACEHOLDER_RE.sub("", before).strip(' “"‘«¿¡')
+                phrase = f"{article.capitalize() if start else article} {title}, {name.group('name')}{comma}"
+            draft = before + phrase + rest
+        else:
+            tail = re.search(r"(?:^|(?<=\s))([Tt]he)\s+$", before)
+            name = re.match(r",\s+" + _NAME.pattern + r"(?P<end>,\s*|(?=[.;:!?]|$))", after)
+            if tail is None or name is None:
+                continue
+            title = hit.text[0].upper() + hit.text[1:]
+            end = " " if name.group("end").startswith(",") else ""
+            draft = before[: tail.start(1)] + f"{title} {name.group('name')}{end}" + after[name.end() :]
+    return draft
+
+
+# --- articles -----------------------------------------------------------------------------
+
+
+def _articles(draft: str, prepared: Prepared) -> str:
+    """English starts a sentence with a bare plural ("Officials said"), Spanish with an
+    article ("Los funcionarios dijeron"): the draft gets "Los"/"Las" when its first word is
+    a plural noun (Apertium's analyser gives the gender) and the source's is a plural noun
+    with no determiner."""
+    if prepared.target_lang != "es" or prepared.source_lang != "en":
+        return draft
+    source_word = re.match(r"[\s“\"‘«(]*([^\W\d_]+)\b", PLACEHOLDER_RE.sub("", prepared.source))
+    draft_word = re.match(r"(?P<lead>[\s“\"‘«(¿¡]*)(?P<word>[^\W\d_]+)\b", draft)
+    if source_word is None or draft_word is None or not draft_word.group("word")[0].isupper():
+        return draft
+    english = _analyser("en").analyses(source_word.group(1).lower()) or ()
+    if not english or not all("<n>" in a and "<pl>" in a for a in english if "<n>" in a or "<det>" in a or "<prn>" in a):
+        return draft
+    if not any("<n>" in a and "<pl>" in a for a in english) or any("<np>" in a for a in english):
+        return draft
+    word = draft_word.group("word")
+    spanish = _analyser("es").analyses(word.lower()) or ()
+    genders = {("f" if "<f>" in a else "m") for a in spanish if "<n>" in a and "<pl>" in a}
+    if len(genders) != 1 or any(("<vblex>" in a or "<adj>" in a or "<det>" in a) for a in spanish):
+        return draft
+    article = "Las" if genders == {"f"} else "Los"
+    start = draft_word.start("word")
+    return f"{draft[:start]}{article} {word[0].lower()}{word[1:]}{draft[draft_word.end('word'):]}"
+
+
+_NOT_BARE = re.compile(r"\b(?:River|Rio|Gulf|Bay|Sea|Lake|Valley|Cartel|Initiative|Agreement)\b")
+
+
+def _english_subjects(draft: str, prepared: Prepared, glossary: Glossary | None) -> str:
+    """Spanish drops the subject pronoun and puts articles before city names; Apertium's
+    English then says "Manzanillo it receives" and "in the Mexico City". After a glossary
+    name, the engine's "it" goes; before a city or state, its "the" goes."""
+    if prepared.target_lang != "en" or prepared.source_lang != "es" or glossary is None:
+        return draft
+    for hit in reversed(find_terms(glossary, draft, "en")):
+        after = draft[hit.end :]
+        if re.match(r" it (?=[a-z]+\b)", after) and (hit.term.dnt or hit.term.subject in ("person", "place", "title")):
+            draft = draft[: hit.end] + after[3:]
+        if hit.term.subject == "place" and not _NOT_BARE.search(hit.text):
+            before = re.search(r"\b(the) $", draft[: hit.start])
+            if before is not None:
+                draft = draft[: before.start()] + draft[hit.start :]
+    return draft
+
+
+def _stray_capitals(draft: str, prepared: Prepared, glossary: Glossary | None) -> str:
+    """Apertium capitalises a verb after a name it does not know ("Rubio Dijo"): a capitalised
+    word inside a sentence that Apertium's analyser knows only as a verb is lowered."""
+    spans = _protected(draft, prepared.target_lang, glossary)
+
+    def one(m: re.Match[str]) -> str | None:
+        word = m.group("word")
+        analyses = _analyser(prepared.target_lang).analyses(word)
+        if not analyses or not all(re.search(r"<vb|<vaux", a) for a in analyses):
+            return None
+        if any(re.search(r"<pp>|<ger>|<inf>|<pprs>", a) for a in analyses):
+            return None  # a participle may be part of a name ("Estados Unidos", "United States")
+        return m.group("lead") + word[0].lower() + word[1:]
+
+    pattern = re.compile(r"(?P<lead>(?<=[^\W\d_])\s)(?P<word>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)\b")
+    return _sub_free(pattern, draft, one, spans)
+
+
+# --- country names ------------------------------------------------------------------------
+
+
+def _country(draft: str, prepared: Prepared) -> str:
+    """The United States in the draft: Apertium writes "EE.UU." (the RAE wants "EE. UU.", the
+    Mexican press "Estados Unidos") and drops the English article ("of United States")."""
+    if prepared.target_lang == "es":
+        draft = re.sub(r"\b(?:([Dd]e|[Aa]) los|([Ll]os)) EE\.\s?UU\.", lambda m: (m.group(1) + " " if m.group(1) else "") + "Estados Unidos", draft)
+        return re.sub(r"(?<!\w)EE\.\s?UU\.(?!\w)", "Estados Unidos", draft)
+    if prepared.source_lang == "es":
+        return re.sub(
+            r"(?<![Tt]he )(?<!\w)(?<!\.)United States\b",
+            lambda m: "the United States",
+            draft,
+        )
+    return draft
+
+
+# --- percentages --------------------------------------------------------------------------
+
+
+def _percent_articles(draft: str, prepared: Prepared) -> str:
+    """Spanish puts an article before a percentage ("un aumento del 18 %", "al 70 %"),
+    English does not ("an 18% increase", "to 70%")."""
+    if prepared.target_lang == "en" and prepared.source_lang == "es":
+        return re.sub(r"\b(?:an?|the)\s+(?=\d[\d.,]*\s?%)", "", draft)
+    if prepared.target_lang == "es":
+        return re.sub(r"\b([Dd]e|[Aa])\s+(?=\d[\d.,]*\s?%)", lambda m: m.group(1) + ("el " if m.group(1) in "Dd" else "l "), draft)
+    return draft
 
 
 # --- the two entry points -----------------------------------------------------------------
@@ -1008,6 +1198,8 @@ def prepare(
         work, quotes = _protect_quotes(work, target_lang, spans_of(work), tokens)
     if "compounds" in active and source_lang == "en":
         work = _split_compounds(work, spans_of(work))
+    if "reported_speech" in active and source_lang == "en":
+        work = _reported_speech(work, spans_of(work))
     if "sentence_case" in active and kind in HEADING_KINDS:
         work = _sentence_case(work, source_lang, spans_of(work))
     return Prepared(work, text, source_lang, target_lang, kind, locale, active, tuple(values), tuple(quotes))
@@ -1019,26 +1211,29 @@ def finish(draft: str, prepared: Prepared, *, glossary: Glossary | None = None) 
     applied. A token the engine lost is appended, never dropped."""
     rules = prepared.rules
     text = draft
-    if "spacing" in rules:
-        text = _spacing(text, prepared.source)
     if "numbers" in rules:
-        text = _numbers(text, prepared)
+        # before the tokens are written out: what they stand for is in the target's format already
+        text = _percent_articles(_numbers(text, prepared), prepared)
     for number, rendered in prepared.values:
         token = f"{{{number}/}}"
-        if token in text:
-            text = text.replace(token, rendered, 1)
-        else:
-            text = f"{text} {rendered}"
+        text = text.replace(token, rendered, 1) if token in text else f"{text} {rendered}"
     text = _finish_quotes(text, prepared)
+    if "spacing" in rules:
+        text = _spacing(text, prepared.source)
     if "quotes" in rules:
         text = _apostrophes(text, prepared, glossary)
+    if "abbreviations" in rules:
+        text = _country(text, prepared)
+    if "titles" in rules:
+        text = _titles(text, prepared, glossary)
+    if "articles" in rules:
+        text = _english_subjects(text, prepared, glossary)
+        if prepared.kind not in HEADING_KINDS:
+            text = _articles(text, prepared)
+    if "capitals" in rules and prepared.kind not in HEADING_KINDS:
+        text = _stray_capitals(text, prepared, glossary)
     if prepared.kind in HEADING_KINDS and "heading_case" in rules:
-        if prepared.target_lang == "en":
-            text = _title_case(text, glossary, "en")
-        else:
-            text = _capitalise_first(text)
-    if "spacing" in rules:
-        text = re.sub(r"[ \t]{2,}", " ", text).strip()
-        if _starts_with_capital(prepared.source):
-            text = _capitalise_first(text)
+        text = _title_case(text, glossary, "en") if prepared.target_lang == "en" else _capitalise_first(text)
+    if "spacing" in rules and _starts_with_capital(prepared.source):
+        text = _capitalise_first(text)
     return text
