@@ -71,7 +71,7 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton, get_day_names, get_month_names
 from babel.numbers import format_decimal
 
-from pipeline.glossary import Glossary, find_terms
+from pipeline.glossary import Glossary, TermHit, find_terms
 from pipeline.placeholders import PLACEHOLDER_RE
 
 RULES: tuple[str, ...] = (
@@ -88,6 +88,7 @@ RULES: tuple[str, ...] = (
     "titles",
     "articles",
     "capitals",
+    "possessives",
 )
 """Every rule, in the order the documentation and the benchmark list them."""
 
@@ -580,14 +581,46 @@ _ABBREVIATIONS = {
     },
 }  # fmt: skip
 """Titles and abbreviations Apertium either does not know or reads as a sentence end."""
+_US = re.compile(r"(?:\b(?P<the>[Tt]he)\s+)?(?<![\w.])U\.S\.(?![\w-])")
+
+
+def _united_states(text: str, spans_of: Spans, glossary: Glossary | None) -> str:
+    """"U.S." written out, so that Apertium says "Estados Unidos" and not "EE.UU.": before a
+    noun phrase it becomes "of the United States" after it ("U.S. prosecutors" → "prosecutors
+    of the United States" → "fiscales de Estados Unidos"), elsewhere "the United States"."""
+    for match in reversed(list(_US.finditer(text))):
+        if _overlaps(match.start(), match.end(), spans_of(text)):
+            continue
+        hits = find_terms(glossary, text, "en") if glossary is not None and glossary.terms else []
+        end = _nominal_run(text, match.end(), hits, limit=3)
+        the = match.group("the")
+        if end > match.end() and not _analyser("en").failed:
+            owned = text[match.end() : end].strip()
+            phrase = f"{the} {owned} of the United States" if the else f"{owned} of the United States"
+            text = text[: match.start()] + phrase + text[end:]
+        else:
+            rest = text[match.end() :]
+            # "in the U.S." closing the sentence: its period was the sentence's
+            period = "." if not PLACEHOLDER_RE.sub("", rest).strip(" ”’\"»)") else ""
+            text = text[: match.start()] + ("The" if the == "The" else "the") + " United States" + period + rest
+    return text
+
+
 _EXPANSIONS = {"es": {r"EE\.\s?UU\.": "Estados Unidos"}}
 """Abbreviations better translated from their full form: the engine knows "Estados Unidos"
 and builds the sentence around it, where a token would stand for a subject it cannot see."""
 
 
 def _protect_abbreviations(
-    text: str, source: str, target: str, spans_of: Spans, add: Callable[[str], str | None]
+    text: str,
+    source: str,
+    target: str,
+    spans_of: Spans,
+    add: Callable[[str], str | None],
+    glossary: Glossary | None = None,
 ) -> str:
+    if source == "en" and target == "es":
+        text = _united_states(text, spans_of, glossary)
     for pattern, full in _EXPANSIONS.get(source, {}).items():
         text = _sub_free(re.compile(r"(?<!\w)" + pattern), text, lambda m, full=full: full, spans_of(text))
     table = _ABBREVIATIONS.get((source, target), {})
@@ -700,8 +733,19 @@ _COMPOUND = re.compile(r"(?<=[\w}.])[-\u2011](?=[^\W\d_]|\{\d)")
 
 
 def _split_compounds(text: str, spans: list[tuple[int, int]]) -> str:
-    """ "high-level" → "high level", "12,480-page" → "12,480 page" ("2021-2025" stays)."""
-    return _sub_free(_COMPOUND, text, lambda m: " ", spans)
+    """A hyphenated compound is split: "high-level" → "high level", "12,480-page" →
+    "12,480 page" ("2021-2025" stays); one Apertium's dictionary has whole ("real-estate")
+    keeps its hyphen."""
+
+    def one(m: re.Match[str]) -> str | None:
+        word = re.search(r"[\w’'.-]*$", text[: m.start()])
+        after = re.match(r"[\w’'-]*", text[m.end() :])
+        whole = (word.group(0) if word else "") + "-" + (after.group(0) if after else "")
+        if _analyser("en").analyses(whole.lower()) is not None:
+            return None
+        return " "
+
+    return _sub_free(_COMPOUND, text, one, spans)
 
 
 # --- case ---------------------------------------------------------------------------------
@@ -753,7 +797,7 @@ class _Analyser:
         return result
 
     def _ask(self, word: str) -> tuple[str, ...] | None:
-        if self.failed or not re.fullmatch(r"[^\W\d_][\w’'-]*", word):
+        if self.failed or not re.fullmatch(r"[^\W\d_][\w’'-]*(?: [^\W\d_][\w’'-]*)*", word):
             return None
         try:
             if self.process is None or self.process.poll() is not None:
@@ -843,6 +887,7 @@ def is_title_case(text: str, lang: str) -> bool:
 def _sentence_case(text: str, lang: str, spans: list[tuple[int, int]]) -> str:
     if not is_title_case(text, lang) or _analyser(lang).failed:
         return text  # without the analyser a name cannot be told from a word: leave the case alone
+    spans = [*spans, *_proper_runs(text, lang)]
     first = True
     out: list[str] = []
     position = 0
@@ -862,6 +907,26 @@ def _sentence_case(text: str, lang: str, spans: list[tuple[int, int]]) -> str:
         out.append("".join(_lower_unless_proper(part, lang) for part in parts))
     out.append(text[position:])
     return "".join(out)
+
+
+def _proper_runs(text: str, lang: str) -> list[tuple[int, int]]:
+    """Runs of capitalised words the analyser knows as one proper noun ("Estados Unidos",
+    "New York"), longest first: each of their words alone may be a common word."""
+    found: list[tuple[int, int]] = []
+    for run in re.finditer(r"[A-ZÁÉÍÓÚÑ][\w’'-]*(?: [A-ZÁÉÍÓÚÑ][\w’'-]*)+", text):
+        words = list(re.finditer(r"\S+", run.group(0)))
+        index = 0
+        while index < len(words):
+            for length in range(min(4, len(words) - index), 1, -1):
+                first, last = words[index], words[index + length - 1]
+                phrase = run.group(0)[first.start() : last.end()]
+                analyses = _analyser(lang).analyses(phrase)
+                if analyses and any("<np>" in a for a in analyses):
+                    found.append((run.start() + first.start(), run.start() + last.end()))
+                    index += length - 1
+                    break
+            index += 1
+    return found
 
 
 def _lower_unless_proper(word: str, lang: str) -> str:
@@ -963,12 +1028,12 @@ def _numbers(draft: str, prepared: Prepared) -> str:
 
 # --- reported speech ----------------------------------------------------------------------
 
-_SAY = r"said|says|say|warned|added|stressed|argued|noted|acknowledged|announced|explained|claimed|insisted|believes|believe|estimates|estimated|expects|expect|expected"
+_SAY = r"said|says|say|warned|added|stressed|argued|noted|acknowledged|announced|explained|claimed|insisted|believes|believe|estimates|estimated"
 _CLAUSE_START = (
     r"the|a|an|every|each|more|most|some|no|its|their|his|her|she|he|they|it|we|I|you|this|these|those|there|"
     r"only|all|both|neither|none|any|several|many|few|about|nearly|almost|at\s+least|\d"
 )
-_REPORTED = re.compile(rf"\b(?P<verb>{_SAY})\s+(?=(?:{_CLAUSE_START})\b|\d|\{{)", re.IGNORECASE)
+_REPORTED = re.compile(rf"\b(?P<verb>{_SAY})\s+(?=(?:{_CLAUSE_START})\s+[\w{{]|\d)", re.IGNORECASE)
 
 
 def _reported_speech(text: str, spans: list[tuple[int, int]]) -> str:
@@ -978,11 +1043,79 @@ def _reported_speech(text: str, spans: list[tuple[int, int]]) -> str:
 
     def one(m: re.Match[str]) -> str | None:
         before = PLACEHOLDER_RE.sub("", text[: m.start()]).rstrip()
-        if before.endswith((",", "”", '"', "’", "»")):
-            return None  # '“...,” said the director' is an attribution, not a clause
+        if before.endswith(",") or re.search(r"[”\"»]|’(?!\w)", before):
+            return None  # '“...,” the director said on Monday' is an attribution, not a clause
         return f"{m.group('verb')} that "
 
     return _sub_free(_REPORTED, text, one, spans)
+
+
+# --- possessives --------------------------------------------------------------------------
+
+_POSSESSIVE = re.compile(r"(?<=[\w.}])[’'](?:s\b|(?=\s))")
+_NOMINAL = re.compile(r"<n>|<adj>|<num>|<np>")
+_VERBAL = re.compile(r"<vblex><(?:past|pp)>|<vbser>|<vbhaver>|<vaux>|<vbmod>")
+
+
+def _nominal_run(text: str, position: int, hits: list[TermHit], limit: int = 4) -> int:
+    """Where the noun phrase starting after ``position`` (adjectives, nouns, numbers, or one
+    glossary term) ends, by Apertium's analyser; ``position`` itself when there is none."""
+    words = 0
+    while words < limit:
+        gap = re.match(r"\s+", text[position:])
+        if gap is None:
+            break
+        start = position + gap.end()
+        term = next((h for h in hits if h.start == start), None)
+        if term is not None:
+            return term.end
+        word_match = re.match(r"[^\W\d_][\w-]*|\d[\d,.]*\d|\d", text[start:])
+        if word_match is None:
+            break
+        token = word_match.group(0)
+        analyses = _analyser("en").analyses(token.lower()) if not token[0].isdigit() else ("<num>",)
+        if analyses is None and token.islower() and token.isalpha():
+            analyses = ("<n>",)  # a lowercase word Apertium does not know ("prosecutors") is a noun
+        if not analyses or not any(_NOMINAL.search(a) for a in analyses) or any(_VERBAL.search(a) for a in analyses):
+            break
+        position, words = start + len(token), words + 1
+    return position
+
+
+def _possessives(text: str, lang: str, glossary: Glossary | None) -> str:
+    """"Rubio’s second visit" → "the second visit of Rubio" when Apertium cannot build the
+    genitive itself: the owner is a glossary term or a word it does not know, or the thing
+    owned starts with a glossary term. (Left alone, Apertium drops the owner's "’s", and
+    after a glossary placeholder it splits the placeholder: "La póliza/} del {901".)"""
+    if lang != "en":
+        return text
+    for match in reversed(list(_POSSESSIVE.finditer(text))):
+        hits = find_terms(glossary, text, "en") if glossary is not None and glossary.terms else []
+        owner_hit = next((h for h in hits if h.end == match.start()), None)
+        if owner_hit is not None:
+            owner_start = owner_hit.start
+        else:
+            word = re.search(r"(?<![\w’'])[^\W\d_][\w-]*$", text[: match.start()])
+            if word is None or _analyser("en").failed or _analyser("en").analyses(word.group(0)) is not None:
+                owned_hit = next((h for h in hits if h.start == match.end() + 1), None)
+                if word is None or owned_hit is None:
+                    continue
+            owner_start = word.start()
+        article = re.search(r"(?:^|(?<=\s))([Tt]he)\s+$", text[:owner_start])
+        if article is not None:
+            owner_start = article.start(1)
+        # the thing owned: nominal words (or one glossary term) after the "’s"
+        position = _nominal_run(text, match.end(), hits)
+        if position == match.end():
+            continue
+        owner = text[owner_start : match.start()]
+        owned = text[match.end() : position].strip()
+        at_start = not PLACEHOLDER_RE.sub("", text[:owner_start]).strip(" “\"‘«(") or re.search(r"[.!?]\s*$", text[:owner_start])
+        the = "The" if at_start else "the"
+        if article is not None:
+            owner = owner[0].lower() + owner[1:]
+        text = f"{text[:owner_start]}{the} {owned} of {owner}{text[position:]}"
+    return text
 
 
 # --- titles before names ------------------------------------------------------------------
@@ -1119,8 +1252,13 @@ def _country(draft: str, prepared: Prepared) -> str:
     """The United States in the draft: Apertium writes "EE.UU." (the RAE wants "EE. UU.", the
     Mexican press "Estados Unidos") and drops the English article ("of United States")."""
     if prepared.target_lang == "es":
-        draft = re.sub(r"\b(?:([Dd]e|[Aa]) los|([Ll]os)) EE\.\s?UU\.", lambda m: (m.group(1) + " " if m.group(1) else "") + "Estados Unidos", draft)
-        return re.sub(r"(?<!\w)EE\.\s?UU\.(?!\w)", "Estados Unidos", draft)
+        draft = re.sub(r"(?<!\w)EE\.\s?UU\.(?!\w)", "Estados Unidos", draft)
+        # Mexican usage: "Estados Unidos" takes no article ("a Estados Unidos", "Estados Unidos añadió")
+        return re.sub(
+            r"\b(?:(?P<prep>[Dd]e|[Aa]) los|(?P<los>[Ll]os)) Estados Unidos\b",
+            lambda m: (m.group("prep") + " " if m.group("prep") else "") + "Estados Unidos",
+            draft,
+        )
     if prepared.source_lang == "es":
         return re.sub(
             r"(?<![Tt]he )(?<!\w)(?<!\.)United States\b",
@@ -1188,7 +1326,7 @@ def prepare(
 
     work = text
     if "abbreviations" in active:
-        work = _protect_abbreviations(work, source_lang, target_lang, spans_of, add)
+        work = _protect_abbreviations(work, source_lang, target_lang, spans_of, add, glossary)
     if "dates" in active:
         work = _protect_dates(work, source_lang, target_lang, locale, spans_of, add)
     if "currency" in active:
@@ -1200,6 +1338,8 @@ def prepare(
         work = _split_compounds(work, spans_of(work))
     if "reported_speech" in active and source_lang == "en":
         work = _reported_speech(work, spans_of(work))
+    if "possessives" in active:
+        work = _possessives(work, source_lang, glossary)
     if "sentence_case" in active and kind in HEADING_KINDS:
         work = _sentence_case(work, source_lang, spans_of(work))
     return Prepared(work, text, source_lang, target_lang, kind, locale, active, tuple(values), tuple(quotes))

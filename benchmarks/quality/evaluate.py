@@ -216,7 +216,7 @@ def timing(config: Config, glossary: Glossary, articles: int, reps: int) -> dict
     texts = [text for text, _ in units]
     kinds = [kind for _, kind in units]
     words = sum(len(text.split()) for text in texts)
-    engine = ApertiumEngine(jobs=2)
+    engine = ApertiumEngine(jobs=2, locales=config.locales)
     timings: dict[str, list[float]] = {"raw Apertium (one call)": [], "Puente, no rules": [], "Puente, every rule": []}
     for _ in range(reps):
         start = time.perf_counter()
@@ -291,7 +291,7 @@ def main() -> None:
     args = parser.parse_args()
     config = Config(root=REPO)
     glossary = load_glossary(config)
-    engine = ApertiumEngine(jobs=2)
+    engine = ApertiumEngine(jobs=2, locales=config.locales)
     results = quality(config, glossary, engine, args.verbose)
     print(markdown(results))
     if args.timing:

@@ -6,6 +6,10 @@ Apertium's text mode keeps as paragraph boundaries; the output is checked to
 have exactly as many units as the input, so a unit can never take a
 neighbour's words. Large batches are split in two and run on two cores.
 
+English drafts follow the project's English locale: for ``en_US`` (the
+default) the pair's American English generator (mode ``spa-eng_US``:
+"defense", "recognized", "center") is used where it is installed.
+
 Apertium is run without ``-u``: it marks unknown words with ``*``, missing
 dictionary entries with ``@`` and generation failures with ``#``. The marked
 words are collected (the PO comment lists them for the translator) and the
@@ -19,7 +23,7 @@ import functools
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from pipeline.errors import EngineError
@@ -37,7 +41,13 @@ class ApertiumEngine:
 
     name = "apertium"
 
-    def __init__(self, jobs: int = 2, parallel_chars: int = PARALLEL_CHARS, **_: object) -> None:
+    def __init__(
+        self,
+        jobs: int = 2,
+        parallel_chars: int = PARALLEL_CHARS,
+        locales: Mapping[str, str] | None = None,
+        **_: object,
+    ) -> None:
         if shutil.which("apertium") is None:
             raise EngineError(
                 "apertium",
@@ -48,9 +58,13 @@ class ApertiumEngine:
         self.jobs = max(1, jobs)
         self.parallel_chars = parallel_chars
         self.version = package_version()
+        english = (locales or {}).get("en", "en_US")
+        self.modes = dict(PAIRS)
+        if english.replace("-", "_") == "en_US" and "spa-eng_US" in _installed_modes():
+            self.modes[("es", "en")] = "spa-eng_US"
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> BatchResult:
-        mode = PAIRS.get((source, target))
+        mode = self.modes.get((source, target))
         if mode is None:
             raise EngineError("apertium", None, f"Apertium has no {source}-{target} pair")
         if not texts:
@@ -123,6 +137,16 @@ def strip_marks(translated: str, source: str) -> tuple[str, tuple[str, ...]]:
 
     # Apertium leaves a double space where it dropped a word ("Mexico’s" → "México  ")
     return re.sub(r" {2,}", " ", _MARKED.sub(unmark, translated)), tuple(words)
+
+
+@functools.cache
+def _installed_modes() -> frozenset[str]:
+    """The modes ``apertium -l`` lists (an empty set when it cannot say)."""
+    try:
+        result = subprocess.run(["apertium", "-l"], capture_output=True, text=True, check=False)
+    except OSError:
+        return frozenset()
+    return frozenset(result.stdout.split())
 
 
 @functools.cache
