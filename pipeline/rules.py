@@ -348,6 +348,10 @@ _EN_TIME = re.compile(
 _ES_TIME = re.compile(
     r"(?<![\w.])(?P<at>[Aa]\s+las?\s+)?(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?:horas\s+)?(?P<p>[ap])\.\s?m\.(?!\w)"
 )
+_SINCE = {
+    "en": re.compile(r"\b[Ss]ince\s+(?P<year>(?:19|20)\d\d)\b(?![,.]\d)"),
+    "es": re.compile(r"\b[Dd]esde\s+(?P<year>(?:19|20)\d\d)\b(?![,.]\d)"),
+}
 _AM_PM = {"en": {"a": "a.m.", "p": "p.m."}, "es": {"a": "a. m.", "p": "p. m."}}
 """Newsroom style for clock times (AP's "a.m.", the RAE's "a. m."): CLDR's "AM" is not news copy."""
 
@@ -469,13 +473,22 @@ def _protect_dates(
                 rendered = rendered[0].upper() + rendered[1:]
         return add(rendered)
 
-    return _sub_free(time_re, text, clock, spans_of(text))
+    text = _sub_free(time_re, text, clock, spans_of(text))
+
+    def since(m: re.Match[str]) -> str | None:
+        word = ("since" if target == "en" else "desde") if m.group(0)[0].islower() else ("Since" if target == "en" else "Desde")
+        return add(f"{word} {m.group('year')}")
+
+    # "since 2008" is "desde entonces 2008" to Apertium, "desde 2008" is "from 2008"
+    return _sub_free(_SINCE[source], text, since, spans_of(text))
 
 
 def _with_on(on: str | None, rendered: str, target: str, day: bool) -> str:
-    """ "on March 5" is "el 5 de marzo", "on Monday" "el lunes"; "in March" stays with the engine."""
+    """ "on March 5" is "el 5 de marzo", "on Monday" "el lunes"; "in March" stays with the
+    engine. Spanish puts the article before a day's date whatever the preposition ("para el 9
+    de diciembre", "antes del 9": the contraction is made once the draft is written out)."""
     if not on:
-        return rendered
+        return "el " + rendered if target == "es" and day and rendered[:1].isdigit() else rendered
     prefix = ("el " if day else "en ") if target == "es" else "on "
     return (prefix.capitalize() if on[0].isupper() else prefix) + rendered
 
@@ -1047,7 +1060,31 @@ def _reported_speech(text: str, spans: list[tuple[int, int]]) -> str:
             return None  # '“...,” the director said on Monday' is an attribution, not a clause
         return f"{m.group('verb')} that "
 
-    return _sub_free(_REPORTED, text, one, spans)
+    text = _sub_free(_REPORTED, text, one, spans)
+    return _sub_free(_ATTRIBUTION, text, _invert, spans)
+
+
+_ATTRIBUTION = re.compile(
+    r"(?P<pre>(?<=[,}])\s*)(?P<np>(?:the|The|a|an|one|One|this|that)\s+(?:[\w’'-]+\s+){0,3}?)"
+    r"(?P<verb>said|says|added|explained|warned)(?P<rest>\s+[^.!?,;]*)?(?P<end>[.!?]?)$"
+)
+
+
+def _invert(m: re.Match[str]) -> str:
+    """'..., the FBI said.' → '..., said the FBI.': Spanish puts the verb first ("dijo el FBI"),
+    and Apertium, given the English order, makes "said" a participle ("un senador dicho")."""
+    return f"{m.group('pre')}{m.group('verb')} {m.group('np').strip()}{m.group('rest') or ''}{m.group('end')}"
+
+
+def _said(draft: str, prepared: Prepared) -> str:
+    """A "said" Apertium took for a participle after a name it could not see ("Sheinbaum
+    dicho", the name being a glossary placeholder) is the past tense."""
+    source = prepared.source
+    if prepared.target_lang != "es" or not re.search(r"\bsaid\b", source):
+        return draft
+    if re.search(r"\b(?:has|have|had|was|were|been|be|is|are)\s+said\b", source):
+        return draft
+    return re.sub(r"(?<!\b[Hh]a )(?<!\b[Hh]an )(?<!\b[Ll]o )(?<!\bfue )\bdichos?\b", "dijo", draft)
 
 
 # --- possessives --------------------------------------------------------------------------
@@ -1178,6 +1215,37 @@ def _titles(draft: str, prepared: Prepared, glossary: Glossary | None) -> str:
     return draft
 
 
+_SPANISH_TITLES = (
+    "presidente|presidenta|embajador|embajadora|gobernador|gobernadora|senador|senadora|general|"
+    "comandante|alcalde|alcaldesa|juez|jueza|director|directora|diputado|diputada|fiscal|ministro|ministra"
+)
+_BARE_TITLE = re.compile(
+    rf"(?P<before>^|(?<=[\s“\"‘«(]))(?P<title>(?:{_SPANISH_TITLES.replace('|', '|').title()}))\s+(?={_NAME.pattern})"
+)
+
+
+def _bare_titles(draft: str, prepared: Prepared) -> str:
+    """English writes a title before a name with no article ("President Donald Trump said"),
+    Spanish with one and in lower case ("El presidente Donald Trump dijo")."""
+    if prepared.target_lang != "es":
+        return draft
+
+    def one(m: re.Match[str]) -> str:
+        title = m.group("title")
+        before = draft[: m.start("title")]
+        if re.search(r"\b(?:el|la|El|La|del|al)\s*$", before):
+            return m.group("before") + title.lower() + " "
+        feminine = title.lower().endswith(("a", "esa")) and title.lower() not in ("comandante",)
+        article = "la" if feminine else "el"
+        if re.search(r"\b[Dd]e\s*$", before) and article == "el":
+            return m.group("before") + "el " + title.lower() + " "  # "de el" is contracted below
+        start = not PLACEHOLDER_RE.sub("", before).strip(' “"‘«¿¡')
+        return m.group("before") + (article.capitalize() if start else article) + " " + title.lower() + " "
+
+    draft = _BARE_TITLE.sub(one, draft)
+    return re.sub(r"\b([Dd])e el (?=[a-z])", r"\1el ", draft)
+
+
 # --- articles -----------------------------------------------------------------------------
 
 
@@ -1277,7 +1345,17 @@ def _percent_articles(draft: str, prepared: Prepared) -> str:
     if prepared.target_lang == "en" and prepared.source_lang == "es":
         return re.sub(r"\b(?:an?|the)\s+(?=\d[\d.,]*\s?%)", "", draft)
     if prepared.target_lang == "es":
-        return re.sub(r"\b([Dd]e|[Aa])\s+(?=\d[\d.,]*\s?%)", lambda m: m.group(1) + ("el " if m.group(1) in "Dd" else "l "), draft)
+        draft = re.sub(
+            r"\b([Dd]e|[Aa])\s+(?=\d[\d.,]*\s?%)",
+            lambda m: m.group(1) + ("el " if m.group(1) in "Dd" else "l "),
+            draft,
+        )
+        # "around 70% of the guns" → "alrededor del 70 % de las armas": the share takes "el"
+        draft = re.sub(r"\b([Aa]lrededor)\s+(?=\d[\d.,]*\s?%\s+de\b)", r"\1 del ", draft)
+        draft = re.sub(
+            r"\b([Aa]proximadamente|[Ss]ólo|[Ss]olo|[Cc]asi|[Qq]ue)\s+(?=\d[\d.,]*\s?%\s+de\b)", r"\1 el ", draft
+        )
+        return re.sub(r"^(?=\d[\d.,]*\s?%\s+de\b)", "El ", draft)
     return draft
 
 
@@ -1357,6 +1435,9 @@ def finish(draft: str, prepared: Prepared, *, glossary: Glossary | None = None) 
     for number, rendered in prepared.values:
         token = f"{{{number}/}}"
         text = text.replace(token, rendered, 1) if token in text else f"{text} {rendered}"
+    if prepared.target_lang == "es" and prepared.values:
+        # a date written out after "de"/"a": "antes de el 9 de diciembre" → "antes del 9..."
+        text = re.sub(r"\b([Dd]e|[Aa]) el (?=\d)", lambda m: m.group(1) + ("el " if m.group(1) in "Dd" else "l "), text)
     text = _finish_quotes(text, prepared)
     if "spacing" in rules:
         text = _spacing(text, prepared.source)
@@ -1364,8 +1445,10 @@ def finish(draft: str, prepared: Prepared, *, glossary: Glossary | None = None) 
         text = _apostrophes(text, prepared, glossary)
     if "abbreviations" in rules:
         text = _country(text, prepared)
+    if "reported_speech" in rules:
+        text = _said(text, prepared)
     if "titles" in rules:
-        text = _titles(text, prepared, glossary)
+        text = _bare_titles(_titles(text, prepared, glossary), prepared)
     if "articles" in rules:
         text = _english_subjects(text, prepared, glossary)
         if prepared.kind not in HEADING_KINDS:
