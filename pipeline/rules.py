@@ -135,6 +135,10 @@ class Prepared:
 # --- protected spans ----------------------------------------------------------------------
 
 
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 def _protected(text: str, lang: str, glossary: Glossary | None) -> list[tuple[int, int]]:
     """Spans no rule may touch: placeholders and glossary terms."""
     spans = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
@@ -207,8 +211,8 @@ def parse_number(text: str, lang: str) -> Number | None:
 
     >>> parse_number("12,480", "en"), parse_number("12.480", "es").value, parse_number("3,5", "es").value
     (Number(value=Decimal('12480'), decimals=0, grouped=True), Decimal('12480'), Decimal('3.5'))
-    >>> parse_number("1,150", "es").value, parse_number("147.300", "es").value, parse_number("0,9", "es").value
-    (Decimal('1150'), Decimal('147300'), Decimal('0.9'))
+    >>> [parse_number(text, "es").value for text in ("1,150", "147.300", "0,9")]
+    [Decimal('1150'), Decimal('147300'), Decimal('0.9')]
     """
     if not re.fullmatch(_NUMBER, text):
         return None
@@ -305,16 +309,16 @@ _EN_MONTHS = {
 _ES_MONTHS = {
     name: index
     for index, name in enumerate(
-        "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split(),
+        _words("enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"),
         start=1,
     )
 }
 _ES_MONTHS["setiembre"] = 9
 _EN_DAYS = {
     name.lower(): i
-    for i, name in enumerate("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+    for i, name in enumerate(_words("Monday Tuesday Wednesday Thursday Friday Saturday Sunday"))
 }
-_ES_DAYS = {name: i for i, name in enumerate("lunes martes miércoles jueves viernes sábado domingo".split())}
+_ES_DAYS = {name: i for i, name in enumerate(_words("lunes martes miércoles jueves viernes sábado domingo"))}
 _ES_DAYS["miercoles"] = 2
 _ES_DAYS["sabado"] = 5
 _MONTH_CONTEXT = re.compile(
@@ -476,7 +480,11 @@ def _protect_dates(
     text = _sub_free(time_re, text, clock, spans_of(text))
 
     def since(m: re.Match[str]) -> str | None:
-        word = ("since" if target == "en" else "desde") if m.group(0)[0].islower() else ("Since" if target == "en" else "Desde")
+        word = (
+            ("since" if target == "en" else "desde")
+            if m.group(0)[0].islower()
+            else ("Since" if target == "en" else "Desde")
+        )
         return add(f"{word} {m.group('year')}")
 
     # "since 2008" is "desde entonces 2008" to Apertium, "desde 2008" is "from 2008"
@@ -521,8 +529,8 @@ def _en_amount_es(value: Decimal, scaled: bool, currency: str, locale: str) -> s
         millions = _scaled(value / 1_000_000)
         word = "millón" if millions.value == 1 else "millones"
         return f"{format_number(millions, locale, grouped=True)} {word}{unit}"
-    number = _scaled(value, 2)
-    return f"{format_number(number, locale, grouped=True)}{unit.replace(' de ', ' ') if currency else ''}".strip()
+    written = format_number(_scaled(value, 2), locale, grouped=True)
+    return f"{written}{unit.replace(' de ', ' ') if currency else ''}".strip()
 
 
 def _es_amount_en(value: Decimal, scaled: bool, currency: str, locale: str) -> str:
@@ -598,7 +606,7 @@ _US = re.compile(r"(?:\b(?P<the>[Tt]he)\s+)?(?<![\w.])U\.S\.(?![\w-])")
 
 
 def _united_states(text: str, spans_of: Spans, glossary: Glossary | None) -> str:
-    """"U.S." written out, so that Apertium says "Estados Unidos" and not "EE.UU.": before a
+    """ "U.S." written out, so that Apertium says "Estados Unidos" and not "EE.UU.": before a
     noun phrase it becomes "of the United States" after it ("U.S. prosecutors" → "prosecutors
     of the United States" → "fiscales de Estados Unidos"), elsewhere "the United States"."""
     for match in reversed(list(_US.finditer(text))):
@@ -614,14 +622,20 @@ def _united_states(text: str, spans_of: Spans, glossary: Glossary | None) -> str
         else:
             rest = text[match.end() :]
             # "in the U.S." closing the sentence: its period was the sentence's
-            period = "." if not PLACEHOLDER_RE.sub("", rest).strip(" ”’\"»)") else ""
-            text = text[: match.start()] + ("The" if the == "The" else "the") + " United States" + period + rest
+            period = "." if not PLACEHOLDER_RE.sub("", rest).strip(' ”’"»)') else ""
+            text = (
+                text[: match.start()] + ("The" if the == "The" else "the") + " United States" + period + rest
+            )
     return text
 
 
 _EXPANSIONS = {"es": {r"EE\.\s?UU\.": "Estados Unidos"}}
 """Abbreviations better translated from their full form: the engine knows "Estados Unidos"
 and builds the sentence around it, where a token would stand for a subject it cannot see."""
+
+
+def _constant(text: str) -> Callable[[re.Match[str]], str]:
+    return lambda _match: text
 
 
 def _protect_abbreviations(
@@ -634,8 +648,8 @@ def _protect_abbreviations(
 ) -> str:
     if source == "en" and target == "es":
         text = _united_states(text, spans_of, glossary)
-    for pattern, full in _EXPANSIONS.get(source, {}).items():
-        text = _sub_free(re.compile(r"(?<!\w)" + pattern), text, lambda m, full=full: full, spans_of(text))
+    for expression, full in _EXPANSIONS.get(source, {}).items():
+        text = _sub_free(re.compile(r"(?<!\w)" + expression), text, _constant(full), spans_of(text))
     table = _ABBREVIATIONS.get((source, target), {})
     if not table:
         return text
@@ -719,13 +733,13 @@ def _finish_quotes(draft: str, prepared: Prepared) -> str:
         if start not in draft:
             draft = start + draft
         if end not in draft:
-            draft = re.sub(r"(?=[.!?]?$)", lambda _m, end=end: end, draft, count=1)
+            draft = re.sub(r"(?=[.!?]?$)", end.replace("\\", "\\\\"), draft, count=1)
         if "quotes" in prepared.rules:
             if prepared.target_lang == "es":
                 # Spanish puts the comma and the period after the closing mark
-                draft = re.sub(r"([,.])\s*" + re.escape(end), lambda m, end=end: end + m.group(1), draft)
+                draft = re.sub(r"([,.])\s*" + re.escape(end), end + r"\1", draft)
             else:
-                draft = re.sub(re.escape(end) + r"([,.])", lambda m, end=end: m.group(1) + end, draft)
+                draft = re.sub(re.escape(end) + r"([,.])", r"\1" + end, draft)
         draft = draft.replace(start, opening, 1).replace(end, closing, 1)
     return draft
 
@@ -763,15 +777,18 @@ def _split_compounds(text: str, spans: list[tuple[int, int]]) -> str:
 
 # --- case ---------------------------------------------------------------------------------
 
+_AP_SMALL = set(_words("a an the and but or nor for so yet as at by in of off on per to up via vs vs."))
+"""Words an AP-style headline leaves in lower case."""
 _SMALL = {
-    "en": set(
-        "a an the and but or nor for so yet as at by in of off on per to up via vs vs. from into with".split()
-    ),
+    "en": _AP_SMALL | set(_words("from into with")),
     "es": set(
-        "a al ante con contra de del desde e el en entre la las lo los o para por que se sin sobre tras u un una y".split()
+        _words(
+            "a al ante con contra de del desde e el en entre la las lo los o para por que se sin sobre tras"
+        )
+        + _words("u un una y")
     ),
 }
-_AP_SMALL = set("a an the and but or nor for so yet as at by in of off on per to up via vs vs.".split())
+"""Words a title-case heading leaves in lower case, per language."""
 _WORD = re.compile(r"[^\W\d_][\w’'.-]*")
 
 
@@ -962,15 +979,17 @@ def _title_case(draft: str, glossary: Glossary | None, lang: str) -> str:
         else []
     )
     spans.extend((m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(draft))
-    words = [m for m in re.finditer(r"[^\W\d_][\w’'.]*", draft) if not _overlaps(m.start(), m.end(), spans)]
     chars = list(draft)
-    for index, match in enumerate(words):
+    for index, match in enumerate(re.finditer(r"[^\W\d_][\w’'.]*", draft)):
         word = match.group(0)
+        if _overlaps(match.start(), match.end(), spans):
+            continue
         before = draft[: match.start()].rstrip()
-        edge = index == 0 or index == len(words) - 1 or before.endswith((":", "—", "–", "?", "!"))
+        last = not re.search(r"\w", PLACEHOLDER_RE.sub("", draft[match.end() :]))
+        edge = index == 0 or last or before.endswith((":", "—", "–", "?", "!"))
         hyphenated = match.start() > 0 and draft[match.start() - 1] in "-\u2011"
         if word.lower() in _AP_SMALL and not edge and not hyphenated:
-            if word[0].isupper() and not word.isupper() and not (match.start() == 0):
+            if word[0].isupper() and not word.isupper():
                 chars[match.start()] = word[0].lower()
             continue
         if word[0].islower():
@@ -1041,7 +1060,10 @@ def _numbers(draft: str, prepared: Prepared) -> str:
 
 # --- reported speech ----------------------------------------------------------------------
 
-_SAY = r"said|says|say|warned|added|stressed|argued|noted|acknowledged|announced|explained|claimed|insisted|believes|believe|estimates|estimated"
+_SAY = (
+    r"said|says|say|warned|added|stressed|argued|noted|acknowledged|announced|explained|claimed|insisted|"
+    r"believes|believe|estimates|estimated"
+)
 _CLAUSE_START = (
     r"the|a|an|every|each|more|most|some|no|its|their|his|her|she|he|they|it|we|I|you|this|these|those|there|"
     r"only|all|both|neither|none|any|several|many|few|about|nearly|almost|at\s+least|\d"
@@ -1053,7 +1075,7 @@ _REPORTED = re.compile(
 
 
 def _reported_speech(text: str, spans: list[tuple[int, int]]) -> str:
-    """"said the transfer answered" → "said that the transfer answered": English drops the
+    """ "said the transfer answered" → "said that the transfer answered": English drops the
     conjunction, Spanish cannot, and Apertium does not put it back ("dijo el traslado
     contestó"); worse, it splits a placeholder that follows "said the"."""
 
@@ -1123,14 +1145,18 @@ def _nominal_run(text: str, position: int, hits: list[TermHit], limit: int = 4) 
         analyses = _analyser("en").analyses(token.lower()) if not token[0].isdigit() else ("<num>",)
         if analyses is None and token.islower() and token.isalpha():
             analyses = ("<n>",)  # a lowercase word Apertium does not know ("prosecutors") is a noun
-        if not analyses or not any(_NOMINAL.search(a) for a in analyses) or any(_VERBAL.search(a) for a in analyses):
+        if (
+            not analyses
+            or not any(_NOMINAL.search(a) for a in analyses)
+            or any(_VERBAL.search(a) for a in analyses)
+        ):
             break
         position, words = start + len(token), words + 1
     return position
 
 
 def _possessives(text: str, lang: str, glossary: Glossary | None) -> str:
-    """"Rubio’s second visit" → "the second visit of Rubio" when Apertium cannot build the
+    """ "Rubio’s second visit" → "the second visit of Rubio" when Apertium cannot build the
     genitive itself: the owner is a glossary term or a word it does not know, or the thing
     owned starts with a glossary term. (Left alone, Apertium drops the owner's "’s", and
     after a glossary placeholder it splits the placeholder: "La póliza/} del {901".)"""
@@ -1157,7 +1183,9 @@ def _possessives(text: str, lang: str, glossary: Glossary | None) -> str:
             continue
         owner = text[owner_start : match.start()]
         owned = text[match.end() : position].strip()
-        at_start = not PLACEHOLDER_RE.sub("", text[:owner_start]).strip(" “\"‘«(") or re.search(r"[.!?]\s*$", text[:owner_start])
+        at_start = not PLACEHOLDER_RE.sub("", text[:owner_start]).strip(' “"‘«(') or re.search(
+            r"[.!?]\s*$", text[:owner_start]
+        )
         the = "The" if at_start else "the"
         if article is not None:
             owner = owner[0].lower() + owner[1:]
@@ -1170,7 +1198,9 @@ def _possessives(text: str, lang: str, glossary: Glossary | None) -> str:
 _TITLE_WORDS = re.compile(
     r"\b(?:Secretary|Attorney General|President|Minister|Director|Ambassador|Governor|Commissioner|Chief)\b"
 )
-_NAME = re.compile(r"(?P<name>[A-ZÁÉÍÓÚÑ][\w’'-]+(?:\s+(?:de\s+la\s+|del\s+|de\s+)?[A-ZÁÉÍÓÚÑ][\w’'-]+){0,3})")
+_NAME = re.compile(
+    r"(?P<name>[A-ZÁÉÍÓÚÑ][\w’'-]+(?:\s+(?:de\s+la\s+|del\s+|de\s+)?[A-ZÁÉÍÓÚÑ][\w’'-]+){0,3})"
+)
 
 
 def _is_title(term: object) -> bool:
@@ -1230,7 +1260,7 @@ _SPANISH_TITLES = (
     "comandante|alcalde|alcaldesa|juez|jueza|director|directora|diputado|diputada|fiscal|ministro|ministra"
 )
 _BARE_TITLE = re.compile(
-    rf"(?P<before>^|(?<=[\s“\"‘«(]))(?P<title>(?:{_SPANISH_TITLES.replace('|', '|').title()}))\s+(?={_NAME.pattern})"
+    rf"(?P<before>^|(?<=[\s“\"‘«(]))(?P<title>(?:{_SPANISH_TITLES.title()}))\s+(?={_NAME.pattern})"
 )
 
 
@@ -1274,7 +1304,10 @@ def _articles(draft: str, prepared: Prepared) -> str:
     # the English sentence opens on a bare noun phrase: "Officials said", "Human rights groups say"
     if not any(re.search(r"<n>|<adj>", a) for a in english):
         return draft
-    if any(re.search(r"<det>|<prn>|<np>|<pr>|<cnj|<adv>|<num>|<vaux>|<vbser>|<vbhaver>|<vbmod>", a) for a in english):
+    if any(
+        re.search(r"<det>|<prn>|<np>|<pr>|<cnj|<adv>|<num>|<vaux>|<vbser>|<vbhaver>|<vbmod>", a)
+        for a in english
+    ):
         return draft
     word = draft_word.group("word")
     spanish = _analyser("es").analyses(word.lower()) or ()
@@ -1283,7 +1316,7 @@ def _articles(draft: str, prepared: Prepared) -> str:
         return draft
     article = "Las" if genders == {"f"} else "Los"
     start = draft_word.start("word")
-    return f"{draft[:start]}{article} {word[0].lower()}{word[1:]}{draft[draft_word.end('word'):]}"
+    return f"{draft[:start]}{article} {word[0].lower()}{word[1:]}{draft[draft_word.end('word') :]}"
 
 
 _NOT_BARE = re.compile(r"\b(?:River|Rio|Gulf|Bay|Sea|Lake|Valley|Cartel|Initiative|Agreement)\b")
@@ -1297,7 +1330,9 @@ def _english_subjects(draft: str, prepared: Prepared, glossary: Glossary | None)
         return draft
     for hit in reversed(find_terms(glossary, draft, "en")):
         after = draft[hit.end :]
-        if re.match(r" it (?=[a-z]+\b)", after) and (hit.term.dnt or hit.term.subject in ("person", "place", "title")):
+        if re.match(r" it (?=[a-z]+\b)", after) and (
+            hit.term.dnt or hit.term.subject in ("person", "place", "title")
+        ):
             draft = draft[: hit.end] + after[3:]
         if hit.term.subject == "place" and not _NOT_BARE.search(hit.text):
             before = re.search(r"\b(the) $", draft[: hit.start])
@@ -1364,7 +1399,9 @@ def _percent_articles(draft: str, prepared: Prepared) -> str:
         # "around 70% of the guns" → "alrededor del 70 % de las armas": the share takes "el"
         draft = re.sub(r"\b([Aa]lrededor)\s+(?=\d[\d.,]*\s?%\s+de\b)", r"\1 del ", draft)
         draft = re.sub(
-            r"\b([Aa]proximadamente|[Ss]ólo|[Ss]olo|[Cc]asi|[Qq]ue)\s+(?=\d[\d.,]*\s?%\s+de\b)", r"\1 el ", draft
+            r"\b([Aa]proximadamente|[Ss]ólo|[Ss]olo|[Cc]asi|[Qq]ue)\s+(?=\d[\d.,]*\s?%\s+de\b)",
+            r"\1 el ",
+            draft,
         )
         return re.sub(r"^(?=\d[\d.,]*\s?%\s+de\b)", "El ", draft)
     return draft
@@ -1448,7 +1485,9 @@ def finish(draft: str, prepared: Prepared, *, glossary: Glossary | None = None) 
         text = text.replace(token, rendered, 1) if token in text else f"{text} {rendered}"
     if prepared.target_lang == "es" and prepared.values:
         # a date written out after "de"/"a": "antes de el 9 de diciembre" → "antes del 9..."
-        text = re.sub(r"\b([Dd]e|[Aa]) el (?=\d)", lambda m: m.group(1) + ("el " if m.group(1) in "Dd" else "l "), text)
+        text = re.sub(
+            r"\b([Dd]e|[Aa]) el (?=\d)", lambda m: m.group(1) + ("el " if m.group(1) in "Dd" else "l "), text
+        )
     text = _finish_quotes(text, prepared)
     if "spacing" in rules:
         text = _spacing(text, prepared.source)

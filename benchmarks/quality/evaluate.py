@@ -166,7 +166,7 @@ def quality(config: Config, glossary: Glossary, engine: ApertiumEngine, verbose:
         kinds = [u.kind for u in units]
         references = [u.reference for u in units]
         rows: dict[str, dict[str, object]] = {}
-        ref_right, ref_total, ref_misses = term_accuracy(glossary, texts, references, source, target)
+        _, ref_total, ref_misses = term_accuracy(glossary, texts, references, source, target)
         if ref_misses:
             raise SystemExit("references without the approved term:\n" + "\n".join(ref_misses))
         raw = raw_apertium(texts, source, target)
@@ -204,8 +204,8 @@ def timing(config: Config, glossary: Glossary, articles: int, reps: int) -> dict
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "corpus"
         subprocess.run(
-            [sys.executable, str(REPO / "benchmarks" / "make_corpus.py"), "--n", str(articles), "--out", str(out),
-             "--format", "md", "--quiet"],
+            [sys.executable, str(REPO / "benchmarks" / "make_corpus.py"), "--n", str(articles),
+             "--out", str(out), "--format", "md", "--quiet"],
             check=True,
         )  # fmt: skip
         units = [
@@ -217,7 +217,11 @@ def timing(config: Config, glossary: Glossary, articles: int, reps: int) -> dict
     kinds = [kind for _, kind in units]
     words = sum(len(text.split()) for text in texts)
     engine = ApertiumEngine(jobs=2, locales=config.locales)
-    timings: dict[str, list[float]] = {"raw Apertium (one call)": [], "Puente, no rules": [], "Puente, every rule": []}
+    timings: dict[str, list[float]] = {
+        "raw Apertium (one call)": [],
+        "Puente, no rules": [],
+        "Puente, every rule": [],
+    }
     for _ in range(reps):
         start = time.perf_counter()
         raw_apertium(texts, "en", "es")
@@ -236,7 +240,9 @@ def timing(config: Config, glossary: Glossary, articles: int, reps: int) -> dict
             rules_module._ANALYSERS.clear()  # each measurement pays for its own analyser's start
             start = time.perf_counter()
             for text, kind in units:
-                p = rules_module.prepare(text, "en", "es", kind, locale=locale, glossary=glossary, rules=chosen)
+                p = rules_module.prepare(
+                    text, "en", "es", kind, locale=locale, glossary=glossary, rules=chosen
+                )
                 rules_module.finish(p.text, p, glossary=glossary)
             per_rule[rule].append(time.perf_counter() - start)
     medians = {name: statistics.median(values) for name, values in timings.items()}
@@ -264,14 +270,19 @@ def markdown(results: dict[str, object]) -> str:
         scores = data["scores"]
         raw = scores["raw Apertium"]["chrF"]
         every = scores["Puente, every rule"]
-        lines.append(f"\n{direction}: {data['units']} units, {data['glossary term occurrences']} glossary terms\n")
-        lines.append("| drafts | chrF | vs raw | rule's gain | chrF, spaces counted | rule's gain | term accuracy |")
+        lines.append(
+            f"\n{direction}: {data['units']} units, {data['glossary term occurrences']} glossary terms\n"
+        )
+        lines.append(
+            "| drafts | chrF | vs raw | rule's gain | chrF, spaces counted | rule's gain | term accuracy |"
+        )
         lines.append("|---|---:|---:|---:|---:|---:|---:|")
         for name, row in scores.items():
             right, total = row["terms"]
             spaced = row["chrF, spaces counted"]
+            spaced_gain = every["chrF, spaces counted"] - spaced
             gains = (
-                f"{every['chrF'] - row['chrF']:+.2f} | {spaced:.2f} | {every['chrF, spaces counted'] - spaced:+.2f}"
+                f"{every['chrF'] - row['chrF']:+.2f} | {spaced:.2f} | {spaced_gain:+.2f}"
                 if name.startswith("without")
                 else f" | {spaced:.2f} | "
             )
