@@ -1022,7 +1022,9 @@ def _spacing(draft: str, source: str) -> str:
     # words the source does not have is lowered
     return re.sub(
         r"\b[A-ZÁÉÍÓÚÑ]{2,}(?:\s+[A-ZÁÉÍÓÚÑ]{2,})+\b",
-        lambda m: m.group(0) if m.group(0) in source else m.group(0).lower(),
+        lambda m: m.group(0)
+        if any(word in source for word in m.group(0).split()) or not re.search(r"[A-ZÁÉÍÓÚÑ]{4}", m.group(0))
+        else m.group(0).lower(),
         text,
     )
 
@@ -1181,6 +1183,8 @@ def _possessives(text: str, lang: str, glossary: Glossary | None) -> str:
         position = _nominal_run(text, match.end(), hits)
         if position == match.end():
             continue
+        if owner_hit is not None and any(match.end() <= h.start < position for h in hits):
+            continue  # "the Cartel’s fentanyl labs": moving the labs would put one term before the other
         owner = text[owner_start : match.start()]
         owned = text[match.end() : position].strip()
         at_start = not PLACEHOLDER_RE.sub("", text[:owner_start]).strip(' “"‘«(') or re.search(
