@@ -60,7 +60,7 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -101,6 +101,16 @@ TOKEN_LIMIT = 899
 
 HEADING_KINDS = ("title", "heading")
 DEFAULT_LOCALES = {"en": "en_US", "es": "es_MX"}
+
+
+def draft_key(glossary_version: str, locales: Mapping[str, str]) -> str:
+    """What shaped an engine draft besides the engine: the glossary, these rules and the
+    project's locales. Stored drafts are found again only under the same key.
+
+    >>> draft_key("ab12", {"en": "en_US", "es": "es_MX"})
+    'ab12+rules1+en_US+es_MX'
+    """
+    return "+".join([glossary_version, f"rules{VERSION}", *(locales[lang] for lang in sorted(locales))])
 
 
 def kind_of(msgctxt: str | None) -> str:
@@ -1022,9 +1032,12 @@ def _spacing(draft: str, source: str) -> str:
     # words the source does not have is lowered
     return re.sub(
         r"\b[A-ZÁÉÍÓÚÑ]{2,}(?:\s+[A-ZÁÉÍÓÚÑ]{2,})+\b",
-        lambda m: m.group(0)
-        if any(word in source for word in m.group(0).split()) or not re.search(r"[A-ZÁÉÍÓÚÑ]{4}", m.group(0))
-        else m.group(0).lower(),
+        lambda m: (
+            m.group(0)
+            if any(word in source for word in m.group(0).split())
+            or not re.search(r"[A-ZÁÉÍÓÚÑ]{4}", m.group(0))
+            else m.group(0).lower()
+        ),
         text,
     )
 

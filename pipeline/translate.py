@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from pipeline import rules
 from pipeline.glossary import Glossary, find_terms, mask, unmask
 from pipeline.memory import Draft, TranslationMemory
 from pipeline.mt import Engine
@@ -247,12 +248,29 @@ def run_suggestions(
 
 
 def engine_drafts(
-    engine: Engine, glossary: Glossary, texts: Sequence[str], source: str, target: str
+    engine: Engine,
+    glossary: Glossary,
+    texts: Sequence[str],
+    source: str,
+    target: str,
+    kinds: Mapping[str, str] | None = None,
+    locale: str | None = None,
+    rule_names: Collection[str] | None = None,
 ) -> dict[str, EngineDraft]:
     """Draft every distinct text of ``texts`` with ``engine`` in one batch, glossary terms
-    masked so the engine cannot damage them."""
+    masked so the engine cannot damage them, and the draft rules of :mod:`pipeline.rules`
+    around the engine (``kinds``: each text's block kind, "heading", "paragraph"...;
+    ``locale``: the target language's Babel locale; ``rule_names``: the rules to apply,
+    every one by default)."""
     unique = list(dict.fromkeys(texts))
-    masked = [mask(glossary, text, source, target) for text in unique]
+    kinds = kinds or {}
+    prepared = [
+        rules.prepare(
+            text, source, target, kinds.get(text, "paragraph"), locale=locale, glossary=glossary, rules=rule_names
+        )
+        for text in unique
+    ]
+    masked = [mask(glossary, p.text, source, target) for p in prepared]
     result = engine.translate([m.text for m in masked], source, target)
     drafts: dict[str, EngineDraft] = {}
     for index, (text, m) in enumerate(zip(unique, masked, strict=True)):
@@ -260,7 +278,8 @@ def engine_drafts(
         if translation is None:
             drafts[text] = EngineDraft(None, (), result.errors[index] or "failed")
         else:
-            drafts[text] = EngineDraft(unmask(m, translation), tuple(result.unknown[index]))
+            draft = rules.finish(unmask(m, translation), prepared[index], glossary=glossary)
+            drafts[text] = EngineDraft(draft, tuple(result.unknown[index]))
     return drafts
 
 

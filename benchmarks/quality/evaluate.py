@@ -48,8 +48,11 @@ import sacrebleu  # noqa: E402
 
 from pipeline import rules as rules_module  # noqa: E402
 from pipeline.config import Config  # noqa: E402
-from pipeline.glossary import Glossary, _pattern, find_terms, load_glossary, mask, unmask  # noqa: E402
+from pipeline.glossary import Glossary, _pattern, find_terms  # noqa: E402
 from pipeline.mt.apertium import PAIRS, ApertiumEngine  # noqa: E402
+from pipeline.project import open_project  # noqa: E402
+from pipeline.termbase import load_glossary  # noqa: E402
+from pipeline.translate import engine_drafts  # noqa: E402
 
 DIRECTIONS = (("en", "es"), ("es", "en"))
 
@@ -100,28 +103,14 @@ def puente_drafts(
     config: Config,
     rules: Collection[str] | None,
 ) -> list[str]:
-    """Puente's drafting path (``pipeline.translate``): prepare, mask, one engine batch of the
-    distinct texts, unmask, finish. ``rules`` None drafts without the rules module at all."""
-    locale = config.locale(target)
-    prepared = [
-        rules_module.prepare(text, source, target, kind, locale=locale, glossary=glossary, rules=rules)
-        if rules is not None
-        else None
-        for text, kind in zip(texts, kinds, strict=True)
-    ]
-    masked = [
-        mask(glossary, p.text if p is not None else text, source, target)
-        for p, text in zip(prepared, texts, strict=True)
-    ]
-    unique = list(dict.fromkeys(m.text for m in masked))
-    result = engine.translate(unique, source, target)
-    position = {text: index for index, text in enumerate(unique)}
-    drafts = []
-    for p, m in zip(prepared, masked, strict=True):
-        translation = result.translations[position[m.text]] or ""
-        text = unmask(m, translation)
-        drafts.append(rules_module.finish(text, p, glossary=glossary) if p is not None else text)
-    return drafts
+    """Puente's drafting path, :func:`pipeline.translate.engine_drafts` (prepare, mask, one
+    engine batch of the distinct texts, unmask, finish); ``rules`` None applies every rule,
+    an empty collection none (Puente before the rules)."""
+    pairs = list(zip(texts, kinds, strict=True))
+    heading = {text for text, kind in pairs if kind in rules_module.HEADING_KINDS}
+    by_text = {text: ("heading" if text in heading else kind) for text, kind in pairs}
+    drafts = engine_drafts(engine, glossary, texts, source, target, by_text, config.locale(target), rules)
+    return [drafts[text].text or "" for text in texts]
 
 
 def term_accuracy(
@@ -156,8 +145,8 @@ def chrf(drafts: Sequence[str], references: Sequence[str], whitespace: bool = Fa
 def quality(config: Config, glossary: Glossary, engine: ApertiumEngine, verbose: bool) -> dict[str, object]:
     results: dict[str, object] = {}
     configurations: list[tuple[str, Collection[str] | None]] = [
-        ("Puente, no rules", None),
-        ("Puente, every rule", rules_module.RULES),
+        ("Puente, no rules", ()),
+        ("Puente, every rule", None),
         *((f"without {rule}", [r for r in rules_module.RULES if r != rule]) for rule in rules_module.RULES),
     ]
     for source, target in DIRECTIONS:
@@ -226,7 +215,7 @@ def timing(config: Config, glossary: Glossary, articles: int, reps: int) -> dict
         start = time.perf_counter()
         raw_apertium(texts, "en", "es")
         timings["raw Apertium (one call)"].append(time.perf_counter() - start)
-        for name, rules in (("Puente, no rules", None), ("Puente, every rule", rules_module.RULES)):
+        for name, rules in (("Puente, no rules", ()), ("Puente, every rule", None)):
             start = time.perf_counter()
             puente_drafts(engine, glossary, texts, kinds, "en", "es", config, rules)
             timings[name].append(time.perf_counter() - start)
@@ -300,8 +289,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "quality.json")
     parser.add_argument("--verbose", action="store_true", help="print every draft to stderr")
     args = parser.parse_args()
-    config = Config(root=REPO)
-    glossary = load_glossary(config)
+    project = open_project(REPO)
+    config = project.config
+    glossary = load_glossary(project)
     engine = ApertiumEngine(jobs=2, locales=config.locales)
     results = quality(config, glossary, engine, args.verbose)
     print(markdown(results))
