@@ -265,10 +265,9 @@ def engine_drafts(
     unique = list(dict.fromkeys(texts))
     kinds = kinds or {}
     prepared = [
-        rules.prepare(
-            text, source, target, kinds.get(text, "paragraph"), locale=locale, glossary=glossary, rules=rule_names
-        )
+        rules.prepare(text, source, target, kind, locale=locale, glossary=glossary, rules=rule_names)
         for text in unique
+        for kind in [kinds.get(text, "paragraph")]
     ]
     masked = [mask(glossary, p.text, source, target) for p in prepared]
     result = engine.translate([m.text for m in masked], source, target)
