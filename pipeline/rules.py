@@ -342,7 +342,8 @@ _ES_MONTH_ALT = "|".join(sorted(_ES_MONTHS, key=len, reverse=True))
 _EN_DATE = re.compile(
     r"\b(?P<on>[Oo]n\s+)?(?:(?P<wday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+)?"
     rf"(?P<month>{_EN_MONTH_ALT})(?!\w)"
-    r"(?:\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?!\d)(?:,?\s+(?P<year>\d{4}))?|,?\s+(?P<myear>\d{4}))?"
+    r"(?:\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?![.,]?\d)(?:,?\s+(?P<year>\d{4})(?![.,]?\d))?"
+    r"|,?\s+(?P<myear>\d{4})(?![.,]?\d))?"
     r"(?![\w-])"
 )
 _EN_WEEKDAY = re.compile(
@@ -350,8 +351,9 @@ _EN_WEEKDAY = re.compile(
 )
 _ES_DATE = re.compile(
     r"(?<!\w)(?P<art>(?:[Ee]l|[Dd]el)\s+)?(?:(?P<wday>lunes|martes|miércoles|jueves|viernes|sábado|domingo)\s+)?"
-    rf"(?P<day>\d{{1,2}})(?:\.?º)?\s+de\s+(?P<month>{_ES_MONTH_ALT})(?:\s+(?:de|del)\s+(?P<year>\d{{4}}))?(?!\w)"
-    rf"|(?<!\w)(?P<mmonth>{_ES_MONTH_ALT})\s+de(?:l)?\s+(?P<myear>\d{{4}})(?!\w)"
+    rf"(?<![\d.,])(?P<day>\d{{1,2}})(?:\.?º)?\s+de\s+(?P<month>{_ES_MONTH_ALT})"
+    rf"(?:\s+(?:de|del)\s+(?P<year>\d{{4}})(?![.,]?\d))?(?!\w)"
+    rf"|(?<!\w)(?P<mmonth>{_ES_MONTH_ALT})\s+de(?:l)?\s+(?P<myear>\d{{4}})(?![.,]?\d)(?!\w)"
 )
 _ES_WEEKDAY = re.compile(
     r"(?<!\w)(?P<art>[Ee]l\s+)(?P<wday>lunes|martes|miércoles|jueves|viernes|sábado|domingo)(?!\w)"
@@ -483,19 +485,12 @@ def _protect_dates(
         rendered = f"{hour}{':' + m.group('m') if m.group('m') else ''} {_AM_PM[target][m.group('p')]}"
         if m.group("at"):
             rendered = ("a las " if hour != 1 else "a la ") + rendered if target == "es" else "at " + rendered
-            if m.group("at")[0].isupper():
-                rendered = rendered[0].upper() + rendered[1:]
-        return add(rendered)
+        return add(rendered)  # a sentence's first letter is capitalised once the draft is written out
 
     text = _sub_free(time_re, text, clock, spans_of(text))
 
     def since(m: re.Match[str]) -> str | None:
-        word = (
-            ("since" if target == "en" else "desde")
-            if m.group(0)[0].islower()
-            else ("Since" if target == "en" else "Desde")
-        )
-        return add(f"{word} {m.group('year')}")
+        return add(f"{'since' if target == 'en' else 'desde'} {m.group('year')}")
 
     # "since 2008" is "desde entonces 2008" to Apertium, "desde 2008" is "from 2008"
     return _sub_free(_SINCE[source], text, since, spans_of(text))
@@ -507,8 +502,7 @@ def _with_on(on: str | None, rendered: str, target: str, day: bool) -> str:
     de diciembre", "antes del 9": the contraction is made once the draft is written out)."""
     if not on:
         return "el " + rendered if target == "es" and day and rendered[:1].isdigit() else rendered
-    prefix = ("el " if day else "en ") if target == "es" else "on "
-    return (prefix.capitalize() if on[0].isupper() else prefix) + rendered
+    return (("el " if day else "en ") if target == "es" else "on ") + rendered
 
 
 # --- currency -----------------------------------------------------------------------------
@@ -1007,9 +1001,15 @@ def _title_case(draft: str, glossary: Glossary | None, lang: str) -> str:
     return "".join(chars)
 
 
-def _capitalise_first(text: str) -> str:
+def _capitalise_first(text: str, glossary: Glossary | None = None, lang: str = "") -> str:
+    """``text`` starting with a capital, unless it starts with a term whose case is fixed ("kg")."""
     match = re.search(r"[^\W\d_]", PLACEHOLDER_RE.sub(lambda m: " " * len(m.group(0)), text))
     if match is None or not match.group(0).islower():
+        return text
+    if glossary is not None and any(
+        hit.start <= match.start() < hit.end and hit.term.strict_case
+        for hit in find_terms(glossary, text, lang)
+    ):
         return text
     return text[: match.start()] + match.group(0).upper() + text[match.end() :]
 
@@ -1022,24 +1022,22 @@ def _starts_with_capital(text: str) -> bool:
 # --- spacing ------------------------------------------------------------------------------
 
 
-def _spacing(draft: str, source: str) -> str:
+def _spacing(draft: str, source: str, spans_of: Spans | None = None) -> str:
     text = re.sub(r"[ \t]{2,}", " ", draft.strip())
     text = re.sub(r"\s+([,.;:!?)\]»”])", r"\1", text) if not re.search(r"\s[,.;:!?]", source) else text
     text = re.sub(r"([(\[¿¡«“])\s+", r"\1", text)
     text = re.sub(r"([,;])(?=[^\W\d_])", r"\1 ", text)
     text = re.sub(r"(?<!\.)\.\.(?!\.)", ".", text)  # "EE.UU.." at a sentence end
     # Apertium writes some multiword units in capitals ("IN SPITE OF"): a run of capitalised
-    # words the source does not have is lowered
-    return re.sub(
-        r"\b[A-ZÁÉÍÓÚÑ]{2,}(?:\s+[A-ZÁÉÍÓÚÑ]{2,})+\b",
-        lambda m: (
-            m.group(0)
-            if any(word in source for word in m.group(0).split())
-            or not re.search(r"[A-ZÁÉÍÓÚÑ]{4}", m.group(0))
-            else m.group(0).lower()
-        ),
-        text,
-    )
+    # words the source does not have is lowered (acronyms and glossary terms stay)
+    shouting = re.compile(r"\b[A-ZÁÉÍÓÚÑ]{2,}(?:\s+[A-ZÁÉÍÓÚÑ]{2,})+\b")
+
+    def lower(m: re.Match[str]) -> str | None:
+        if any(word in source for word in m.group(0).split()) or not re.search(r"[A-ZÁÉÍÓÚÑ]{4}", m.group(0)):
+            return None
+        return m.group(0).lower()
+
+    return _sub_free(shouting, text, lower, spans_of(text) if spans_of is not None else [])
 
 
 # --- numbers in the draft -----------------------------------------------------------------
@@ -1108,7 +1106,9 @@ def _reported_speech(text: str, spans: list[tuple[int, int]]) -> str:
         return f"{m.group('verb')} that "
 
     text = _sub_free(_REPORTED, text, one, spans)
-    return _sub_free(_ATTRIBUTION, text, _invert, spans)
+    # the verb moves, the names and terms around it stay in their order
+    placeholders = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
+    return _sub_free(_ATTRIBUTION, text, _invert, placeholders)
 
 
 _ATTRIBUTION = re.compile(
@@ -1179,6 +1179,8 @@ def _possessives(text: str, lang: str, glossary: Glossary | None) -> str:
         return text
     for match in reversed(list(_POSSESSIVE.finditer(text))):
         hits = find_terms(glossary, text, "en") if glossary is not None and glossary.terms else []
+        if any(h.start <= match.start() < h.end for h in hits):
+            continue  # "Prosecutor's Office" is a term, not a possessive
         owner_hit = next((h for h in hits if h.end == match.start()), None)
         if owner_hit is not None:
             owner_start = owner_hit.start
@@ -1443,11 +1445,11 @@ def prepare(
     language's Babel locale (the project's ``Config.locale(target_lang)``), ``rules`` the
     rules to apply (all of :data:`RULES` by default).
 
-    >>> p = prepare("Seizures Fell 27% on March 5, 2026", "en", "es", "heading")
+    >>> p = prepare("Seizures Fell Sharply at the Border on March 5, 2026", "en", "es", "heading")
     >>> p.text
-    'Seizures fell 27% {701/}'
-    >>> finish("Los decomisos cayeron 27% {701/}", p)
-    'Los decomisos cayeron 27% el 5 de marzo de 2026'
+    'Seizures fell sharply at the border {701/}'
+    >>> finish("Los decomisos cayeron en la frontera {701/}", p)
+    'Los decomisos cayeron en la frontera el 5 de marzo de 2026'
     """
     active = frozenset(RULES if rules is None else rules)
     unknown = active - set(RULES)
@@ -1507,7 +1509,7 @@ def finish(draft: str, prepared: Prepared, *, glossary: Glossary | None = None) 
         )
     text = _finish_quotes(text, prepared)
     if "spacing" in rules:
-        text = _spacing(text, prepared.source)
+        text = _spacing(text, prepared.source, lambda t: _protected(t, prepared.target_lang, glossary))
     if "quotes" in rules:
         text = _apostrophes(text, prepared, glossary)
     if "abbreviations" in rules:
@@ -1523,7 +1525,10 @@ def finish(draft: str, prepared: Prepared, *, glossary: Glossary | None = None) 
     if "capitals" in rules and prepared.kind not in HEADING_KINDS:
         text = _stray_capitals(text, prepared, glossary)
     if prepared.kind in HEADING_KINDS and "heading_case" in rules:
-        text = _title_case(text, glossary, "en") if prepared.target_lang == "en" else _capitalise_first(text)
+        if prepared.target_lang == "en":
+            text = _title_case(text, glossary, "en")
+        else:
+            text = _capitalise_first(text, glossary, prepared.target_lang)
     if "spacing" in rules and _starts_with_capital(prepared.source):
-        text = _capitalise_first(text)
+        text = _capitalise_first(text, glossary, prepared.target_lang)
     return text
