@@ -263,6 +263,11 @@ def _catalog_findings(
             continue
         findings = check_entry(entry.msgid, entry.msgstr, source_lang, target_lang, glossary=glossary)
         findings += check_format(entry)
+        if entry.unknown and entry.state == "machine":
+            # marked for the translator here and in the PO comment, never on the page
+            engine = entry.origin.name if entry.origin is not None else "the engine"
+            message = f"{engine} did not know: {', '.join(entry.unknown)}"
+            findings.append(Finding("unknown", CHECKS["unknown"][0], message))
         found.extend((entry.line, finding, entry.flags) for finding in findings)
     return found
 

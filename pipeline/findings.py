@@ -21,6 +21,7 @@ CHECKS: dict[str, tuple[Severity, str]] = {
     "whitespace": ("warning", "leading or trailing spaces differ, or double spaces"),
     "stale": ("warning", "the source changed after a person translated it, and no fresh draft exists yet"),
     "catalog": ("error", "the entry would make msgfmt --check fail (header, plural forms, newlines)"),
+    "unknown": ("info", "words the engine did not know, left untranslated in a machine draft"),
 }
 """Finding code → (default severity, what it means)."""
 

@@ -436,3 +436,26 @@ def test_analyser_survives_a_fork() -> None:
     assert os.waitstatus_to_exitcode(status) == 0
     assert rules.is_proper("Mexico", "en") and not rules.is_proper("Cartel", "en")
     rules.close_analysers()
+
+
+def test_unknown_words_are_on_the_review_report_and_in_the_po_comment_not_on_the_page(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.conftest import run_cli
+    from tests.helpers import po_file
+
+    root = tmp_path / "project"
+    (root / "sources").mkdir(parents=True)
+    shutil.copytree(REPO / "glossary", root / "glossary")
+    (root / "sources" / "a.md").write_text(
+        "---\ntitle: Scanners at the Border\nslug: a\nlang: en\n---\n\n"
+        "Lawmakers set aside money for biometric scanners at the border.\n",
+        encoding="utf-8",
+    )
+    assert run_cli("build", "--root", root, "--quiet").exit_code == 0
+    catalog = po_file(root, "a", "es").read_text("utf-8")
+    assert "#. unknown to apertium: Lawmakers, biometric" in catalog
+    page = (root / "build" / "es" / "a.html").read_text("utf-8")
+    assert "Lawmakers" in page and "*" not in page
+    report = run_cli("check", "--root", root)
+    assert "unknown: apertium did not know: Lawmakers, biometric [info]" in report.stdout + report.stderr
