@@ -165,12 +165,19 @@ def _sub_free(
     pattern: re.Pattern[str],
     text: str,
     replace: Callable[[re.Match[str]], str | None],
-    spans: list[tuple[int, int]],
+    spans: list[tuple[int, int]] | Callable[[str], list[tuple[int, int]]],
 ) -> str:
-    """``pattern.sub`` outside ``spans``; ``replace`` returning None keeps the match."""
+    """``pattern.sub`` outside ``spans``; ``replace`` returning None keeps the match.
+    ``spans`` may be a function of the text, called only once something matches (finding
+    a text's glossary terms is the costly part of most rules, and most rules match nothing)."""
+    found: list[tuple[int, int]] | None = spans if isinstance(spans, list) else None
 
     def one(match: re.Match[str]) -> str:
-        if _overlaps(match.start(), match.end(), spans):
+        nonlocal found
+        if found is None:
+            assert not isinstance(spans, list)
+            found = spans(text)
+        if _overlaps(match.start(), match.end(), found):
             return match.group(0)
         result = replace(match)
         return match.group(0) if result is None else result
@@ -251,6 +258,7 @@ def parse_number(text: str, lang: str) -> Number | None:
     return Number(value, len(fraction), len(parts) > 1)
 
 
+@lru_cache(maxsize=8192)
 def format_number(number: Number, locale: str, *, grouped: bool | None = None) -> str:
     """``number`` written with ``locale``'s separators (Babel), keeping its decimals.
 
@@ -271,6 +279,7 @@ def _percent_pattern(locale: str) -> str:
     return str(pattern).split(";")[0]
 
 
+@lru_cache(maxsize=4096)
 def format_percent(number: Number, locale: str) -> str:
     """A percentage the way ``locale`` writes it ("27%" in en_US and es_MX, "27 %" in es_ES).
 
@@ -346,6 +355,10 @@ _EN_DATE = re.compile(
     r"|,?\s+(?P<myear>\d{4})(?![.,]?\d))?"
     r"(?![\w-])"
 )
+_EN_MONTH_HINT = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
+_ES_MONTH_HINT = re.compile(r"(?:ero|rzo|bril|ayo|nio|lio|osto|bre)\b")
+_ES_WEEKDAY_HINT = re.compile(r"(?:lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b")
+"""Cheap looks before the date patterns, which most sentences do not need."""
 _EN_WEEKDAY = re.compile(
     r"\b(?P<on>[Oo]n\s+)?(?P<wday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
 )
@@ -428,14 +441,16 @@ def _protect_dates(
                 rendered = f"{_weekday(_EN_DAYS[m.group('wday').lower()], locale)} {rendered}"
             return add(_with_on(m.group("on"), rendered, target, bool(m.group("day") or m.group("wday"))))
 
-        text = _sub_free(_EN_DATE, text, en_date, spans_of(text))
+        if _EN_MONTH_HINT.search(text):
+            text = _sub_free(_EN_DATE, text, en_date, spans_of)
 
         def en_weekday(m: re.Match[str]) -> str | None:
             return add(
                 _with_on(m.group("on"), _weekday(_EN_DAYS[m.group("wday").lower()], locale), target, True)
             )
 
-        text = _sub_free(_EN_WEEKDAY, text, en_weekday, spans_of(text))
+        if "day" in text:
+            text = _sub_free(_EN_WEEKDAY, text, en_weekday, spans_of)
         time_re = _EN_TIME
     else:
 
@@ -465,7 +480,8 @@ def _protect_dates(
                 )
             return add(rendered)
 
-        text = _sub_free(_ES_DATE, text, es_date, spans_of(text))
+        if _ES_MONTH_HINT.search(text):
+            text = _sub_free(_ES_DATE, text, es_date, spans_of)
 
         def es_weekday(m: re.Match[str]) -> str | None:
             name = _weekday(_ES_DAYS[m.group("wday")], locale)
@@ -475,7 +491,8 @@ def _protect_dates(
             article = m.group("art")
             return add(("On " if article[0] == "E" else "on ") + name if target == "en" else article + name)
 
-        text = _sub_free(_ES_WEEKDAY, text, es_weekday, spans_of(text))
+        if _ES_WEEKDAY_HINT.search(text):
+            text = _sub_free(_ES_WEEKDAY, text, es_weekday, spans_of)
         time_re = _ES_TIME
 
     def clock(m: re.Match[str]) -> str | None:
@@ -487,13 +504,16 @@ def _protect_dates(
             rendered = ("a las " if hour != 1 else "a la ") + rendered if target == "es" else "at " + rendered
         return add(rendered)  # a sentence's first letter is capitalised once the draft is written out
 
-    text = _sub_free(time_re, text, clock, spans_of(text))
+    if "m." in text:
+        text = _sub_free(time_re, text, clock, spans_of)
 
     def since(m: re.Match[str]) -> str | None:
         return add(f"{'since' if target == 'en' else 'desde'} {m.group('year')}")
 
     # "since 2008" is "desde entonces 2008" to Apertium, "desde 2008" is "from 2008"
-    return _sub_free(_SINCE[source], text, since, spans_of(text))
+    if "ince " not in text and "esde " not in text:
+        return text
+    return _sub_free(_SINCE[source], text, since, spans_of)
 
 
 def _with_on(on: str | None, rendered: str, target: str, day: bool) -> str:
@@ -576,7 +596,7 @@ def _protect_amounts(
                 return None
             return add(_en_amount_es(value, bool(scale), currency, locale))
 
-        return _sub_free(_EN_AMOUNT, text, en, spans_of(text))
+        return _sub_free(_EN_AMOUNT, text, en, spans_of)
 
     def es(m: re.Match[str]) -> str | None:
         written = m.group("num") or m.group("num2")
@@ -589,7 +609,7 @@ def _protect_amounts(
         currency = {"dólares": "USD", "pesos": "MXN"}.get(cur, "")
         return add(_es_amount_en(value, bool(scale), currency, locale))
 
-    return _sub_free(_ES_AMOUNT, text, es, spans_of(text))
+    return _sub_free(_ES_AMOUNT, text, es, spans_of)
 
 
 # --- abbreviations ------------------------------------------------------------------------
@@ -613,6 +633,8 @@ def _united_states(text: str, spans_of: Spans, glossary: Glossary | None) -> str
     """ "U.S." written out, so that Apertium says "Estados Unidos" and not "EE.UU.": before a
     noun phrase it becomes "of the United States" after it ("U.S. prosecutors" → "prosecutors
     of the United States" → "fiscales de Estados Unidos"), elsewhere "the United States"."""
+    if "U.S." not in text:
+        return text
     for match in reversed(list(_US.finditer(text))):
         if _overlaps(match.start(), match.end(), spans_of(text)):
             continue
@@ -638,6 +660,13 @@ _EXPANSIONS = {"es": {r"EE\.\s?UU\.": "Estados Unidos"}}
 and builds the sentence around it, where a token would stand for a subject it cannot see."""
 
 
+@lru_cache(maxsize=4)
+def _abbreviation_pattern(source: str, target: str) -> re.Pattern[str]:
+    table = _ABBREVIATIONS[(source, target)]
+    alternation = "|".join(re.escape(key) for key in sorted(table, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.])(?:{alternation})(?=\s+\w)")
+
+
 def _constant(text: str) -> Callable[[re.Match[str]], str]:
     return lambda _match: text
 
@@ -653,23 +682,23 @@ def _protect_abbreviations(
     if source == "en" and target == "es":
         text = _united_states(text, spans_of, glossary)
     for expression, full in _EXPANSIONS.get(source, {}).items():
-        text = _sub_free(re.compile(r"(?<!\w)" + expression), text, _constant(full), spans_of(text))
+        text = _sub_free(re.compile(r"(?<!\w)" + expression), text, _constant(full), spans_of)
     table = _ABBREVIATIONS.get((source, target), {})
     if not table:
         return text
-    alternation = "|".join(re.escape(key) for key in sorted(table, key=len, reverse=True))
-    pattern = re.compile(rf"(?<![\w.])(?:{alternation})(?=\s+\w)")
+    pattern = _abbreviation_pattern(source, target)
 
     def one(m: re.Match[str]) -> str | None:
         rendered = table[m.group(0)]
         return add(rendered) if rendered else ""
 
-    return _sub_free(pattern, text, one, spans_of(text))
+    return _sub_free(pattern, text, one, spans_of)
 
 
 # --- quotes -------------------------------------------------------------------------------
 
 _PAIRS = {"“": "”", "‘": "’", "«": "»", "‹": "›", '"': '"'}
+_QUOTE_CHARS = re.compile('[“‘«‹"]')
 _TO_ENGLISH = {"«": ("“", "”"), "‹": ("‘", "’")}
 
 
@@ -748,14 +777,18 @@ def _finish_quotes(draft: str, prepared: Prepared) -> str:
     return draft
 
 
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+
+
 def _apostrophes(draft: str, prepared: Prepared, glossary: Glossary | None) -> str:
     """Typographic apostrophes in the draft when the source writes them so."""
     if "'" not in draft or ("'" in prepared.source and "’" not in prepared.source):
         return draft
     if prepared.source_lang == "en" and "’" not in prepared.source:
         return draft
-    spans = _protected(draft, prepared.target_lang, glossary)
-    return _sub_free(re.compile(r"(?<=\w)'(?=\w)"), draft, lambda m: "’", spans)
+    return _sub_free(
+        _APOSTROPHE, draft, _constant("’"), lambda t: _protected(t, prepared.target_lang, glossary)
+    )
 
 
 # --- compounds ----------------------------------------------------------------------------
@@ -763,7 +796,7 @@ def _apostrophes(draft: str, prepared: Prepared, glossary: Glossary | None) -> s
 _COMPOUND = re.compile(r"(?<=[\w}.])[-\u2011](?=[^\W\d_]|\{\d)")
 
 
-def _split_compounds(text: str, spans: list[tuple[int, int]]) -> str:
+def _split_compounds(text: str, spans: Spans) -> str:
     """A hyphenated compound is split: "high-level" → "high level", "12,480-page" →
     "12,480 page" ("2021-2025" stays); one Apertium's dictionary has whole ("real-estate")
     keeps its hyphen."""
@@ -1037,11 +1070,12 @@ def _spacing(draft: str, source: str, spans_of: Spans | None = None) -> str:
             return None
         return m.group(0).lower()
 
-    return _sub_free(shouting, text, lower, spans_of(text) if spans_of is not None else [])
+    return _sub_free(shouting, text, lower, spans_of if spans_of is not None else [])
 
 
 # --- numbers in the draft -----------------------------------------------------------------
 
+_DIGIT = re.compile(r"\d")
 _DRAFT_NUMBER = re.compile(r"(?<![\w.,{/])(?P<num>" + _NUMBER + r")(?P<pct>\s?%)?(?![\w}]|[.,]\d)")
 
 
@@ -1050,6 +1084,8 @@ def _numbers(draft: str, prepared: Prepared) -> str:
     numbers the source contains are touched (a number the engine made up is left for the
     checks to flag), and only those whose writing depends on the locale: separators or a
     percent sign."""
+    if not _DIGIT.search(draft):
+        return draft
     source_numbers = set(
         m.group("num") for m in _DRAFT_NUMBER.finditer(PLACEHOLDER_RE.sub(" ", prepared.source))
     )
@@ -1087,7 +1123,7 @@ _REPORTED = re.compile(
 )
 
 
-def _reported_speech(text: str, spans: list[tuple[int, int]]) -> str:
+def _reported_speech(text: str, spans: Spans) -> str:
     """ "said the transfer answered" → "said that the transfer answered": English drops the
     conjunction, Spanish cannot, and Apertium does not put it back ("dijo el traslado
     contestó"); worse, it splits a placeholder that follows "said the"."""
@@ -1231,13 +1267,20 @@ def _is_title(term: object) -> bool:
     )
 
 
+_TITLE_HINT = {
+    "es": re.compile(r"(?i)secretari|canciller|fiscal|president|ministr|director|embajador|gobernador"),
+    "en": re.compile(r"(?i)secretary|general|president|minister|director|ambassador|governor|chief"),
+}
+"""A cheap look for a title before the costly search for glossary terms."""
+
+
 def _titles(draft: str, prepared: Prepared, glossary: Glossary | None) -> str:
     """A title before a name is written each language's way: "Security Secretary Omar
     García Harfuch said" is "El secretario de Seguridad, Omar García Harfuch, dijo", and
     back. Only glossary titles are rewritten: their gender is known."""
-    if glossary is None or not glossary.terms:
-        return draft
     target = prepared.target_lang
+    if glossary is None or not glossary.terms or not _TITLE_HINT[target].search(draft):
+        return draft
     for hit in reversed(find_terms(glossary, draft, target)):
         if not _is_title(hit.term):
             continue
@@ -1363,19 +1406,26 @@ def _english_subjects(draft: str, prepared: Prepared, glossary: Glossary | None)
 def _stray_capitals(draft: str, prepared: Prepared, glossary: Glossary | None) -> str:
     """Apertium capitalises a verb after a name it does not know ("Rubio Dijo"): a capitalised
     word inside a sentence that Apertium's analyser knows only as a verb is lowered."""
-    spans = _protected(draft, prepared.target_lang, glossary)
 
-    def one(m: re.Match[str]) -> str | None:
-        word = m.group("word")
+    def verb(word: str) -> bool:
         analyses = _analyser(prepared.target_lang).analyses(word)
         if not analyses or not all(re.search(r"<vb|<vaux", a) for a in analyses):
-            return None
-        if any(re.search(r"<pp>|<ger>|<inf>|<pprs>", a) for a in analyses):
-            return None  # a participle may be part of a name ("Estados Unidos", "United States")
-        return m.group("lead") + word[0].lower() + word[1:]
+            return False
+        # a participle may be part of a name ("Estados Unidos", "United States")
+        return not any(re.search(r"<pp>|<ger>|<inf>|<pprs>", a) for a in analyses)
 
-    pattern = re.compile(r"(?P<lead>(?<=[^\W\d_])\s)(?P<word>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)\b")
-    return _sub_free(pattern, draft, one, spans)
+    found = [m for m in _INNER_CAPITAL.finditer(draft) if verb(m.group("word"))]
+    if not found:
+        return draft
+    spans = _protected(draft, prepared.target_lang, glossary)
+    chars = list(draft)
+    for m in found:
+        if not _overlaps(m.start("word"), m.end("word"), spans):
+            chars[m.start("word")] = m.group("word")[0].lower()
+    return "".join(chars)
+
+
+_INNER_CAPITAL = re.compile(r"(?P<lead>(?<=[^\W\d_])\s)(?P<word>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)\b")
 
 
 # --- country names ------------------------------------------------------------------------
@@ -1407,6 +1457,8 @@ def _country(draft: str, prepared: Prepared) -> str:
 def _percent_articles(draft: str, prepared: Prepared) -> str:
     """Spanish puts an article before a percentage ("un aumento del 18 %", "al 70 %"),
     English does not ("an 18% increase", "to 70%")."""
+    if "%" not in draft:
+        return draft
     if prepared.target_lang == "en" and prepared.source_lang == "es":
         return re.sub(r"\b(?:an?|the)\s+(?=\d[\d.,]*\s?%)", "", draft)
     if prepared.target_lang == "es":
@@ -1477,12 +1529,12 @@ def prepare(
     if "currency" in active:
         work = _protect_amounts(work, source_lang, target_lang, locale, spans_of, add)
     quotes: list[tuple[int, str, str]] = []
-    if "quotes" in active:
+    if "quotes" in active and _QUOTE_CHARS.search(work):
         work, quotes = _protect_quotes(work, target_lang, spans_of(work), tokens)
-    if "compounds" in active and source_lang == "en":
-        work = _split_compounds(work, spans_of(work))
+    if "compounds" in active and source_lang == "en" and ("-" in work or "\u2011" in work):
+        work = _split_compounds(work, spans_of)
     if "reported_speech" in active and source_lang == "en":
-        work = _reported_speech(work, spans_of(work))
+        work = _reported_speech(work, spans_of)
     if "possessives" in active:
         work = _possessives(work, source_lang, glossary)
     if "sentence_case" in active and kind in HEADING_KINDS:
@@ -1531,4 +1583,19 @@ def finish(draft: str, prepared: Prepared, *, glossary: Glossary | None = None) 
             text = _capitalise_first(text, glossary, prepared.target_lang)
     if "spacing" in rules and _starts_with_capital(prepared.source):
         text = _capitalise_first(text, glossary, prepared.target_lang)
-    return text
+    return _fixed_case(text, prepared, glossary)
+
+
+def _fixed_case(draft: str, prepared: Prepared, glossary: Glossary | None) -> str:
+    """A term whose case is fixed ("kg") keeps it at the start of a sentence too (unmasking
+    capitalises a term that opens a sentence)."""
+    if glossary is None or not glossary.terms:
+        return draft
+    for hit in find_terms(glossary, prepared.source, prepared.source_lang):
+        if not hit.term.strict_case:
+            continue
+        form = hit.text if hit.term.dnt else hit.term.target(prepared.target_lang, hit.form_index)
+        if form[:1].islower() and not re.search(rf"(?<!\w){re.escape(form)}(?!\w)", draft):
+            capital = form[0].upper() + form[1:]
+            draft = re.sub(rf"(?<!\w){re.escape(capital)}(?!\w)", form.replace("\\", "\\\\"), draft, count=1)
+    return draft

@@ -189,6 +189,8 @@ def test_examples_the_property_found() -> None:
     """Cases the property test once broke, kept as plain examples."""
     for text, source, kind in [
         ("Police Seize 12 kg In Sonora", "en", "heading"),
+        ("kg", "en", "paragraph"),
+        ("kg decomisados", "es", "paragraph"),
         ("Aseguran 12 kg en Sonora", "es", "heading"),
         ("SEDENA SEMAR said", "en", "paragraph"),
         ("the Sinaloa Cartel’s fentanyl labs", "en", "paragraph"),

@@ -226,7 +226,8 @@ def timing(config: Config, glossary: Glossary, articles: int, reps: int) -> dict
         chosen = [] if rule == "none" else [rule]
         per_rule[rule] = []
         for _ in range(reps):
-            rules_module._ANALYSERS.clear()  # each measurement pays for its own analyser's start
+            rules_module.close_analysers()  # each measurement pays for its own analyser's start
+            rules_module._ANALYSERS.clear()
             start = time.perf_counter()
             for text, kind in units:
                 p = rules_module.prepare(
