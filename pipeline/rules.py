@@ -89,6 +89,7 @@ RULES: tuple[str, ...] = (
     "articles",
     "capitals",
     "possessives",
+    "lexicon",
 )
 """Every rule, in the order the documentation and the benchmark list them."""
 
@@ -1428,6 +1429,62 @@ def _stray_capitals(draft: str, prepared: Prepared, glossary: Glossary | None) -
 _INNER_CAPITAL = re.compile(r"(?P<lead>(?<=[^\W\d_])\s)(?P<word>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)\b")
 
 
+# --- the beat's vocabulary ----------------------------------------------------------------
+
+_LEXICON: dict[tuple[str, str], list[tuple[re.Pattern[str], str, str]]] = {
+    ("en", "es"): [
+        # (source word that calls for it, Apertium's word, the beat's word)
+        (re.compile(r"\bofficials\b", re.I), "oficiales", "funcionarios"),
+        (re.compile(r"\bauthorities\b", re.I), "potestades", "autoridades"),
+        (re.compile(r"\bborders?\b", re.I), "borde", "frontera"),
+        (re.compile(r"\bseizures?\b", re.I), "ataque", "decomiso"),
+        (re.compile(r"\bmigrants?\b", re.I), "nómada", "migrante"),
+        (re.compile(r"\bshelters?\b", re.I), "refugio", "albergue"),
+        (re.compile(r"\breporters\b", re.I), "reporteros", "periodistas"),
+    ],
+    ("es", "en"): [
+        (re.compile(r"\bfuncionari[oa]s?\b", re.I), "civil servant", "official"),
+        (re.compile(r"\bcolonias?\b", re.I), "colony", "neighborhood"),
+        (re.compile(r"\bcolonias\b", re.I), "colonies", "neighborhoods"),
+        (re.compile(r"\basegur(?:ó|aron|ado|ada|ados|adas)\b", re.I), "ensured", "seized"),
+        (re.compile(r"\bdependencia\b", re.I), "dependency", "agency"),
+    ],
+}
+"""Words of the beat Apertium's dictionaries translate in another sense ("border" as the
+edge of a thing, "seizure" as a fit, "asegurar" as to make sure). A word is replaced only
+when the source has the word that calls for it; the Spanish articles before a word whose
+gender changes ("el borde" → "la frontera") follow."""
+_FEMININE = {"frontera"}
+
+
+def _lexicon(draft: str, prepared: Prepared, glossary: Glossary | None) -> str:
+    entries = _LEXICON.get((prepared.source_lang, prepared.target_lang), [])
+    for trigger, wrong, right in entries:
+        if wrong[:4] not in draft.lower() or not trigger.search(prepared.source):
+            continue
+        pattern = re.compile(
+            rf"\b(?:(?P<article>el|El|del|Del|al|Al|un|Un|los|Los)\s+)?(?P<word>{re.escape(wrong)}(?P<plural>e?s)?)\b"
+        )
+
+        def one(m: re.Match[str], right: str = right) -> str | None:
+            word, plural = m.group("word"), m.group("plural") or ""
+            new = right + ("es" if plural and right[-1] not in "aeiou" else "s" if plural else "")
+            if word[0].isupper():
+                new = new[0].upper() + new[1:]
+            article = m.group("article")
+            if article is None:
+                return new
+            if right in _FEMININE:
+                article = {"el": "la", "del": "de la", "al": "a la", "un": "una", "los": "las"}[
+                    article.lower()
+                ]
+                article = article[0].upper() + article[1:] if m.group("article")[0].isupper() else article
+            return f"{article} {new}"
+
+        draft = _sub_free(pattern, draft, one, lambda t: _protected(t, prepared.target_lang, glossary))
+    return draft
+
+
 # --- country names ------------------------------------------------------------------------
 
 
@@ -1574,6 +1631,8 @@ def finish(draft: str, prepared: Prepared, *, glossary: Glossary | None = None) 
         text = _english_subjects(text, prepared, glossary)
         if prepared.kind not in HEADING_KINDS:
             text = _articles(text, prepared)
+    if "lexicon" in rules:
+        text = _lexicon(text, prepared, glossary)
     if "capitals" in rules and prepared.kind not in HEADING_KINDS:
         text = _stray_capitals(text, prepared, glossary)
     if prepared.kind in HEADING_KINDS and "heading_case" in rules:
