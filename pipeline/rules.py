@@ -39,6 +39,30 @@ those, and each can be switched off alone so that its gain is measured
 ``spacing``
     Spaces the engine doubled, dropped or put before punctuation are fixed,
     and the draft starts with a capital when the source does.
+``reported_speech``
+    "said the transfer was legal" gets its "that" before the engine (Spanish
+    needs "dijo que"; without it Apertium also splits a glossary placeholder
+    that follows "said the"), "..., the FBI said." becomes "..., said the FBI.",
+    and a "said" Apertium took for a participle ("Sheinbaum dicho") is "dijo".
+``titles``
+    A title before a name is written each language's way: "Security Secretary
+    Omar García Harfuch said" ↔ "El secretario de Seguridad, Omar García
+    Harfuch, dijo"; "Presidente Donald Trump" → "El presidente Donald Trump".
+``articles``
+    A Spanish sentence opening on a bare plural gets its article ("Los grupos
+    de derechos humanos"); English loses the "it" Apertium adds after a name
+    ("Manzanillo it receives") and the "the" before a city.
+``capitals``
+    A verb Apertium capitalised after a name it did not know ("Rubio
+    Describió") is lowered.
+``possessives``
+    "Rubio’s second visit" → "the second visit of Rubio" where Apertium cannot
+    build the genitive itself (an unknown owner, a glossary term as owner or
+    owned: after a placeholder it would split it).
+``lexicon``
+    A few words of the beat Apertium's dictionaries take in another sense
+    ("border" as "borde", "seizures" as "ataque", "aseguró" as "ensured") get
+    the beat's word, only when the source has the word that calls for it.
 
 :func:`prepare` runs before glossary masking and the engine, :func:`finish`
 after unmasking. What ``prepare`` protects (dates, amounts, quotation marks)

@@ -219,8 +219,10 @@ def timing(config: Config, glossary: Glossary, articles: int, reps: int) -> dict
             start = time.perf_counter()
             puente_drafts(engine, glossary, texts, kinds, "en", "es", config, rules)
             timings[name].append(time.perf_counter() - start)
-    # each rule alone, prepare + finish over every unit (the engine's part does not change)
+    # each rule alone, prepare + finish over every distinct unit, as the drafting path runs
+    # them (the engine's part does not change)
     locale = config.locale("es")
+    units = list(dict.fromkeys(units))
     per_rule: dict[str, list[float]] = {}
     for rule in ("none", *rules_module.RULES):
         chosen = [] if rule == "none" else [rule]
