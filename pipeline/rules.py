@@ -1492,7 +1492,8 @@ def _lexicon(draft: str, prepared: Prepared, glossary: Glossary | None) -> str:
 
         def one(m: re.Match[str], right: str = right) -> str | None:
             word, plural = m.group("word"), m.group("plural") or ""
-            new = right + ("es" if plural and right[-1] not in "aeiou" else "s" if plural else "")
+            spanish_es = prepared.target_lang == "es" and right[-1] not in "aeiou"
+            new = right + ("es" if plural and spanish_es else "s" if plural else "")
             if word[0].isupper():
                 new = new[0].upper() + new[1:]
             article = m.group("article")

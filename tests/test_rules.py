@@ -202,6 +202,22 @@ CASES = [
     ("capital-verb", "capitals", "en", "paragraph", "Rubio described the talks as frank.", ""),
     ("owner-unknown", "possessives", "en", "paragraph", "It was Rubio’s second visit to Mexico.", ""),
     ("owner-term", "possessives", "en", "paragraph", "The Sinaloa Cartel’s leaders met in secret.", ""),
+    (
+        "border",
+        "lexicon",
+        "en",
+        "paragraph",
+        "Mexican officials said migrants crossed the border at night.",
+        "",
+    ),
+    (
+        "seized",
+        "lexicon",
+        "es",
+        "paragraph",
+        "Los funcionarios aseguraron 86 kg de fentanilo en la colonia.",
+        "",
+    ),
 ]
 
 
@@ -394,6 +410,15 @@ def test_possessives_apertium_cannot_build(drafts: dict[str, tuple[str, str]]) -
     on, off = drafts["owner-term"]
     assert "{901" in off or "/}" in off  # the genitive split the glossary placeholder
     assert "dirigentes del Cártel de Sinaloa" in on and "{" not in on
+
+
+def test_the_beats_vocabulary_where_apertium_picks_another_sense(drafts: dict[str, tuple[str, str]]) -> None:
+    on, off = drafts["border"]
+    assert "oficiales" in off and "nómadas" in off and "el borde" in off
+    assert "funcionarios" in on and "migrantes" in on and "la frontera" in on
+    on, off = drafts["seized"]
+    assert "civil servants" in off and "ensured" in off
+    assert "officials" in on and "seized" in on
 
 
 def test_unknown_words_are_not_marked_on_the_page(glossary: Glossary) -> None:
