@@ -375,7 +375,7 @@ def test_a_that_clause_keeps_its_conjunction_and_the_glossary_token_whole(
     assert "{901" in off or "/}" in off
     assert (
         on
-        == "Los oficiales mexicanos dijeron que la Guardia Nacional había dado un paso arriba de patrullas."
+        == "Los funcionarios mexicanos dijeron que la Guardia Nacional había dado un paso arriba de patrullas."
     )
     on, off = drafts["attribution"]
     assert on.endswith("dijo el FBI.") and not off.endswith("dijo el FBI.")

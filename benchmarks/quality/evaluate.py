@@ -215,17 +215,19 @@ def timing(config: Config, glossary: Glossary, articles: int, reps: int) -> dict
         start = time.perf_counter()
         raw_apertium(texts, "en", "es")
         timings["raw Apertium (one call)"].append(time.perf_counter() - start)
+        print(f"raw Apertium: {timings['raw Apertium (one call)'][-1]:.1f} s", file=sys.stderr)
         for name, rules in (("Puente, no rules", ()), ("Puente, every rule", None)):
             start = time.perf_counter()
             puente_drafts(engine, glossary, texts, kinds, "en", "es", config, rules)
             timings[name].append(time.perf_counter() - start)
+            print(f"{name}: {timings[name][-1]:.1f} s", file=sys.stderr)
     # each rule alone, prepare + finish over every distinct unit, as the drafting path runs
     # them (the engine's part does not change)
     locale = config.locale("es")
     units = list(dict.fromkeys(units))
     per_rule: dict[str, list[float]] = {}
-    for rule in ("none", *rules_module.RULES):
-        chosen = [] if rule == "none" else [rule]
+    for rule in ("none", "every rule", *rules_module.RULES):
+        chosen = [] if rule == "none" else rules_module.RULES if rule == "every rule" else [rule]
         per_rule[rule] = []
         for _ in range(reps):
             rules_module.close_analysers()  # each measurement pays for its own analyser's start
@@ -237,6 +239,7 @@ def timing(config: Config, glossary: Glossary, articles: int, reps: int) -> dict
                 )
                 rules_module.finish(p.text, p, glossary=glossary)
             per_rule[rule].append(time.perf_counter() - start)
+        print(f"prepare + finish, {rule}: {statistics.median(per_rule[rule]):.2f} s", file=sys.stderr)
     medians = {name: statistics.median(values) for name, values in timings.items()}
     base = statistics.median(per_rule.pop("none"))
     drafting = medians["Puente, no rules"]
@@ -291,13 +294,18 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "quality.json")
     parser.add_argument("--verbose", action="store_true", help="print every draft to stderr")
+    parser.add_argument("--skip-quality", action="store_true", help="time drafting only")
     args = parser.parse_args()
     project = open_project(REPO)
     config = project.config
     glossary = load_glossary(project)
     engine = ApertiumEngine(jobs=2, locales=config.locales)
-    results = quality(config, glossary, engine, args.verbose)
-    print(markdown(results))
+    results: dict[str, object] = {}
+    if args.json.exists():
+        results = json.loads(args.json.read_text(encoding="utf-8"))
+    if not args.skip_quality:
+        results.update(quality(config, glossary, engine, args.verbose))
+        print(markdown(results))
     if args.timing:
         results["timing"] = timing(config, glossary, args.timing, args.reps)
         print(json.dumps(results["timing"], indent=2))
