@@ -938,11 +938,9 @@ def close_analysers() -> None:
 
 
 def _forget_in_child() -> None:
-    # a forked worker must not talk to its parent's lt-proc through the shared pipes
+    # a forked worker must not talk to its parent's lt-proc through the shared pipes: it
+    # starts its own when it needs one (the inherited descriptors go when the worker ends)
     for analyser in _ANALYSERS.values():
-        for stream in (analyser.process.stdin, analyser.process.stdout) if analyser.process else ():
-            if stream is not None:
-                stream.close()
         analyser.process = None
 
 
