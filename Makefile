@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench setup system clean
+.PHONY: demo test lint bench quality setup system clean
 
 demo: system $(VENV)/.runtime
 	$(BIN)/puente build
@@ -18,6 +18,10 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+
+quality: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/quality/evaluate.py --timing 1000
 
 # everything for development: the runtime, the test tools and the linters
 setup: system $(VENV)/.installed

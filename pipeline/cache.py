@@ -237,7 +237,7 @@ class BuildCache:
             "files": files,
             "facts": facts,
             "errors": [[i.location.path, i.location.line, i.code, i.message] for i in errors],
-            "warnings": len(issues) - len(errors),
+            "warnings": sum(1 for issue in issues if issue.severity == "warning"),  # notes aside
         }
 
     def stale(self, source: str) -> None:
