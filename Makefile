@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-scale setup system clean
+.PHONY: demo test lint bench bench-scale quality setup system clean
 
 demo: system $(VENV)/.runtime
 	$(BIN)/puente build
@@ -22,6 +22,10 @@ bench: setup
 # the size x operation table (1,000 / 5,000 / 10,000 articles): an hour or more
 bench-scale: setup
 	$(BIN)/python benchmarks/scale.py
+
+quality: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/quality/evaluate.py --timing 1000
 
 # everything for development: the runtime, the test tools and the linters
 setup: system $(VENV)/.installed

@@ -45,7 +45,7 @@ from typing import Any, Literal
 
 import babel
 
-from pipeline import __version__
+from pipeline import __version__, rules
 from pipeline.answers import check_key, save_answers, source_key
 from pipeline.assemble import COUNT_KEYS, assemble
 from pipeline.cache import SUMMARY_KEYS, BuildCache, FileIdentity, Fragments, Read, identify, still
@@ -247,6 +247,7 @@ def open_run(project: Project, options: BuildOptions, engine: Engine | None = No
         __version__,
         f"babel {babel.__version__}",  # locale data shapes dates and plural headers
         glossary.version,
+        f"rules {rules.VERSION}",  # the draft rules shape what the engine's drafts say
         template_key,
         repr(dataclasses.astuple(config)),
         options.step,
@@ -511,9 +512,8 @@ def _first_step(path: Path) -> Done | Waiting:
         memory = run.memory()
         stats.restored = restore_origins(catalog, memory, source_lang, target_lang)
         harvested = harvest_pairs(catalog)
-        lookup = MemoryLookup(
-            memory, run.engine_name, run.engine_version, run.glossary.version, config.fuzzy_threshold
-        )
+        draft_key = rules.draft_key(run.glossary.version, config.locales)
+        lookup = MemoryLookup(memory, run.engine_name, run.engine_version, draft_key, config.fuzzy_threshold)
         pending = plan_drafts(catalog, lookup, source_lang, target_lang, stats)
         log.info(
             "%s: memory %d exact, %d stored drafts, %d suggestions; %d for the engine",
@@ -611,18 +611,22 @@ def _engine_batch(
         for msgid, msgstr in article.harvested:
             reviewed[(source, config.target_language(source), msgid)] = msgstr
     texts: dict[tuple[str, str], list[str]] = {}
+    kinds: dict[tuple[str, str], dict[str, str]] = {}  # a heading is drafted as one (pipeline.rules)
     for article in waiting:
         source = article.document.meta.lang
         target = config.target_language(source)
         for item in article.pending:
             if (source, target, item.msgid) not in reviewed:
                 texts.setdefault((source, target), []).append(item.msgid)
+                known = kinds.setdefault((source, target), {})
+                if known.get(item.msgid, "heading") in rules.HEADING_KINDS:  # a heading only if always one
+                    known[item.msgid] = rules.kind_of(article.catalog.entries[item.index].msgctxt)
     drafts: dict[tuple[str, str], dict[str, EngineDraft]] = {}
     for (source, target, msgid), translation in reviewed.items():
         drafts.setdefault((source, target), {})[msgid] = EngineDraft(translation, reviewed=True)
     if not texts:
         return drafts
-    engine = run.engine or get_engine(run.engine_name, jobs=run.options.jobs)
+    engine = run.engine or get_engine(run.engine_name, jobs=run.options.jobs, locales=config.locales)
     deadline = time.monotonic() + config.engine_timeout
     for (source, target), items in texts.items():
         unique = list(dict.fromkeys(items))
@@ -630,7 +634,10 @@ def _engine_batch(
         log.info("engine %s %s: %s %s→%s", engine.name, engine.version, count, source, target)
         if progress is not None:
             progress("machine translation", 0, len(unique))
-        made, calls, sent = engine_drafts(engine, run.glossary, unique, source, target, deadline)
+        made, calls, sent = engine_drafts(
+            engine, run.glossary, unique, source, target, deadline,
+            kinds=kinds.get((source, target)), locale=config.locale(target),
+        )  # fmt: skip
         this_run = {msgid: text for (sl, tl, msgid), text in reviewed.items() if (sl, tl) == (source, target)}
         for text, suggestion in run_suggestions(unique, this_run, config.fuzzy_threshold).items():
             made[text] = dataclasses.replace(made[text], suggestion=suggestion)
@@ -672,7 +679,8 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
             # a failed draft is never remembered: the next engine (or version) may do better
             if made is not None and made.text is not None and made.failure is None:
                 drafted.append(
-                    (run.engine_name, run.engine_version, source_lang, target_lang, run.glossary.version,
+                    (run.engine_name, run.engine_version, source_lang, target_lang,
+                     rules.draft_key(run.glossary.version, config.locales),
                      item.msgid, Draft(made.text, made.unknown))
                 )  # fmt: skip
     if options.step != "extract":
@@ -730,7 +738,7 @@ def _compact(result: Done) -> None:
     most compact form: every article of a run waits in the main process for the single
     commit, so this is what bounds the run's memory. Its errors and the count of its other
     findings; its facts serialized, with its share of the site files, and a summary."""
-    result.warnings = sum(1 for issue in result.issues if issue.severity != "error")
+    result.warnings = sum(1 for issue in result.issues if issue.severity == "warning")  # notes aside
     result.issues = [issue for issue in result.issues if issue.severity == "error"]
     if result.facts:
         facts = result.facts

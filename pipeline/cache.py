@@ -376,7 +376,7 @@ class BuildCache:
             files[project.relative(path)] = read.to_json() if read is not None else None
         errors = [issue for issue in issues if issue.severity == "error"]
         if warnings is None:
-            warnings = len(issues) - len(errors)
+            warnings = sum(1 for issue in issues if issue.severity == "warning")  # notes aside
         full: dict[str, Any] | str = facts
         if stored is not None:
             full, fragments = stored

@@ -278,6 +278,11 @@ def _catalog_findings(
             findings += check_format(entry, nplurals)
             if entry.failure is not None and entry.state != "reviewed":
                 findings.append(Finding("fallback", CHECKS["fallback"][0], entry.failure))
+            if entry.unknown and entry.state == "machine":
+                # marked for the translator here and in the PO comment, never on the page
+                engine = entry.origin.name if entry.origin is not None and entry.origin.name else "the engine"
+                message = f"{engine} did not know: {', '.join(entry.unknown)}"
+                findings.append(Finding("unknown", CHECKS["unknown"][0], message))
         found.extend((entry.line, finding, ignored(entry)) for finding in findings)
     return found
 

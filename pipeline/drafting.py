@@ -23,7 +23,7 @@ one without the other (Apertium), are sent bare-number tokens from the start.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.glossary import Glossary, Masked, TokenStyle, find_phrase, mask, restore
@@ -80,16 +80,23 @@ def draft_batch(
     *,
     style: TokenStyle | None = None,
     deadline: float | None = None,
+    carry: Mapping[str, Mapping[str, str]] | None = None,
 ) -> DraftBatch:
     """Draft ``texts`` through ``glossary`` and ``engine``: one engine call for the batch (each
     distinct masked text once), and at most one more for the units whose draft failed.
 
     ``style`` forces how tokens are written first (default: the engine's preferred way);
-    ``deadline`` (a ``time.monotonic()`` value) is the engine's, for both calls.
+    ``deadline`` (a ``time.monotonic()`` value) is the engine's, for both calls; ``carry``
+    maps a text to its placeholders that travel as tokens like the terms' (see
+    :func:`pipeline.glossary.mask`), each to what it stands for.
     """
     first_style = style or PREFERRED_STYLE.get(engine.name, "braces")
     distinct = list(dict.fromkeys(texts))
-    masked = {text: mask(glossary, text, source_lang, target_lang, style=first_style) for text in distinct}
+    carried = carry or {}
+    masked = {
+        text: mask(glossary, text, source_lang, target_lang, style=first_style, carry=carried.get(text))
+        for text in distinct
+    }
     batch = DraftBatch()
     answers = _ask(engine, [m.text for m in masked.values()], source_lang, target_lang, batch, deadline)
     outcomes: dict[str, DraftOutcome] = {}
@@ -105,7 +112,9 @@ def draft_batch(
         else:
             outcomes[text] = DraftOutcome(restored.text, unknown)
     if failed:
-        outcomes.update(_redraft(engine, glossary, failed, source_lang, target_lang, batch, deadline))
+        outcomes.update(
+            _redraft(engine, glossary, failed, source_lang, target_lang, batch, deadline, carried)
+        )
     batch.outcomes = [outcomes[text] for text in texts]
     return batch
 
@@ -151,18 +160,26 @@ def _redraft(
     target_lang: str,
     batch: DraftBatch,
     deadline: float | None = None,
+    carry: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, DraftOutcome]:
     ways: dict[str, _Ways] = {}
+    carried = carry or {}
     for text, (first, problems, broken) in failed.items():
         if not first.replacements:
             # nothing of the glossary's broke: the unit's own placeholders did; no way around it
             ways[text] = _Ways(None, first, problems)
             continue
         other: TokenStyle = "braces" if first.style == "digits" else "digits"
-        keep = {index for index, item in enumerate(first.replacements) if not broken or item.number in broken}
+        # a carried placeholder is never left as text: the engine would split it as it is
+        keep = {
+            index
+            for index, item in enumerate(first.replacements)
+            if not item.carried and (not broken or item.number in broken)
+        }
+        own = carried.get(text)
         ways[text] = _Ways(
-            mask(glossary, text, source_lang, target_lang, style=other),
-            mask(glossary, text, source_lang, target_lang, style=first.style, keep=keep),
+            mask(glossary, text, source_lang, target_lang, style=other, carry=own),
+            mask(glossary, text, source_lang, target_lang, style=first.style, keep=keep, carry=own),
             problems,
         )
     wanted: list[str] = []

@@ -11,7 +11,7 @@ CHECKS: dict[str, tuple[Severity, str]] = {
     "glossary": ("error", "an approved glossary term missing, or a do-not-translate term changed"),
     "numbers": ("error", "a number of the source missing or changed (compared by value, any locale)"),
     "residue": ("error", "debris of a glossary token or placeholder: {901/}, {903, 903/}, /}, ⟦, ⟧..."),
-    "fallback": ("error", "the machine draft broke glossary terms, so the source text stands in"),
+    "fallback": ("error", "the draft broke glossary terms or protected values: the source text stands in"),
     "control": ("error", "a control character or a bidirectional override in the text"),
     "negation": ("warning", "a negation dropped or added (machine translation drops negations)"),
     "untranslated": ("warning", "no translation yet"),
@@ -22,6 +22,7 @@ CHECKS: dict[str, tuple[Severity, str]] = {
     "whitespace": ("warning", "leading or trailing spaces differ, or double spaces"),
     "stale": ("warning", "the source changed after a person translated it, and no fresh draft exists yet"),
     "catalog": ("error", "the entry would make msgfmt --check fail (header, plural forms, newlines)"),
+    "unknown": ("info", "words the engine did not know, left untranslated in a machine draft"),
 }
 """Finding code → (default severity, what it means)."""
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -243,6 +243,7 @@ class Replacement:
     gender: str
     term: str  # the term as the source writes it
     tight: str = ""  # punctuation right after the term in the source ("" when none)
+    carried: bool = False  # a placeholder of the text carried as a token (``target`` is the placeholder)
 
     @property
     def placeholder(self) -> str:
@@ -275,6 +276,19 @@ class Unmasked:
     broken: tuple[int, ...] = ()  # the numbers of the tokens that did not come back whole once
 
 
+@dataclass(frozen=True)
+class _Span:
+    """What :func:`mask` replaces by a token: a glossary term, or a carried placeholder."""
+
+    start: int
+    end: int
+    text: str
+    target: str
+    gender: str
+    term: str  # how a problem names it
+    carried: bool = False
+
+
 _TIGHT = re.compile(r"[.,;:!?…]")
 _POSSESSIVE = re.compile(r"[’'](?:s\b|(?!\w))")
 
@@ -287,6 +301,7 @@ def mask(
     *,
     style: TokenStyle = "braces",
     keep: Collection[int] = (),
+    carry: Mapping[str, str] | None = None,
 ) -> Masked:
     """Replace the terms of ``text`` by tokens an engine cannot damage.
 
@@ -300,6 +315,11 @@ def mask(
     written ``'s``: Apertium reads a plural possessive's lone apostrophe ("the Zetas’ plan")
     as a quotation mark, which runs on into the next unit and swallows its possessive.
 
+    ``carry`` maps self-closing placeholders of ``text`` (``{702/}``: a date or an amount
+    :mod:`pipeline.rules` protects) to what each stands for: they travel as tokens of
+    their own, written and verified like the terms', and come back as the placeholder.
+    Apertium splits a ``{702/}`` it reads as a word as it splits a term's ``{901/}``.
+
     >>> g = Glossary([Term("c", "Sinaloa Cartel", "Cártel de Sinaloa", gender="m")])
     >>> m = mask(g, "The Sinaloa Cartel lost ground.", "en", "es")
     >>> m.text
@@ -309,18 +329,29 @@ def mask(
     >>> mask(g, "The Sinaloa Cartel’s men, 901 of them.", "en", "es", style="digits").text
     "The 902's men, 901 of them."
     """
-    hits = find_terms(glossary, text, source_lang)
-    if not hits:
+    spans = [
+        _Span(hit.start, hit.end, hit.text, _approved(hit, target_lang), hit.term.gender, hit.text)
+        for hit in find_terms(glossary, text, source_lang)
+    ]
+    if carry:
+        spans += [
+            _Span(m.start(), m.end(), m.group(0), m.group(0), "", carry[m.group(0)], carried=True)
+            for m in PLACEHOLDER_RE.finditer(text)
+            if m.group(0) in carry
+        ]
+        spans.sort(key=lambda span: span.start)
+    if not spans:
         return Masked(text, (), target_lang, text, style)
     out: list[str] = []
     replacements: list[Replacement] = []
     left: list[Replacement] = []
     position = 0
-    for index, (hit, number) in enumerate(zip(hits, _free_numbers(text, len(hits)), strict=True)):
-        target = hit.text if hit.term.dnt else hit.term.target(target_lang, hit.form_index)
+    for index, (hit, number) in enumerate(zip(spans, _free_numbers(text, len(spans)), strict=True)):
         tight = _TIGHT.match(text, hit.end)
         token = str(number) if style == "digits" else f"{{{number}/}}"
-        item = Replacement(number, token, target, hit.term.gender, hit.text, tight.group(0) if tight else "")
+        item = Replacement(
+            number, token, hit.target, hit.gender, hit.term, tight.group(0) if tight else "", hit.carried
+        )
         out.append(text[position : hit.start])
         position = hit.end
         if index in keep:
@@ -335,6 +366,11 @@ def mask(
             position = possessive.end()
     out.append(text[position:])
     return Masked("".join(out), tuple(replacements), target_lang, text, style, tuple(left))
+
+
+def _approved(hit: TermHit, target_lang: str) -> str:
+    """What replaces a term's token: the approved target term (a do-not-translate term as written)."""
+    return hit.text if hit.term.dnt else hit.term.target(target_lang, hit.form_index)
 
 
 def find_phrase(text: str, phrase: str) -> list[tuple[int, int]]:
@@ -411,7 +447,8 @@ def restore(masked: Masked, translated: str) -> Unmasked:
         if found != 1:
             shown = _shown(translated, item)
             what = "was lost or broken" if not found else f"came back {found} times"
-            problems.append(f"the token {item.token} of the glossary term {item.term!r} {what}{shown}")
+            of = "the protected text" if item.carried else "the glossary term"
+            problems.append(f"the token {item.token} of {of} {item.term!r} {what}{shown}")
             broken.append(item.number)
     if problems:
         return Unmasked(translated, tuple(problems), tuple(broken))

@@ -162,6 +162,9 @@ class Project:
                 raise
             finally:
                 release_fd(handle.fileno())
+                # unlocked before it is closed: a child forked meanwhile shares this open file
+                # and, until its fork hook has run, would otherwise keep the lock after us
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def is_project(root: Path) -> bool:

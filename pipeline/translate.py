@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from pipeline import rules
 from pipeline.drafting import draft_batch
 from pipeline.glossary import Glossary, find_terms, residue
 from pipeline.memory import Draft, TranslationMemory
@@ -262,19 +263,44 @@ def engine_drafts(
     source: str,
     target: str,
     deadline: float | None = None,
+    *,
+    kinds: Mapping[str, str] | None = None,
+    locale: str | None = None,
+    rule_names: Collection[str] | None = None,
 ) -> tuple[dict[str, EngineDraft], int, int]:
-    """Draft every distinct text of ``texts`` with ``engine`` (:func:`pipeline.drafting.draft_batch`:
-    glossary terms masked, every draft verified, re-drafted or replaced by its source text
-    when a term broke); return the drafts, the engine calls and the units sent."""
+    """Draft every distinct text of ``texts`` with ``engine``; return the drafts, the engine
+    calls and the units sent.
+
+    Each text goes through the draft rules of :mod:`pipeline.rules` (``prepare`` before the
+    engine, ``finish`` after it; ``kinds``: each text's block kind, "heading", "paragraph"...;
+    ``locale``: the target language's Babel locale; ``rule_names``: the rules to apply,
+    every one by default) and :func:`pipeline.drafting.draft_batch` (glossary terms masked,
+    every draft verified, re-drafted or replaced by its source text when a term broke). A
+    text no way drafts soundly gets its *original* text, never the rules' prepared one.
+    """
     unique = list(dict.fromkeys(texts))
-    batch = draft_batch(engine, glossary, unique, source, target, deadline=deadline)
+    kinds = kinds or {}
+    prepared = [
+        rules.prepare(text, source, target, kinds.get(text, "paragraph"), locale=locale, glossary=glossary,
+                      rules=rule_names)
+        for text in unique
+    ]  # fmt: skip
+    carry: dict[str, dict[str, str]] = {}  # the rules' protected values travel as the terms' tokens do
+    for ready in prepared:
+        if ready.values:
+            carry.setdefault(ready.text, ready.carried)
+    batch = draft_batch(
+        engine, glossary, [p.text for p in prepared], source, target, deadline=deadline, carry=carry
+    )
     drafts: dict[str, EngineDraft] = {}
-    for text, outcome in zip(unique, batch.outcomes, strict=True):
+    for text, ready, outcome in zip(unique, prepared, batch.outcomes, strict=True):
         if outcome.text is None:
             drafts[text] = EngineDraft(None, (), outcome.error or "failed")
+        elif outcome.fallback:
+            drafts[text] = EngineDraft(text, tuple(outcome.unknown), failure=outcome.failure(engine.name))
         else:
-            failure = outcome.failure(engine.name) if outcome.fallback else None
-            drafts[text] = EngineDraft(outcome.text, tuple(outcome.unknown), failure=failure)
+            draft = rules.finish(outcome.text, ready, glossary=glossary)
+            drafts[text] = EngineDraft(draft, tuple(outcome.unknown))
     return drafts, batch.calls, batch.units
 
 

@@ -21,6 +21,7 @@ from pipeline.memory import Draft, TranslationMemory
 from pipeline.mt.apertium import ApertiumEngine
 from pipeline.mt.online import OnlineEngine
 from pipeline.project import open_project
+from pipeline.rules import draft_key
 from pipeline.termbase import load_glossary
 from tests.conftest import REPO, run_cli
 from tests.helpers import extract, loopback_server, po_file, translate
@@ -279,6 +280,7 @@ def test_a_fallback_is_an_error_at_its_po_line_and_the_page_shows_the_source(
     assert built.exit_code == 0, built.stderr
     po = po_file(empty_project, "a", "es")
     entry = next(e for e in polib.pofile(str(po)) if e.msgid == failing)
+    # the source as written, not as the draft rules prepared it ("the special forces of the Mexican Navy")
     assert entry.msgstr == failing and "fuzzy" in entry.flags
     note = f"{FALLBACK_NOTE} libretranslate broke glossary terms (the token {{901/}} of the glossary term"
     assert note in entry.comment
@@ -290,7 +292,8 @@ def test_a_fallback_is_an_error_at_its_po_line_and_the_page_shows_the_source(
         line.startswith(where) and "the source text stands in" in line for line in checked.stdout.splitlines()
     )
     page = (empty_project / "build" / "es" / "a.html").read_text("utf-8")
-    assert failing in page and "Agents joined the Armada de México’s special forces." in page
+    # the other unit is drafted, through the draft rules (pipeline.rules: the possessive written out)
+    assert failing in page and "Agents joined the special forces of the Armada de México." in page
     assert not re.search(r"\{9|9 0\d|/\}", page)
     # the note stays with its entry through a new extraction, and a reviewer's text silences it
     assert run_cli("extract", "--root", empty_project, "--quiet").exit_code == 0
@@ -312,7 +315,8 @@ def test_a_fallback_is_not_remembered(empty_project: Path, breaker: OnlineEngine
     extract(config)
     translate(config, engine=breaker)
     with TranslationMemory(memory_path(config)) as memory:
-        version = load_glossary(open_project(config)).version
+        project = open_project(config)
+        version = draft_key(load_glossary(project).version, project.config.locales)
         assert memory.draft(breaker.name, breaker.version, "en", "es", version, "The DEA met.") is not None
         failed = "NAVYLESS: agents joined the Mexican Navy’s special forces."
         assert memory.draft(breaker.name, breaker.version, "en", "es", version, failed) is None

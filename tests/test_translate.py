@@ -14,6 +14,7 @@ from pipeline.mt import BatchResult
 from pipeline.mt.apertium import ApertiumEngine
 from pipeline.mt.online import OnlineEngine
 from pipeline.project import open_project
+from pipeline.rules import draft_key
 from pipeline.termbase import load_glossary
 from tests.conftest import run_cli
 from tests.helpers import extract, loopback_server, msgfmt_check, po_file, translate
@@ -234,7 +235,8 @@ def test_first_mention_of_a_term_is_expanded_in_drafts_only(empty_project: Path)
             ApertiumEngine().version,
             "en",
             "es",
-            load_glossary(open_project(config)).version,
+            # drafts are stored under the glossary's version, the draft rules' and the locales
+            draft_key(load_glossary(open_project(config)).version, open_project(config).config.locales),
             "The SSPC met the DEA in Tijuana.",
         )
     assert stored is not None and "Secretaría" not in stored.translation

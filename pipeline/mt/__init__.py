@@ -26,7 +26,8 @@ def engine_names() -> tuple[str, ...]:
 
 
 def get_engine(name: str, **options: Any) -> Engine:
-    """The engine called ``name``; raise :class:`EngineError` naming the choices."""
+    """The engine called ``name``; raise :class:`EngineError` naming the choices. ``locales``
+    (the project's Babel locale per language) tells Apertium which English to write."""
     if name == "apertium":
         from pipeline.mt.apertium import ApertiumEngine
 
@@ -34,6 +35,7 @@ def get_engine(name: str, **options: Any) -> Engine:
         return apertium
     from pipeline.mt.online import OnlineEngine
 
+    options.pop("locales", None)  # the providers write their own conventions
     if name in PROVIDERS:
         engine: Engine = OnlineEngine(name, **options)
         return engine

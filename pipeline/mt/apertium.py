@@ -6,6 +6,10 @@ Apertium's text mode keeps as paragraph boundaries; the output is checked to
 have exactly as many units as the input, so a unit can never take a
 neighbour's words. Large batches are split in two and run on two cores.
 
+English drafts follow the project's English locale: for ``en_US`` (the
+default) the pair's American English generator (mode ``spa-eng_US``:
+"defense", "recognized", "center") is used where it is installed.
+
 Apertium is run without ``-u``: it marks unknown words with ``*``, missing
 dictionary entries with ``@`` and generation failures with ``#``. The marked
 words are collected (the PO comment lists them for the translator) and the
@@ -21,7 +25,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from pipeline.errors import EngineError
@@ -33,6 +37,8 @@ _MARKED = re.compile(r"(?<![\w*@#])([*@#])(\w[\w'’-]*)")
 _BLANK = re.compile(r"\n[ \t]*\n")
 PARALLEL_CHARS = 200_000
 """Batches larger than this are split over two processes."""
+LIST_TIMEOUT = 5.0
+"""Seconds ``apertium -l`` may take to list the installed modes."""
 
 
 class ApertiumEngine:
@@ -40,7 +46,13 @@ class ApertiumEngine:
 
     name = "apertium"
 
-    def __init__(self, jobs: int = 2, parallel_chars: int = PARALLEL_CHARS, **_: object) -> None:
+    def __init__(
+        self,
+        jobs: int = 2,
+        parallel_chars: int = PARALLEL_CHARS,
+        locales: Mapping[str, str] | None = None,
+        **_: object,
+    ) -> None:
         if shutil.which("apertium") is None:
             raise EngineError(
                 "apertium",
@@ -51,6 +63,7 @@ class ApertiumEngine:
         self.jobs = max(1, jobs)
         self.parallel_chars = parallel_chars
         self.version = package_version()
+        self.american = (locales or {}).get("en", "en_US").replace("-", "_") == "en_US"
 
     def translate(
         self, texts: Sequence[str], source: str, target: str, *, deadline: float | None = None
@@ -58,6 +71,8 @@ class ApertiumEngine:
         """Translate ``texts``; past ``deadline`` (a ``time.monotonic()`` value) the
         Apertium processes are stopped and :class:`EngineError` says so."""
         mode = PAIRS.get((source, target))
+        if mode == "spa-eng" and self.american and "spa-eng_US" in _installed_modes():
+            mode = "spa-eng_US"  # looked up only when English is drafted: a run to Spanish never asks
         if mode is None:
             raise EngineError("apertium", None, f"Apertium has no {source}-{target} pair")
         if not texts:
@@ -162,6 +177,19 @@ def strip_marks(translated: str, source: str) -> tuple[str, tuple[str, ...]]:
 
     # Apertium leaves a double space where it dropped a word ("Mexico’s" → "México  ")
     return re.sub(r" {2,}", " ", _MARKED.sub(unmark, translated)), tuple(words)
+
+
+@functools.cache
+def _installed_modes() -> frozenset[str]:
+    """The modes ``apertium -l`` lists (an empty set when it cannot say within a few seconds:
+    the plain modes are used then, and a hung Apertium is stopped by the run's deadline)."""
+    try:
+        result = subprocess.run(
+            ["apertium", "-l"], capture_output=True, text=True, check=False, timeout=LIST_TIMEOUT
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    return frozenset(result.stdout.split())
 
 
 @functools.cache
