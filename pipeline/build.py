@@ -72,6 +72,7 @@ from pipeline.publish import (
     site_notices,
     tidy_assets,
 )
+from pipeline.refresh import Drafter, refreshable
 from pipeline.render import PageTemplate, load_template
 from pipeline.review import project_name, review_folder, review_recorded, stage_for_build, write_index
 from pipeline.segment import document_units
@@ -114,6 +115,8 @@ class BuildOptions:
     jobs: int = 2
     reviewed_only: bool = False
     review: bool = False
+    refresh: bool = False  # translate: draft again the machine drafts that predate the setup
+    article: str | None = None  # translate --refresh: only this article (its slug)
 
 
 @dataclass
@@ -158,6 +161,8 @@ class BuildReport:
     review_index_written: bool = False
     notices: list[Issue] = field(default_factory=list)
     """Warnings about sources to show on every build until fixed (an image not found)."""
+    stale_drafts: int = 0
+    """Machine drafts that predate the current glossary, rules or engine (:mod:`pipeline.refresh`)."""
 
     unpublished: set[str] = field(default_factory=set)  # catalogs of pages held back
 
@@ -311,6 +316,10 @@ def build_project(
         finally:
             run.close()
             _RUN = None
+        if options.article is not None and not any(a.claim.slug == options.article for a in done.values()):
+            discard(item for article in done.values() for item in article.files)
+            message = f"no article has the slug {options.article!r} (puente status lists them)"
+            raise BuildError(project.relative(project.sources_dir), None, message)
         try:
             _commit(run, sources, done, cache, report)
         except BaseException:
@@ -514,7 +523,10 @@ def _first_step(path: Path) -> Done | Waiting:
         harvested = harvest_pairs(catalog)
         draft_key = rules.draft_key(run.glossary.version, config.locales)
         lookup = MemoryLookup(memory, run.engine_name, run.engine_version, draft_key, config.fuzzy_threshold)
-        pending = plan_drafts(catalog, lookup, source_lang, target_lang, stats)
+        redraft: list[int] = []
+        if run.options.refresh and run.options.article in (None, meta.slug):
+            redraft = refreshable(catalog, _drafter(run))
+        pending = plan_drafts(catalog, lookup, source_lang, target_lang, stats, redraft)
         log.info(
             "%s: memory %d exact, %d stored drafts, %d suggestions; %d for the engine",
             meta.slug, stats.memory_exact, stats.memory_drafts, stats.suggestions, len(pending),
@@ -669,7 +681,8 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
         apply_drafts(catalog, known, drafts, Origin("memory", detail=EXACT), article.drafts)
         article.drafts.memory_exact += len(known)
         rest = [item for item in article.pending if not _is_review(drafts.get(item.msgid))]
-        origin = Origin("engine", run.engine_name, run.engine_version)
+        key = rules.draft_key(run.glossary.version, config.locales)
+        origin = Origin("engine", run.engine_name, run.engine_version, key=key)
         failed = apply_drafts(catalog, rest, drafts, origin, article.drafts)
         failures = [
             Failure(Location(catalog_rel, entry.line or 1), entry.msgid, reason) for entry, reason in failed
@@ -724,6 +737,8 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
         discard(files)
         raise
     result.files = tuple(files)
+    if options.step != "extract":  # what the summary offers to refresh
+        result.facts["stale_drafts"] = len(refreshable(catalog, _drafter(run)))
     inodes = {item.path: item.inode for item in files}
     pot_digest = _digest(article.pot_text) if article.pot_text is not None else None
     result.outputs.insert(0, (pot_path, pot_digest, inodes.get(pot_path, 0)))
@@ -740,7 +755,7 @@ def _compact(result: Done) -> None:
     findings; its facts serialized, with its share of the site files, and a summary."""
     result.warnings = sum(1 for issue in result.issues if issue.severity == "warning")  # notes aside
     result.issues = [issue for issue in result.issues if issue.severity == "error"]
-    if result.facts:
+    if "paths" in result.facts:  # a build's article (extract and translate make no pages)
         facts = result.facts
         result.stored = (
             json.dumps(facts, ensure_ascii=False, separators=(",", ":")),
@@ -754,6 +769,12 @@ def _compact(result: Done) -> None:
             json.dumps(findings, ensure_ascii=False),
             json.dumps(warnings, ensure_ascii=False),
         )
+
+
+def _drafter(run: Run) -> Drafter:
+    """What makes an engine draft in this run (a draft made otherwise predates it)."""
+    key = rules.draft_key(run.glossary.version, run.project.config.locales)
+    return Drafter(run.engine_name, run.engine_version, key)
 
 
 def _digest(text: str) -> str:
@@ -939,6 +960,7 @@ def _commit(
                 report.units[key] += summary["target_units"].get(key, 0)
             report.issues.extend(cache.issues(rel))
             report.warnings += cache.articles[rel].get("warnings", 0)
+            report.stale_drafts += summary.get("stale_drafts", 0)
             if summary.get("held"):
                 report.unpublished.add(cache.articles[rel]["catalog_path"])
     ordered = sorted(live)
@@ -1051,6 +1073,7 @@ def _account(article: Done, report: BuildReport, raced: set[str]) -> None:
     report.warnings += article.warnings
     for key in COUNT_KEYS:
         report.units[key] += article.facts.get("target_units", {}).get(key, 0)
+    report.stale_drafts += article.facts.get("stale_drafts", 0)
 
 
 __all__ = ["BuildOptions", "BuildReport", "EngineError", "PipelineError", "build_project", "page_path"]

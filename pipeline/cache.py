@@ -144,7 +144,7 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 """
 
-SUMMARY_KEYS = ("slug", "pages", "target_units", "held", "review", "catalog")
+SUMMARY_KEYS = ("slug", "pages", "target_units", "held", "review", "catalog", "stale_drafts")
 """The facts every run needs of every article (the summary, the slugs, the pages to keep);
 the others are read only for the articles a site file needs them of."""
 

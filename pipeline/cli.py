@@ -273,6 +273,7 @@ def build(
             f"{units['untranslated']} missing; {plural(len(report.errors), 'error')}, "
             f"{plural(report.warnings, 'warning')}" + (" (puente check lists them)" if findings else "")
         )
+        _stale_notice(report.stale_drafts)
         for path in report.not_written:
             click.echo(f"not written: {path}")
         for path in report.retried:
@@ -326,32 +327,55 @@ def review(root: Path | None, out: Path | None, jobs: int, quiet: bool | None) -
 @root_option
 @engine_option
 @jobs_option
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Draft again the machine drafts made before the glossary, the draft rules or the engine changed.",
+)
+@click.option("--article", metavar="SLUG", help="With --refresh: only the article with this slug.")
 @quiet_option
-def translate(root: Path | None, engine: str | None, jobs: int, quiet: bool | None) -> None:
+def translate(
+    root: Path | None, engine: str | None, jobs: int, refresh: bool, article: str | None, quiet: bool | None
+) -> None:
     """Update the catalogs and fill their untranslated entries with drafts (memory
     first, then the engine).
 
     Every draft is marked fuzzy with a note naming its origin. Translations a
-    person wrote are never replaced.
+    person wrote are never replaced. With --refresh, machine drafts made with
+    another glossary, other draft rules or another engine (or version) are
+    drafted again; reviewed entries, and drafts a person has edited, are left
+    as they are.
     """
     from pipeline.build import BuildOptions, build_project
 
+    if article is not None and not refresh:
+        fail("puente translate: --article needs --refresh (see puente translate --help)")
     quiet = _quiet(quiet)
     with reported_errors():
         project = _project(root)
+        options = BuildOptions("translate", engine, False, jobs, refresh=refresh, article=article)
         with progress_bar(quiet) as progress:
-            report = build_project(project, BuildOptions("translate", engine, False, jobs), progress=progress)
+            report = build_project(project, options, progress=progress)
     for failure in report.failures:
         click.echo(str(failure), err=True)
     if not quiet:
         drafts = report.drafts
+        refreshed = f"{plural(drafts.refreshed, 'draft')} refreshed; " if refresh else ""
         click.echo(
-            f"memory: {drafts.memory_exact} exact, {drafts.memory_drafts} stored drafts, "
+            f"{refreshed}memory: {drafts.memory_exact} exact, {drafts.memory_drafts} stored drafts, "
             f"{plural(drafts.suggestions, 'suggestion')}; "
             f"engine: {plural(drafts.engine_units, 'unit')} in {plural(drafts.engine_calls, 'call')}; "
             f"{plural(drafts.fresh_drafts, 'fresh draft')} of changed units; {len(report.failures)} failed; "
             f"{plural(len(report.catalogs_written), 'catalog')} written"
         )
+        _stale_notice(report.stale_drafts)
+
+
+def _stale_notice(count: int) -> None:
+    if count:
+        drafts = plural(count, "machine draft")
+        verb = "predates" if count == 1 else "predate"
+        click.echo(f"{drafts} {verb} the current glossary/engine; run `puente translate --refresh`")
 
 
 @main.command()

@@ -77,6 +77,7 @@ class Provenance:
     version: str
     source: str
     unknown: tuple[str, ...] = ()
+    key: str = ""  # a stored draft's draft key (the ``glossary`` column)
 
 
 def memory_error(relative: str, exc: sqlite3.Error, path: Path | None = None) -> MemoryStoreError:
@@ -265,13 +266,13 @@ class TranslationMemory:
         reviewed translation of this source (``reviewed``); a draft or a reviewed
         translation of another source (``other-draft``, ``other-reviewed``, with that
         source); or None."""
-        for engine, version, unknown in self._rows(
-            "SELECT engine, version, unknown FROM drafts WHERE source_lang=? AND target_lang=? "
+        for engine, version, unknown, key in self._rows(
+            "SELECT engine, version, unknown, glossary FROM drafts WHERE source_lang=? AND target_lang=? "
             "AND source_key=? AND translation=? ORDER BY rowid DESC LIMIT 1",
             (source_lang, target_lang, normalise(source), translation),
         ):
             words = tuple(word for word in str(unknown).split("\n") if word)
-            return Provenance("engine", str(engine), str(version), source, words)
+            return Provenance("engine", str(engine), str(version), source, words, str(key))
         if self._rows(
             "SELECT 1 FROM reviewed WHERE source_lang=? AND target_lang=? AND source_key=? AND translation=?",
             (source_lang, target_lang, normalise(source), translation),

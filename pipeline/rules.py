@@ -874,12 +874,26 @@ class _Analyser:
         pair = "eng-spa" if lang == "en" else "spa-eng"
         self.path = _data_dir() / f"{pair}.automorf.bin"
         self.process: subprocess.Popen[bytes] | None = None
+        self.owner = 0  # the process that started ``process``
         self.cache: dict[str, tuple[str, ...] | None] = {}
         self.lock = threading.Lock()
         self.failed = not self.path.exists() or shutil.which("lt-proc") is None
 
+    def _mine(self) -> subprocess.Popen[bytes] | None:
+        """This process's analyser. A forked worker must not talk to its parent's lt-proc
+        through the pipes it inherited: it forgets it (and starts its own when it needs one),
+        keeping the parent's objects alive so that nothing of them is closed or reaped here.
+        Checked on use rather than at fork time: a fork handler would run before the one
+        that gives up the build lock in the child (:func:`pipeline.parallel.fork_safe_fd`)
+        and hold the lock a moment longer."""
+        if self.process is not None and self.owner != os.getpid():
+            _INHERITED.append(self.process)
+            self.process = None
+        return self.process
+
     def close(self) -> None:
-        process, self.process = self.process, None
+        process = self._mine()
+        self.process = None
         if process is not None and process.poll() is None:
             assert process.stdin is not None
             process.stdin.close()
@@ -903,19 +917,21 @@ class _Analyser:
         if self.failed or not re.fullmatch(r"[^\W\d_][\w’'-]*(?: [^\W\d_][\w’'-]*)*", word):
             return None
         try:
-            if self.process is None or self.process.poll() is not None:
-                self.process = subprocess.Popen(
+            process = self._mine()
+            if process is None or process.poll() is not None:
+                process = self.process = subprocess.Popen(
                     ["lt-proc", "-z", str(self.path)],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.DEVNULL,
                 )
-            assert self.process.stdin is not None and self.process.stdout is not None
-            self.process.stdin.write(word.encode("utf-8") + b"\0")
-            self.process.stdin.flush()
+                self.owner = os.getpid()
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.write(word.encode("utf-8") + b"\0")
+            process.stdin.flush()
             output = bytearray()
             while not output.endswith(b"\0"):
-                chunk = os.read(self.process.stdout.fileno(), 4096)
+                chunk = os.read(process.stdout.fileno(), 4096)
                 if not chunk:
                     raise OSError("lt-proc stopped")
                 output.extend(chunk)
@@ -934,6 +950,8 @@ def _data_dir() -> Path:
 
 
 _ANALYSERS: dict[str, _Analyser] = {}
+_INHERITED: list[subprocess.Popen[bytes]] = []
+"""A forked worker's copies of its parent's analysers, kept and never used."""
 
 
 def _analyser(lang: str) -> _Analyser:
@@ -948,14 +966,6 @@ def close_analysers() -> None:
         analyser.close()
 
 
-def _forget_in_child() -> None:
-    # a forked worker must not talk to its parent's lt-proc through the shared pipes: it
-    # starts its own when it needs one (the inherited descriptors go when the worker ends)
-    for analyser in _ANALYSERS.values():
-        analyser.process = None
-
-
-os.register_at_fork(after_in_child=_forget_in_child)
 atexit.register(close_analysers)
 
 

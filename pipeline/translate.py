@@ -23,6 +23,7 @@ stale translation.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -49,6 +50,7 @@ class DraftStats:
 
     memory_exact: int = 0
     memory_drafts: int = 0
+    refreshed: int = 0  # machine drafts drafted again (``translate --refresh``)
     suggestions: int = 0
     engine_units: int = 0
     engine_calls: int = 0
@@ -68,6 +70,7 @@ class Pending:
     index: int
     msgid: str
     fresh: bool
+    refresh: bool = False  # a draft made again (``translate --refresh``): a failure keeps the old one
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ def restore_origins(catalog: Catalog, memory: TranslationMemory, source: str, ta
         if known is None:
             continue
         if known.kind == "engine":
-            origin = Origin("engine", known.engine, known.version)
+            origin = Origin("engine", known.engine, known.version, key=known.key)
             catalog.entries[index] = entry.replace(
                 origin=origin,
                 unknown=entry.unknown or known.unknown,
@@ -149,12 +152,21 @@ def harvest_pairs(catalog: Catalog) -> list[tuple[str, str]]:
 
 
 def plan_drafts(
-    catalog: Catalog, lookup: MemoryLookup, source: str, target: str, stats: DraftStats
+    catalog: Catalog,
+    lookup: MemoryLookup,
+    source: str,
+    target: str,
+    stats: DraftStats,
+    redraft: Collection[int] = (),
 ) -> list[Pending]:
-    """Fill what the memory can, in place; return the entries left for the engine."""
+    """Fill what the memory can, in place; return the entries left for the engine.
+    ``redraft``: positions of machine drafts to draft again (:mod:`pipeline.refresh`)."""
     pending: list[Pending] = []
     for index, entry in enumerate(catalog.entries):
         item = _needs_draft(index, entry)
+        if item is None and index in redraft:
+            item = Pending(index, entry.msgid, fresh=False, refresh=True)
+            stats.refreshed += 1
         if item is None:
             if entry.state == "reviewed" and (entry.origin or entry.unknown or entry.suggestion):
                 catalog.entries[index] = entry.replace(origin=None, unknown=(), suggestion=None)
@@ -168,7 +180,8 @@ def plan_drafts(
         stored = lookup.stored_draft(source, target, entry.msgid)
         if stored is not None:
             log.debug("memory: stored draft for %r", _short(entry.msgid))
-            origin = Origin("engine", lookup.engine, lookup.engine_version, FROM_MEMORY)
+            key = lookup.glossary_version  # the draft key (pipeline.rules.draft_key)
+            origin = Origin("engine", lookup.engine, lookup.engine_version, FROM_MEMORY, key)
             catalog.entries[index] = _filled(entry, item, stored.translation, origin, stored.unknown)
             stats.fresh_drafts += item.fresh
             stats.memory_drafts += not item.fresh
@@ -323,6 +336,9 @@ def apply_drafts(
         if draft is None or draft.text is None:
             failures.append((entry, draft.error if draft is not None and draft.error else "failed"))
             continue
+        if item.refresh and draft.failure is not None:
+            failures.append((entry, draft.failure))  # the draft it has is sound: it stays
+            continue
         filled = _filled(entry, item, draft.text, origin, draft.unknown)
         if not item.fresh and (draft.failure is not None or filled.failure is not None):
             filled = filled.replace(failure=draft.failure)
@@ -352,12 +368,14 @@ def expand_first_mentions(catalog: Catalog, glossary: Glossary, source: str, tar
             seen.add(term.id)
             short = term.target(target, hit.form_index) if not term.dnt else hit.text
             long_form = expansion.replace(f"({short})", "").strip()
-            if entry.state != "machine" or long_form in entry.msgstr:
-                continue  # a person's translation, or the name is spelled out already
+            if entry.state != "machine" or entry.edited or long_form in entry.msgstr:
+                continue  # a person's translation (or edit), or the name is spelled out already
             # not in parentheses ("Fiscalía General de la República (FGR)" explains itself)
             # nor inside an element of its own ({1}SSPC{/1}: an abbreviation already explains it)
             pattern = re.compile(r"(?<![\w}(])" + re.escape(short) + r"(?![\w{)])")
             match = pattern.search(entry.msgstr)
             if match is not None:
                 text = entry.msgstr[: match.start()] + expansion + entry.msgstr[match.end() :]
-                catalog.entries[index] = entry = entry.replace(msgstr=text)
+                # Puente's own change: the draft's fingerprint is taken again when it is written
+                origin = dataclasses.replace(entry.origin, fingerprint="") if entry.origin else None
+                catalog.entries[index] = entry = entry.replace(msgstr=text, origin=origin)

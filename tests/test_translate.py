@@ -76,7 +76,9 @@ def test_drafts_name_their_origin_and_unknown_words(project: Path) -> None:
         "In recent days, president Donald Trump asserted that the United States has largely neutralized drugs arriving by sea and signaled plans to expand enforcement on land."
     ]
     notes = entry.comment.split("\n")
-    assert notes[-2].startswith("draft: apertium ")
+    assert notes[-3].startswith("draft: apertium ")
+    # what made the draft besides the engine, and the text's fingerprint (pipeline.refresh)
+    assert re.fullmatch(r"draft key: [0-9a-f]{12}\+rules1\+en_US\+es_MX; text [0-9a-f]{8}", notes[-2])
     assert notes[-1] == "unknown to apertium: signaled"
     assert "*" not in entry.msgstr and "Donald Trump" in entry.msgstr
 

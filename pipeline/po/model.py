@@ -12,6 +12,7 @@ writes PO text.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -28,12 +29,30 @@ OriginKind = Literal["engine", "memory"]
 class Origin:
     """Where the text of a draft came from: an engine (``name`` and ``version``, ``detail``
     such as "from memory" when a stored draft was reused) or the translation memory
-    (``detail`` says which match)."""
+    (``detail`` says which match).
+
+    An engine's draft also records ``key``, what shaped it besides the engine (the
+    glossary's version, the draft rules' and the locales: :func:`pipeline.rules.draft_key`),
+    and ``fingerprint``, a short hash of the text as Puente wrote it (empty until the entry
+    is written): a text that no longer matches it was edited by a person.
+    """
 
     kind: OriginKind
     name: str = ""
     version: str = ""
     detail: str = ""
+    key: str = ""
+    fingerprint: str = ""
+
+
+def fingerprint(text: str) -> str:
+    """A short hash of a draft's text: Puente writes it beside the draft (``#. draft key:``),
+    so that a later edit of the text shows.
+
+    >>> fingerprint("La DEA dijo.")
+    '5ed4b2cb'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +121,13 @@ class Entry:
         if self.origin is not None and self.previous_msgid is None:
             return "machine"
         return "changed"
+
+    @property
+    def edited(self) -> bool:
+        """A draft whose text a person changed since Puente wrote it (its fingerprint no
+        longer matches): theirs now, even while it stays fuzzy."""
+        mark = self.origin.fingerprint if self.origin is not None else ""
+        return bool(mark) and mark != fingerprint(self.msgstr)
 
     @property
     def machine_made(self) -> bool:

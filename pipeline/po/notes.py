@@ -6,6 +6,7 @@ The notes a translator sees::
 
     #. draft: apertium 0.8.1-2
     #. draft: apertium 0.8.1-2 (from memory)
+    #. draft key: 7a30c268cee9+rules1+en_US+es_MX; text 5d41402a
     #. memory: exact match of a reviewed translation
     #. fresh draft: <a draft of the current source, for a changed entry>
     #. unknown to apertium: Sheinbaum, Culiacán
@@ -13,16 +14,22 @@ The notes a translator sees::
     #. memory suggestion source: <that similar sentence>
     #. draft failed: apertium broke glossary terms (...); the source text stands in
 
+The ``draft key`` line goes with an engine's draft: what made it besides the engine
+(:attr:`Origin.key`) and a fingerprint of the text as Puente wrote it
+(:attr:`Origin.fingerprint`), so that ``puente translate --refresh`` knows which drafts
+predate the current glossary, rules or engine, and which a person has edited since.
+
 Any other extracted comment is a note of the unit (block kind, placeholders,
 glossary terms) and stays as it is.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 
-from pipeline.po.model import Entry, Origin, Suggestion
+from pipeline.po.model import Entry, Origin, Suggestion, fingerprint
 
 DRAFT = "draft: "
 MEMORY = "memory: "
@@ -32,16 +39,22 @@ UNKNOWN = re.compile(r"unknown to ([\w.-]+): (.*)\Z")
 SUGGESTION = re.compile(r"memory suggestion \((\d{1,3})%\): (.*)\Z")
 SUGGESTION_SOURCE = "memory suggestion source: "
 _ENGINE = re.compile(r"(\S+) (\S.*?)(?: \((.*)\))?\Z")  # a version may hold spaces: "deep-translator 1.11.4"
+KEY = re.compile(r"draft key: (\S+); text ([0-9a-f]{8})\Z")
 
 
 def split_notes(lines: Iterable[str]) -> dict[str, object]:
     """The typed fields held by ``lines`` (extracted comments), and the other notes.
 
     >>> fields = split_notes(["paragraph", "draft: apertium 0.8.1-2", "unknown to apertium: Sonora"])
-    >>> fields["notes"], fields["origin"], fields["unknown"]
-    (('paragraph',), Origin(kind='engine', name='apertium', version='0.8.1-2', detail=''), ('Sonora',))
-    >>> split_notes(["draft: libretranslate deep-translator 1.11.4 (from memory)"])["origin"]
-    Origin(kind='engine', name='libretranslate', version='deep-translator 1.11.4', detail='from memory')
+    >>> fields["notes"], fields["unknown"]
+    (('paragraph',), ('Sonora',))
+    >>> fields["origin"]
+    Origin(kind='engine', name='apertium', version='0.8.1-2', detail='', key='', fingerprint='')
+    >>> split_notes(["draft: libretranslate deep-translator 1.11.4 (from memory)"])["origin"].detail
+    'from memory'
+    >>> keyed = split_notes(["draft: apertium 0.8.1-2", "draft key: ab12+rules1+en_US; text 5ed4b2cb"])
+    >>> keyed["origin"].key, keyed["origin"].fingerprint
+    ('ab12+rules1+en_US', '5ed4b2cb')
     """
     notes: list[str] = []
     origin: Origin | None = None
@@ -50,7 +63,11 @@ def split_notes(lines: Iterable[str]) -> dict[str, object]:
     score: int | None = None
     suggested = suggested_source = ""
     failure: str | None = None
+    key: re.Match[str] | None = None
     for line in lines:
+        if key is None and origin is not None and origin.kind == "engine" and (found := KEY.match(line)):
+            key = found  # it follows its draft line; anywhere else it is a note like any other
+            continue
         if line.startswith(DRAFT):
             match = _ENGINE.match(line[len(DRAFT) :])
             if match is not None:
@@ -76,6 +93,8 @@ def split_notes(lines: Iterable[str]) -> dict[str, object]:
             continue
         notes.append(line)
     suggestion = Suggestion(score, suggested_source, suggested) if score is not None else None
+    if key is not None and origin is not None and origin.kind == "engine":
+        origin = dataclasses.replace(origin, key=key[1], fingerprint=key[2])
     return {
         "notes": tuple(notes),
         "origin": origin,
@@ -100,6 +119,10 @@ def join_notes(entry: Entry) -> list[str]:
         if origin.kind == "engine":
             detail = f" ({origin.detail})" if origin.detail else ""
             lines.append(f"{DRAFT}{origin.name} {origin.version}{detail}")
+            if origin.key:
+                # the fingerprint as read stays: a person's edit of the text must keep showing
+                text = origin.fingerprint or fingerprint(entry.msgstr)
+                lines.append(f"draft key: {origin.key}; text {text}")
         else:
             lines.append(f"{MEMORY}{origin.detail}")
     if entry.fresh_draft is not None:
