@@ -26,6 +26,7 @@ bench-scale: setup
 quality: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/quality/evaluate.py --timing 1000
+	$(BIN)/python benchmarks/quality/adaptation.py
 
 # everything for development: the runtime, the test tools and the linters
 setup: system $(VENV)/.installed

@@ -46,6 +46,7 @@ from typing import Any, Literal
 import babel
 
 from pipeline import __version__, rules
+from pipeline.adapt import Adapted, adapt_each
 from pipeline.answers import check_key, save_answers, source_key
 from pipeline.assemble import COUNT_KEYS, assemble
 from pipeline.cache import SUMMARY_KEYS, BuildCache, FileIdentity, Fragments, Read, identify, still
@@ -522,7 +523,10 @@ def _first_step(path: Path) -> Done | Waiting:
         stats.restored = restore_origins(catalog, memory, source_lang, target_lang)
         harvested = harvest_pairs(catalog)
         draft_key = rules.draft_key(run.glossary.version, config.locales)
-        lookup = MemoryLookup(memory, run.engine_name, run.engine_version, draft_key, config.fuzzy_threshold)
+        lookup = MemoryLookup(
+            memory, run.engine_name, run.engine_version, draft_key, config.fuzzy_threshold,
+            glossary=run.glossary, locale=config.locale(target_lang),
+        )  # fmt: skip
         redraft: list[int] = []
         if run.options.refresh and run.options.article in (None, meta.slug):
             redraft = refreshable(catalog, _drafter(run))
@@ -624,16 +628,20 @@ def _engine_batch(
             reviewed[(source, config.target_language(source), msgid)] = msgstr
     texts: dict[tuple[str, str], list[str]] = {}
     kinds: dict[tuple[str, str], dict[str, str]] = {}  # a heading is drafted as one (pipeline.rules)
+    drafts: dict[tuple[str, str], dict[str, EngineDraft]] = {}
     for article in waiting:
         source = article.document.meta.lang
         target = config.target_language(source)
         for item in article.pending:
-            if (source, target, item.msgid) not in reviewed:
-                texts.setdefault((source, target), []).append(item.msgid)
-                known = kinds.setdefault((source, target), {})
-                if known.get(item.msgid, "heading") in rules.HEADING_KINDS:  # a heading only if always one
-                    known[item.msgid] = rules.kind_of(article.catalog.entries[item.index].msgctxt)
-    drafts: dict[tuple[str, str], dict[str, EngineDraft]] = {}
+            if (source, target, item.msgid) in reviewed:
+                continue
+            if item.adapted is not None:  # the memory's similar sentence, adapted: no engine draft
+                drafts.setdefault((source, target), {})[item.msgid] = _adapted(item.adapted)
+                continue
+            texts.setdefault((source, target), []).append(item.msgid)
+            known = kinds.setdefault((source, target), {})
+            if known.get(item.msgid, "heading") in rules.HEADING_KINDS:  # a heading only if always one
+                known[item.msgid] = rules.kind_of(article.catalog.entries[item.index].msgctxt)
     for (source, target, msgid), translation in reviewed.items():
         drafts.setdefault((source, target), {})[msgid] = EngineDraft(translation, reviewed=True)
     if not texts:
@@ -646,12 +654,19 @@ def _engine_batch(
         log.info("engine %s %s: %s %s→%s", engine.name, engine.version, count, source, target)
         if progress is not None:
             progress("machine translation", 0, len(unique))
+        this_run = {msgid: text for (sl, tl, msgid), text in reviewed.items() if (sl, tl) == (source, target)}
+        # another article's review of a similar sentence, adapted, instead of the engine's draft
+        adapted = adapt_each(
+            unique, this_run, config.fuzzy_threshold, source, target, run.glossary, config.locale(target)
+        )
+        rest = [text for text in unique if text not in adapted]
         made, calls, sent = engine_drafts(
-            engine, run.glossary, unique, source, target, deadline,
+            engine, run.glossary, rest, source, target, deadline,
             kinds=kinds.get((source, target)), locale=config.locale(target),
         )  # fmt: skip
-        this_run = {msgid: text for (sl, tl, msgid), text in reviewed.items() if (sl, tl) == (source, target)}
-        for text, suggestion in run_suggestions(unique, this_run, config.fuzzy_threshold).items():
+        for text, found in adapted.items():
+            made[text] = _adapted(found)
+        for text, suggestion in run_suggestions(rest, this_run, config.fuzzy_threshold).items():
             made[text] = dataclasses.replace(made[text], suggestion=suggestion)
         drafts.setdefault((source, target), {}).update(made)
         report.drafts.engine_calls += calls
@@ -659,6 +674,10 @@ def _engine_batch(
         if progress is not None:
             progress("machine translation", len(unique), len(unique))
     return drafts
+
+
+def _adapted(adapted: Adapted) -> EngineDraft:
+    return EngineDraft(adapted.text, origin=Origin("memory", detail=adapted.detail))
 
 
 def _is_review(draft: EngineDraft | None) -> bool:
@@ -675,6 +694,12 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
     catalog_rel = project.relative(po_path)
     failures: list[Failure] = []
     drafted: list[tuple[str, str, str, str, str, str, Draft]] = []
+    if any(item.adapted is not None and item.msgid not in drafts for item in article.pending):
+        # no engine batch ran for them (--no-mt, or nothing else pending)
+        drafts = dict(drafts)
+        for item in article.pending:
+            if item.adapted is not None:
+                drafts.setdefault(item.msgid, _adapted(item.adapted))
     if article.pending and drafts:
         # another article's review of the same sentence, made in this run, comes first
         known = [item for item in article.pending if _is_review(drafts.get(item.msgid))]
@@ -689,8 +714,9 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
         ]
         for item in rest:
             made = drafts.get(item.msgid)
-            # a failed draft is never remembered: the next engine (or version) may do better
-            if made is not None and made.text is not None and made.failure is None:
+            # a failed draft is never remembered: the next engine (or version) may do better;
+            # an adapted translation is no engine's draft
+            if made is not None and made.text is not None and made.failure is None and made.origin is None:
                 drafted.append(
                     (run.engine_name, run.engine_version, source_lang, target_lang,
                      rules.draft_key(run.glossary.version, config.locales),

@@ -362,7 +362,8 @@ def translate(
         drafts = report.drafts
         refreshed = f"{plural(drafts.refreshed, 'draft')} refreshed; " if refresh else ""
         click.echo(
-            f"{refreshed}memory: {drafts.memory_exact} exact, {drafts.memory_drafts} stored drafts, "
+            f"{refreshed}memory: {drafts.memory_exact} exact, {drafts.memory_adapted} adapted, "
+            f"{drafts.memory_drafts} stored drafts, "
             f"{plural(drafts.suggestions, 'suggestion')}; "
             f"engine: {plural(drafts.engine_units, 'unit')} in {plural(drafts.engine_calls, 'call')}; "
             f"{plural(drafts.fresh_drafts, 'fresh draft')} of changed units; {len(report.failures)} failed; "

@@ -13,7 +13,7 @@ Every setting has a default, so a project needs no configuration file at all::
 
     [translate]
     engine = "apertium"               # see `puente translate --help`
-    fuzzy_threshold = 75              # translation-memory suggestions, percent
+    fuzzy_threshold = 75              # translation-memory suggestions and adaptations, percent
     merge_threshold = 60              # catalog updates: a changed sentence keeps its
                                       # old translation (fuzzy) at this similarity or more
     timeout = 3600                    # seconds the engine may take in one run, in all

@@ -234,6 +234,13 @@ class TranslationMemory:
 
     def fuzzy(self, source_lang: str, target_lang: str, source: str, threshold: float) -> Match | None:
         """The most similar reviewed source (rapidfuzz ratio ≥ ``threshold``), if any."""
+        found = self.fuzzy_matches(source_lang, target_lang, source, threshold, 1)
+        return found[0] if found else None
+
+    def fuzzy_matches(
+        self, source_lang: str, target_lang: str, source: str, threshold: float, limit: int
+    ) -> list[Match]:
+        """The ``limit`` most similar reviewed sources (rapidfuzz ratio ≥ ``threshold``), best first."""
         key = (source_lang, target_lang)
         if key not in self._fuzzy_index:
             rows = self._rows(
@@ -245,11 +252,9 @@ class TranslationMemory:
             self._fuzzy_index[key] = ([str(r[0]) for r in rows], [str(r[1]) for r in rows])
         sources, translations = self._fuzzy_index[key]
         if not sources:
-            return None
-        best = process.extractOne(source, sources, scorer=fuzz.ratio, score_cutoff=threshold)
-        if best is None:
-            return None
-        return Match(sources[best[2]], translations[best[2]], float(best[1]))
+            return []
+        found = process.extract(source, sources, scorer=fuzz.ratio, score_cutoff=threshold, limit=limit)
+        return [Match(sources[index], translations[index], float(score)) for _, score, index in found]
 
     def pairs(self) -> list[tuple[str, str, str, str]]:
         """Every reviewed pair: (source_lang, target_lang, source, translation)."""

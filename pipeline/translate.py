@@ -8,9 +8,11 @@ These are steps of the one flow (:mod:`pipeline.build`), on catalogs in memory:
    draft of another text): its entry is *changed*, never published as current.
 2. :func:`plan_drafts`: the entries no person has settled get a draft from the memory
    (a reviewed translation of the same sentence, or the stored draft of the same engine,
-   version and glossary), or are listed as pending for the engine. A reviewed
-   translation of a *similar* sentence is only offered, as a suggestion in a comment:
-   its numbers, names and dates are another article's facts.
+   version and draft key), or are listed as pending for the engine. A reviewed
+   translation of a *similar* sentence that differs only in numbers, names and glossary
+   terms is adapted (:mod:`pipeline.adapt`) and used instead of the engine's draft, after
+   the run's exact matches; any other is only offered, as a suggestion in a comment: its
+   numbers, names and dates are another article's facts.
 3. the engine drafts every pending text of the run in one batch per language pair
    (:func:`engine_drafts`, in the main process), and :func:`apply_drafts` fills them in.
 4. :func:`expand_first_mentions`: newsroom style for drafts.
@@ -32,9 +34,10 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from pipeline import rules
+from pipeline.adapt import ADAPTED, CANDIDATES, Adapted, Candidate, adapt_best
 from pipeline.drafting import draft_batch
 from pipeline.glossary import Glossary, find_terms, residue
-from pipeline.memory import Draft, TranslationMemory
+from pipeline.memory import Draft, Match, TranslationMemory
 from pipeline.mt import Engine
 from pipeline.po import Catalog, Entry, Origin, Suggestion
 
@@ -49,6 +52,7 @@ class DraftStats:
     """What drafting filled, and from where."""
 
     memory_exact: int = 0
+    memory_adapted: int = 0  # similar sentences' reviewed translations adapted (pipeline.adapt)
     memory_drafts: int = 0
     refreshed: int = 0  # machine drafts drafted again (``translate --refresh``)
     suggestions: int = 0
@@ -71,6 +75,7 @@ class Pending:
     msgid: str
     fresh: bool
     refresh: bool = False  # a draft made again (``translate --refresh``): a failure keeps the old one
+    adapted: Adapted | None = None  # a similar sentence's reviewed translation, adapted: no engine draft
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,7 @@ class EngineDraft:
     reviewed: bool = False
     suggestion: Suggestion | None = None
     failure: str | None = None  # no sound draft: ``text`` is the source, and this says why
+    origin: Origin | None = None  # not the engine's: a reviewed translation adapted (pipeline.adapt)
 
 
 @dataclass
@@ -99,6 +105,8 @@ class MemoryLookup:
     glossary_version: str
     threshold: int
     fresh_reviewed: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    glossary: Glossary | None = None  # with it, similar sentences' translations are adapted
+    locale: str = ""  # the target language's locale, for the numbers of an adapted translation
 
     def reviewed(self, source: str, target: str, msgid: str) -> str | None:
         recent = self.fresh_reviewed.get((source, target, msgid))
@@ -108,6 +116,14 @@ class MemoryLookup:
         return self.memory.draft(
             self.engine, self.engine_version, source, target, self.glossary_version, msgid
         )
+
+    def adapted(self, msgid: str, matches: Sequence[Match], source: str, target: str) -> Adapted | None:
+        """The first of the memory's ``matches`` whose reviewed translation adapts to ``msgid``
+        (see :mod:`pipeline.adapt`)."""
+        if self.glossary is None:
+            return None
+        candidates = [Candidate(m.source, m.translation, m.score) for m in matches]
+        return adapt_best(msgid, candidates, source, target, self.glossary, self.locale)
 
 
 def restore_origins(catalog: Catalog, memory: TranslationMemory, source: str, target: str) -> int:
@@ -186,9 +202,17 @@ def plan_drafts(
             stats.fresh_drafts += item.fresh
             stats.memory_drafts += not item.fresh
             continue
-        if not item.fresh and entry.suggestion is None:
-            match = lookup.memory.fuzzy(source, target, entry.msgid, lookup.threshold)
-            if match is not None and match.source != entry.msgid:
+        matches = lookup.memory.fuzzy_matches(source, target, entry.msgid, lookup.threshold, CANDIDATES)
+        # filled after the run's batch: another article's review of this very sentence, made in
+        # this run, comes first
+        adapted = lookup.adapted(entry.msgid, matches, source, target)
+        if adapted is not None:
+            log.debug("memory: %s, adapted for %r", adapted.detail, _short(entry.msgid))
+            pending.append(dataclasses.replace(item, adapted=adapted))
+            continue
+        if not item.fresh and entry.suggestion is None and matches:
+            match = matches[0]
+            if match.source != entry.msgid:
                 suggestion = Suggestion(round(match.score), match.source, match.translation)
                 catalog.entries[index] = entry = entry.replace(suggestion=suggestion)
                 stats.suggestions += 1
@@ -217,7 +241,7 @@ def _needs_draft(index: int, entry: Entry) -> Pending | None:
             return Pending(index, entry.msgid, fresh=False)
         if residue(entry.msgid, entry.msgstr):  # debris an older version let through: draft again
             return Pending(index, entry.msgid, fresh=False)
-        if origin.kind == "memory" and origin.detail != EXACT:
+        if origin.kind == "memory" and origin.detail != EXACT and not origin.detail.startswith(ADAPTED):
             # a similar sentence's translation, published by an older version: not a draft
             return Pending(index, entry.msgid, fresh=False)
         return None
@@ -339,11 +363,12 @@ def apply_drafts(
         if item.refresh and draft.failure is not None:
             failures.append((entry, draft.failure))  # the draft it has is sound: it stays
             continue
-        filled = _filled(entry, item, draft.text, origin, draft.unknown)
+        filled = _filled(entry, item, draft.text, draft.origin or origin, draft.unknown)
         if not item.fresh and (draft.failure is not None or filled.failure is not None):
             filled = filled.replace(failure=draft.failure)
         catalog.entries[item.index] = filled
         stats.fresh_drafts += item.fresh
+        stats.memory_adapted += draft.origin is not None and not item.fresh
     return failures
 
 

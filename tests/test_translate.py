@@ -83,41 +83,47 @@ def test_drafts_name_their_origin_and_unknown_words(project: Path) -> None:
     assert "*" not in entry.msgstr and "Donald Trump" in entry.msgstr
 
 
-def test_memory_fills_repeats_exactly_and_only_suggests_similar_ones(empty_project: Path) -> None:
+def test_memory_fills_repeats_exactly_adapts_what_differs_in_numbers_and_suggests_the_rest(
+    empty_project: Path,
+) -> None:
     config = empty_project
     sources = empty_project / "sources"
-    (sources / "a.md").write_text(
-        article("a", "Agents seized 1,500 kg of cocaine at the port of Manzanillo.")
-    )
+    seized = "Agents seized 1,500 kg of cocaine at the port of Manzanillo."
+    (sources / "a.md").write_text(article("a", seized))
     extract(config)
     catalog = polib.pofile(str(po_file(config, "a", "es")), wrapwidth=0)
     for entry in catalog:
         entry.msgstr = "REVIEWED " + entry.msgid
+        if entry.msgid == seized:
+            entry.msgstr = "Agentes aseguraron 1,500 kg de cocaína en el puerto de Manzanillo."
     catalog.save()
-    (sources / "b.md").write_text(
-        article(
-            "b",
-            "Agents seized 1,500 kg of cocaine at the port of Manzanillo.",
-            "Agents seized 1,600 kg of cocaine at the port of Manzanillo.",
-        )
-    )
+    other_number = "Agents seized 1,600 kg of cocaine at the port of Manzanillo."
+    other_words = "Agents found 1,500 kg of cocaine at the port of Manzanillo."
+    (sources / "b.md").write_text(article("b", seized, other_number, other_words))
     extract(config)
     engine = Counting(ApertiumEngine())
     report = translate(config, engine=engine)
     b = entries(empty_project, "b")
-    exact = b["Agents seized 1,500 kg of cocaine at the port of Manzanillo."]
-    assert exact.msgstr == "REVIEWED Agents seized 1,500 kg of cocaine at the port of Manzanillo."
+    exact = b[seized]
+    assert exact.msgstr == "Agentes aseguraron 1,500 kg de cocaína en el puerto de Manzanillo."
     assert "fuzzy" in exact.flags and "memory: exact match of a reviewed translation" in exact.comment
-    # a similar sentence's translation holds another article's facts (1,500, not 1,600): it
-    # is offered in a comment, never published as the draft
-    similar = b["Agents seized 1,600 kg of cocaine at the port of Manzanillo."]
-    assert "1,600" in similar.msgstr and "REVIEWED" not in similar.msgstr and "fuzzy" in similar.flags
+    # a similar sentence that differs only in a number: the reviewed translation, adapted
+    # (a draft, fuzzy, saying where it came from)
+    adapted = b[other_number]
+    assert adapted.msgstr == "Agentes aseguraron 1,600 kg de cocaína en el puerto de Manzanillo."
+    assert "fuzzy" in adapted.flags
+    assert f"memory: adapted from a 98% match of: {seized}" in adapted.comment
+    # one that differs in a word holds another article's facts: offered in a comment beside
+    # the engine's draft, never published as the draft
+    similar = b[other_words]
+    assert "Agentes aseguraron" not in similar.msgstr and "fuzzy" in similar.flags
     assert similar.comment.split("\n")[-2:] == [
-        "memory suggestion (98%): REVIEWED Agents seized 1,500 kg of cocaine at the port of Manzanillo.",
-        "memory suggestion source: Agents seized 1,500 kg of cocaine at the port of Manzanillo.",
+        "memory suggestion (92%): Agentes aseguraron 1,500 kg de cocaína en el puerto de Manzanillo.",
+        f"memory suggestion source: {seized}",
     ]
-    assert report.drafts.memory_exact == 1 and report.drafts.suggestions == 1
-    assert engine.units == 2  # the title of b and the similar sentence went to the engine
+    drafts = report.drafts
+    assert drafts.memory_exact == 1 and drafts.memory_adapted == 1 and drafts.suggestions == 1
+    assert engine.units == 2  # the title of b and the sentence with another word went to the engine
 
 
 def test_people_are_never_overwritten(empty_project: Path) -> None:

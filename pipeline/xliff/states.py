@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pipeline.adapt import ADAPTED
 from pipeline.po import Entry
 from pipeline.translate import EXACT
 from pipeline.xliff.model import Version
@@ -98,4 +99,4 @@ def usable_as_draft(entry: Entry) -> bool:
     origin = entry.origin
     if entry.state != "machine" or origin is None:
         return False
-    return origin.kind == "engine" or origin.detail == EXACT
+    return origin.kind == "engine" or origin.detail == EXACT or origin.detail.startswith(ADAPTED)
