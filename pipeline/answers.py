@@ -29,7 +29,7 @@ from typing import Any
 import babel
 
 from pipeline import __version__
-from pipeline.cache import FileIdentity, check
+from pipeline.cache import FileIdentity, check, dumps
 from pipeline.catalog import CatalogStatus
 from pipeline.model import Issue, Location
 from pipeline.project import Project
@@ -230,7 +230,7 @@ def save_answers(
             "INSERT OR REPLACE INTO catalog_answers (path, identity, status, check_key, findings)"
             " VALUES (?, ?, ?, ?, ?)",
             [
-                (rel, _dumps(identity.to_json()), _dumps(status), key, _text(rows))
+                (rel, dumps(identity.to_json()), dumps(status), key, _text(rows))
                 for rel, (identity, status, key, rows) in sorted(catalogs.items())
                 if rows is not None
             ],
@@ -238,7 +238,7 @@ def save_answers(
         db.executemany(  # a new signature for the same bytes: the findings stay
             "UPDATE catalog_answers SET identity = ? WHERE path = ?",
             [
-                (_dumps(identity.to_json()), rel)
+                (dumps(identity.to_json()), rel)
                 for rel, (identity, _, _, rows) in sorted(catalogs.items())
                 if rows is None
             ],
@@ -246,7 +246,7 @@ def save_answers(
         db.executemany(
             "INSERT OR REPLACE INTO source_answers (path, identity, key, findings) VALUES (?, ?, ?, ?)",
             [
-                (rel, _dumps(identity.to_json()), key, _text(rows))
+                (rel, dumps(identity.to_json()), key, _text(rows))
                 for rel, (identity, key, rows) in sorted(sources.items())
             ],
         )
@@ -265,14 +265,10 @@ def _check(project: Project, rel: str, identity: FileIdentity | None) -> tuple[b
 
 def _text(value: Any) -> str:
     """Findings rows as the database keeps them (rows given as text already are kept)."""
-    return value if isinstance(value, str) else _dumps(value)
+    return value if isinstance(value, str) else dumps(value)
 
 
 def _rows(value: Any) -> list[list[Any]]:
     """Findings rows, decoded from the database's text the first time they are needed."""
     rows: list[list[Any]] = json.loads(value) if isinstance(value, str) else value
     return rows
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

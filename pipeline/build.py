@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 import os
 import sqlite3
@@ -49,7 +48,7 @@ from pipeline import __version__, rules
 from pipeline.adapt import Adapted, adapt_each
 from pipeline.answers import check_key, save_answers, source_key
 from pipeline.assemble import COUNT_KEYS, assemble
-from pipeline.cache import SUMMARY_KEYS, BuildCache, FileIdentity, Fragments, Read, identify, still
+from pipeline.cache import SUMMARY_KEYS, BuildCache, FileIdentity, Fragments, Read, dumps, identify, still
 from pipeline.catalog import catalog_status, catalog_text, template_for, template_text, update_catalog
 from pipeline.checks import check_catalog
 from pipeline.errors import BuildError, CatalogError, EngineError, PipelineError, SourceError
@@ -783,18 +782,11 @@ def _compact(result: Done) -> None:
     result.issues = [issue for issue in result.issues if issue.severity == "error"]
     if "paths" in result.facts:  # a build's article (extract and translate make no pages)
         facts = result.facts
-        result.stored = (
-            json.dumps(facts, ensure_ascii=False, separators=(",", ":")),
-            article_fragments(facts),
-        )
+        result.stored = (dumps(facts), article_fragments(facts))
         result.facts = {key: facts[key] for key in SUMMARY_KEYS if key in facts}
     if result.answers is not None:
         counts, findings, warnings = result.answers
-        result.answers = (
-            counts,
-            json.dumps(findings, ensure_ascii=False),
-            json.dumps(warnings, ensure_ascii=False),
-        )
+        result.answers = (counts, dumps(findings), dumps(warnings))
 
 
 def _drafter(run: Run) -> Drafter:

@@ -26,7 +26,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -249,45 +249,42 @@ class BuildCache:
     def facts(self, sources: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Every fact of each of ``sources`` (as this run recorded it, else as stored)."""
         found: dict[str, dict[str, Any]] = {}
-        stored = []
-        for source in sources:
-            if source in self._built:
-                made = self._built[source][0]
-                found[source] = json.loads(made) if isinstance(made, str) else made
-            elif source in self.articles:
-                stored.append(source)
+        built, stored = self._split(sources)
+        for source in built:
+            made = self._built[source][0]
+            found[source] = json.loads(made) if isinstance(made, str) else made
         for start in range(0, len(stored), 500):
             chunk = stored[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            try:
-                rows = (
-                    self._connection()
-                    .execute(f"SELECT source, facts FROM articles WHERE source IN ({marks})", chunk)
-                    .fetchall()
-                )
-            except sqlite3.Error as exc:
-                raise PipelineError(str(self._path), None, f"the build cache cannot be read: {exc}") from None
+            rows = self._rows(f"SELECT source, facts FROM articles WHERE source IN ({marks})", chunk)
             found.update((source, json.loads(facts)) for source, facts in rows)
         return found
 
     def fragments(self, sources: Iterable[str]) -> dict[str, tuple[str, str, int]]:
         """The manifest entry, the sitemap elements and their count of each of ``sources``."""
-        found: dict[str, tuple[str, str, int]] = {}
-        stored = []
+        built, stored = self._split(sources)
+        found = {source: self._built[source][1].row for source in built}
+        if stored:
+            wanted = set(stored)
+            rows = self._rows("SELECT source, manifest, sitemap, urls FROM articles")
+            found.update((row[0], (row[1], row[2], row[3])) for row in rows if row[0] in wanted)
+        return found
+
+    def _split(self, sources: Iterable[str]) -> tuple[list[str], list[str]]:
+        """``sources`` this run recorded, and those only the database holds."""
+        built, stored = [], []
         for source in sources:
             if source in self._built:
-                made = self._built[source][1]
-                found[source] = (made.manifest, made.sitemap, made.urls)
+                built.append(source)
             elif source in self.articles:
                 stored.append(source)
-        if stored:
-            try:
-                rows = self._connection().execute("SELECT source, manifest, sitemap, urls FROM articles")
-                wanted = set(stored)
-                found.update((row[0], (row[1], row[2], row[3])) for row in rows if row[0] in wanted)
-            except sqlite3.Error as exc:
-                raise PipelineError(str(self._path), None, f"the build cache cannot be read: {exc}") from None
-        return found
+        return built, stored
+
+    def _rows(self, query: str, parameters: Sequence[str] = ()) -> list[Any]:
+        try:
+            return self._connection().execute(query, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise PipelineError(str(self._path), None, f"the build cache cannot be read: {exc}") from None
 
     # --- freshness ------------------------------------------------------------------
 
@@ -476,8 +473,8 @@ class BuildCache:
                 [
                     (
                         source,
-                        _dumps(self.articles[source]),
-                        facts if isinstance(facts, str) else _dumps(facts),
+                        dumps(self.articles[source]),
+                        facts if isinstance(facts, str) else dumps(facts),
                         made.manifest,
                         made.sitemap,
                         made.urls,
@@ -489,7 +486,7 @@ class BuildCache:
             db.executemany(
                 "UPDATE articles SET state = ? WHERE source = ?",
                 [
-                    (_dumps(self.articles[source]), source)
+                    (dumps(self.articles[source]), source)
                     for source in sorted(self._dirty - set(self._built))
                     if source in self.articles
                 ],
@@ -497,7 +494,7 @@ class BuildCache:
             meta = {**self.meta, "version": CACHE_VERSION, "settings": self.settings}
             db.executemany(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                [(key, _dumps(value)) for key, value in sorted(meta.items())],
+                [(key, dumps(value)) for key, value in sorted(meta.items())],
             )
             db.execute("COMMIT")
         finally:
@@ -508,7 +505,8 @@ class BuildCache:
         self.changed = False
 
 
-def _dumps(value: Any) -> str:
+def dumps(value: Any) -> str:
+    """JSON as the build cache and the answers keep it."""
     # compact: JSON's C encoder (an indented dump takes the pure-Python path)
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
