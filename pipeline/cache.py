@@ -25,8 +25,9 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from pipeline.files import read_with_stat
 from pipeline.model import Issue, Location
 from pipeline.project import Project
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 RACY_NS = 50_000_000
 """A signature taken less than this long after the file's modification time is not
 trusted alone (file system clocks tick in milliseconds)."""
@@ -136,13 +137,19 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     source TEXT PRIMARY KEY,
-    state TEXT NOT NULL,     -- JSON: file identities, errors, and the summary of the facts
+    quick TEXT NOT NULL,     -- the stat signatures of the files it reads (see _quick, "" when not trusted)
+    state TEXT NOT NULL,     -- JSON: where its catalog is, its errors, and the summary of the facts
+    ids TEXT NOT NULL,       -- JSON: the identities of its source, catalog and files
     facts TEXT NOT NULL,     -- JSON: every fact of the article (the feeds, the review index)
     manifest TEXT NOT NULL,  -- the article's entry of build/manifest.json, serialized
     sitemap TEXT NOT NULL,   -- its <url> elements of build/sitemap.xml, serialized
     urls INTEGER NOT NULL    -- how many <url> elements that is
 );
 """
+
+IDENTITY_KEYS = ("source", "catalog", "files", "outputs")
+"""The parts of an article's entry kept in the ``ids`` column (read only to decide, the
+slow way, whether an article is unchanged); the others are in ``state``."""
 
 SUMMARY_KEYS = ("slug", "pages", "target_units", "held", "review", "catalog", "stale_drafts")
 """The facts every run needs of every article (the summary, the slugs, the pages to keep);
@@ -167,20 +174,77 @@ class Fragments:
         return (self.manifest, self.sitemap, self.urls)
 
 
+class CacheDamaged(Exception):
+    """A row of the build cache could not be read: the cache is dropped and the run starts again."""
+
+
+class _Entries(MutableMapping[str, dict[str, Any]]):
+    """Source → its entry in the build cache, each read from the database the first time it
+    is asked for (a run that finds every article unchanged reads none of them)."""
+
+    def __init__(self, keys: Iterable[str], fetch: Callable[[list[str]], dict[str, dict[str, Any]]]) -> None:
+        self._keys: dict[str, None] = dict.fromkeys(keys)
+        self._loaded: dict[str, dict[str, Any]] = {}
+        self._fetch = fetch
+
+    def load(self, keys: Iterable[str] | None = None) -> None:
+        """Read the entries of ``keys`` (None: all) in one query."""
+        wanted = self._keys if keys is None else keys
+        missing = [key for key in wanted if key in self._keys and key not in self._loaded]
+        if missing:
+            self._loaded.update(self._fetch(missing))
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        found = self._loaded.get(key)
+        if found is not None:
+            return found
+        if key not in self._keys:
+            raise KeyError(key)
+        self.load([key])
+        return self._loaded[key]
+
+    def __setitem__(self, key: str, value: dict[str, Any]) -> None:
+        self._keys[key] = None
+        self._loaded[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._keys[key]
+        self._loaded.pop(key, None)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def _no_rows(keys: list[str]) -> dict[str, dict[str, Any]]:
+    raise KeyError(keys[0])
+
+
 class BuildCache:
     """The cache of one project (see the module docstring), kept in SQLite: a run reads
-    the small state of every article and writes only the rows of what it built."""
+    the input signatures of every article, the rest of an article's entry only when it
+    is needed, and writes only the rows of what it built."""
 
     def __init__(self, settings: str, articles: dict[str, dict[str, Any]] | None = None) -> None:
         self.settings = settings
-        self.articles: dict[str, dict[str, Any]] = articles or {}
+        self.articles: _Entries = _Entries((), _no_rows)
+        for source, entry in (articles or {}).items():
+            self.articles[source] = entry
         self.changed = False
         self.why: dict[str, str] = {}  # source → why it is not fresh (for -v)
         self.reset = ""
         # what the last build knew of each source, whatever the settings now: where its
         # article's files are (a slug change or a renamed source carries them over)
-        self.known: dict[str, dict[str, Any]] = dict(self.articles)
+        self.known: _Entries = _Entries((), _no_rows)
         self.meta: dict[str, Any] = {}
+        self._quick: dict[str, str] = {}  # source → the signatures of the files it reads
+        self._outputs_ok = False  # whether no output folder changed since the last build
+        self._outdirs: dict[str, Any] = {}  # output folder → its signature at the start of the run
         self._db: sqlite3.Connection | None = None
         self._path: Path | None = None
         self._dirty: set[str] = set()  # rows whose state changed
@@ -201,33 +265,63 @@ class BuildCache:
         if not path.is_file():
             return cache  # absent, or a pipe SQLite would wait on forever (replaced at save)
         try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-            try:
-                meta = {key: json.loads(value) for key, value in db.execute("SELECT key, value FROM meta")}
-                rows = db.execute("SELECT source, state FROM articles").fetchall()
-            finally:
-                db.close()
+            db = cache._connection()
+            meta = {key: json.loads(value) for key, value in db.execute("SELECT key, value FROM meta")}
+            if meta.get("version") != CACHE_VERSION:
+                cache.close()
+                return cache
+            rows = db.execute("SELECT source, quick FROM articles").fetchall()
         except (sqlite3.Error, ValueError):
+            cache.close()
             return cache
-        if meta.get("version") != CACHE_VERSION:
-            return cache
-        articles: dict[str, dict[str, Any]] = {}
-        for source, state in rows:
-            try:
-                entry = json.loads(state)
-            except ValueError:
-                continue
-            if isinstance(entry, dict) and isinstance(entry.get("facts"), dict):
-                articles[source] = entry
-        cache.known = articles
+        quick = {
+            source: value for source, value in rows if isinstance(source, str) and isinstance(value, str)
+        }
+        cache.known = _Entries(quick, cache._fetch)
         cache.meta = meta
         if meta.get("settings") != settings:
             cache.reset = "settings changed (versions, termbase, template, configuration or engine)"
-            cache._gone = set(articles)
-            cache.changed = bool(articles)
+            cache._gone = set(quick)
+            cache.changed = bool(quick)
         else:
-            cache.articles = dict(articles)
+            cache.articles = _Entries(quick, cache._fetch)
+            cache._quick = quick
+            cache._check_outputs(path.parent.parent)
         return cache
+
+    def _check_outputs(self, root: Path) -> None:
+        """Whether every folder the last build wrote articles' files into is as it left it:
+        then no file was added, removed or renamed in any of them since, and the files each
+        article wrote need not be looked at one by one (see :meth:`fresh`)."""
+        recorded = self.meta.get("outdirs")
+        if not isinstance(recorded, dict):
+            return
+        ok = bool(recorded)
+        for folder, sig in recorded.items():
+            now = _folder_signature(root / folder)
+            self._outdirs[folder] = sig if now is not None and now == sig else None
+            ok = ok and now is not None and now == sig
+        self._outputs_ok = ok
+
+    def _fetch(self, sources: list[str]) -> dict[str, dict[str, Any]]:
+        """The entries of ``sources``, read in one query per 500."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(sources), 500):
+            chunk = sources[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._rows(f"SELECT source, state, ids FROM articles WHERE source IN ({marks})", chunk)
+            for source, state, ids in rows:
+                try:
+                    entry = json.loads(state)
+                    entry.update(json.loads(ids))
+                except (ValueError, TypeError, AttributeError):
+                    raise CacheDamaged(source) from None
+                if not isinstance(entry.get("facts"), dict):
+                    raise CacheDamaged(source)
+                found[source] = entry
+        if len(found) != len(set(sources)):
+            raise CacheDamaged(next(source for source in sources if source not in found))
+        return found
 
     @property
     def rebuilt(self) -> bool:
@@ -245,6 +339,11 @@ class BuildCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+    def summaries(self, sources: Iterable[str]) -> None:
+        """Read the entries of ``sources`` not read yet, in one pass (before a loop over
+        many of them)."""
+        self.articles.load(sources)
 
     def facts(self, sources: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Every fact of each of ``sources`` (as this run recorded it, else as stored)."""
@@ -290,7 +389,17 @@ class BuildCache:
 
     def fresh(self, project: Project, source: str, read: Read | None = None) -> bool:
         """Whether the article of ``source`` (relative path) needs no processing; what had
-        to be read to tell goes into ``read``."""
+        to be read to tell goes into ``read``.
+
+        The quick way first: when no folder the last build wrote into has changed (so none
+        of the article's pages, fragments or template was added, removed or replaced), the
+        files the article reads (its source, its catalog, its images) are compared by their
+        ``stat`` signature alone, without reading the entry. Otherwise every file of the
+        entry is checked, by signature, then by hash."""
+        if self._outputs_ok:
+            quick = self._quick.get(source)
+            if quick and _quick_matches(f"{project.root}{os.sep}", quick):
+                return True
         entry = self.articles.get(source)
         if entry is None:
             self.why[source] = "new" if not self.articles else "not built yet"
@@ -332,6 +441,8 @@ class BuildCache:
                 written[rel] = now.to_json()
             else:
                 entry["catalog"] = now.to_json()
+        if refreshed or not self._quick.get(source):
+            # a new signature to trust, or one the quick way can use from now on
             self.changed = True
             self._dirty.add(source)
         return True
@@ -363,12 +474,16 @@ class BuildCache:
         give the facts already serialized, with the fragments, as ``stored`` (``facts``
         is then their summary)."""
         files: dict[str, Any] = {}
+        made_files: list[str] = []
         for path, digest, inode in outputs:
             identity = _identity_now(path, digest, inode)
             if identity is None:
                 self.forget({source})
                 return
-            files[project.relative(path)] = identity.to_json()
+            rel = project.relative(path)
+            files[rel] = identity.to_json()
+            if rel != catalog:
+                made_files.append(rel)
         for path, read in inputs:
             files[project.relative(path)] = read.to_json() if read is not None else None
         errors = [issue for issue in issues if issue.severity == "error"]
@@ -385,10 +500,13 @@ class BuildCache:
             "catalog_path": catalog,
             "catalog": catalog_id.to_json() if catalog_id is not None else None,
             "files": files,
+            "outputs": sorted(made_files),
             "facts": summary,
             "errors": [[i.location.path, i.location.line, i.code, i.message] for i in errors],
             "warnings": warnings,
         }
+        for rel in made_files:
+            self._outdirs[rel.rpartition("/")[0]] = None  # written into: its signature is taken at save
         self._built[source] = (full, made)
         self._gone.discard(source)
         self.changed = True
@@ -422,6 +540,7 @@ class BuildCache:
 
     def slugs(self) -> dict[str, str]:
         """Source → slug of every article in the cache."""
+        self.articles.load()
         return {rel: entry["facts"].get("slug", "") for rel, entry in self.articles.items()}
 
     def issues(self, source: str) -> list[Issue]:
@@ -438,6 +557,10 @@ class BuildCache:
         refreshed, and the settings, in one transaction (a killed run leaves the cache
         as it was)."""
         self.close()
+        outdirs = self._output_folders(path.parent.parent)
+        if outdirs != self.meta.get("outdirs"):
+            self.meta["outdirs"] = outdirs
+            self.changed = True
         if not self.changed and self.meta.get("settings") == self.settings:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -456,7 +579,37 @@ class BuildCache:
             missing = set(self.articles) - set(self._built)
             for source in missing:
                 self.articles.pop(source)
+            self.meta.pop("outdirs", None)  # the entries that would tell are gone
             self._write(path)
+
+    def _output_folders(self, root: Path) -> dict[str, Any]:
+        """The signature of every folder the articles' files are in: kept as it was at the
+        start of the run for a folder found unchanged then and not written into since (a
+        change made meanwhile is seen next time), taken now for the others. A folder whose
+        last change is too recent to trust is waited for (at most :data:`RACY_NS`)."""
+        if not self.articles:
+            return {}
+        recorded: dict[str, Any] = {}
+        fresh = [folder for folder, sig in self._outdirs.items() if sig is None]
+        for folder, sig in self._outdirs.items():
+            if sig is not None:
+                recorded[folder] = sig
+        if not self.meta.get("outdirs") and not fresh:
+            # a cache that never recorded its folders: every entry says where its files are
+            self.articles.load()
+            fresh = sorted({rel.rpartition("/")[0] for entry in self.articles.values()
+                            for rel in entry.get("outputs", [])})  # fmt: skip
+        deadline = 0
+        for folder in fresh:
+            sig = _folder_signature(root / folder)
+            if sig is not None:
+                deadline = max(deadline, sig[0] + RACY_NS)
+        wait = deadline - time.time_ns()
+        if wait > 0:
+            time.sleep(wait / 1e9)  # a change in the same clock tick would not move the time
+        for folder in fresh:
+            recorded[folder] = _folder_signature(root / folder)
+        return recorded
 
     def _write(self, path: Path) -> None:
         db = sqlite3.connect(path, isolation_level=None)
@@ -464,16 +617,22 @@ class BuildCache:
             # no sync: a cache lost to a power cut, or damaged by one, only means a full build
             # (the rollback journal still undoes a killed run's transaction)
             db.execute("PRAGMA synchronous=OFF")
-            db.executescript(SCHEMA)
             db.execute("BEGIN IMMEDIATE")
+            if _stored_version(db) != CACHE_VERSION:
+                # another layout: its tables go (the answers' tables are not the build's)
+                db.execute("DROP TABLE IF EXISTS articles")
+                db.execute("DROP TABLE IF EXISTS meta")
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
             db.executemany("DELETE FROM articles WHERE source = ?", [(s,) for s in sorted(self._gone)])
             db.executemany(
-                "INSERT OR REPLACE INTO articles (source, state, facts, manifest, sitemap, urls)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO articles (source, quick, state, ids, facts, manifest, sitemap, urls)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         source,
-                        dumps(self.articles[source]),
+                        *_columns(source, self.articles[source]),
                         facts if isinstance(facts, str) else dumps(facts),
                         made.manifest,
                         made.sitemap,
@@ -484,9 +643,9 @@ class BuildCache:
                 ],
             )
             db.executemany(
-                "UPDATE articles SET state = ? WHERE source = ?",
+                "UPDATE articles SET quick = ?, state = ?, ids = ? WHERE source = ?",
                 [
-                    (dumps(self.articles[source]), source)
+                    (*_columns(source, self.articles[source]), source)
                     for source in sorted(self._dirty - set(self._built))
                     if source in self.articles
                 ],
@@ -503,6 +662,77 @@ class BuildCache:
         self._dirty.clear()
         self._gone.clear()
         self.changed = False
+
+
+def _stored_version(db: sqlite3.Connection) -> Any:
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+    except sqlite3.OperationalError:
+        return None  # no table yet
+    try:
+        return json.loads(row[0]) if row is not None else None
+    except ValueError:
+        return None
+
+
+def _columns(source: str, entry: dict[str, Any]) -> tuple[str, str, str]:
+    """The ``quick``, ``state`` and ``ids`` columns of the entry of ``source``."""
+    state = {key: value for key, value in entry.items() if key not in IDENTITY_KEYS}
+    ids = {key: entry[key] for key in IDENTITY_KEYS if key in entry}
+    return _quick(source, entry), dumps(state), dumps(ids)
+
+
+def _quick(source: str, entry: dict[str, Any]) -> str:
+    """The files an article reads (its source, its catalog, its images), one line each:
+    the path, a tab and the ``stat`` signature (``-``: must not exist); "" when one of
+    them has no signature to trust (the entry is then checked the slow way)."""
+    files = entry.get("files", {})
+    outputs = set(entry.get("outputs", ()))
+    catalog = entry.get("catalog_path")
+    reads: list[tuple[Any, Any]] = [(source, entry.get("source"))]
+    reads.append((catalog, files.get(catalog, entry.get("catalog"))))
+    reads += [(rel, value) for rel, value in files.items() if rel not in outputs and rel != catalog]
+    lines = []
+    for rel, value in reads:
+        if not isinstance(rel, str) or "\t" in rel or "\n" in rel:
+            return ""
+        if value is None:
+            lines.append(f"{rel}\t-")
+            continue
+        identity = FileIdentity.from_json(value)
+        if identity is None or identity.sig is None:
+            return ""
+        size, mtime, ctime, inode = identity.sig
+        lines.append(f"{rel}\t{size} {mtime} {ctime} {inode}")
+    return "\n".join(lines)
+
+
+def _quick_matches(prefix: str, quick: str) -> bool:
+    """Whether every file of a ``quick`` column still has the signature it records."""
+    for line in quick.split("\n"):
+        rel, _, sig = line.partition("\t")
+        try:
+            info = os.stat(prefix + rel)
+        except FileNotFoundError:
+            if sig == "-":
+                continue
+            return False
+        except OSError:
+            return False
+        if sig != f"{info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}":
+            return False
+    return True
+
+
+def _folder_signature(path: Path) -> list[int] | None:
+    """A folder's modification and change times and inode (None: not a folder)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode):
+        return None
+    return [info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
 def dumps(value: Any) -> str:

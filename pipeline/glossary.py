@@ -228,9 +228,9 @@ def _find_terms(glossary: Glossary, text: str, lang: str) -> list[TermHit]:
 TokenStyle = Literal["braces", "digits"]
 """How a token is written for the engine: ``{901/}``, or the bare number ``901``."""
 
-MASKING_SCHEME = "2"
-"""Part of the glossary's version, which keys the memory's drafts: bumped whenever masking
-changes the drafts that come out, so that drafts made the old way are drafted again."""
+# MASKING_SCHEME (pipeline/__init__.py) is part of the glossary's version, which keys the
+# memory's drafts: bumped whenever masking changes the drafts that come out, so that drafts
+# made the old way are drafted again
 
 
 @dataclass(frozen=True)

@@ -509,3 +509,41 @@ class Issue:
 
     def __str__(self) -> str:
         return f"{self.location}: {self.code}: {self.message}"
+
+
+# --- what a run counts (po.merge and translate fill them, the summary adds them up) ---
+
+
+@dataclass
+class MergeStats:
+    """How many entries each rule produced."""
+
+    kept: int = 0
+    fuzzy: int = 0
+    new: int = 0
+    obsolete: int = 0
+
+    def add(self, other: MergeStats) -> None:
+        self.kept += other.kept
+        self.fuzzy += other.fuzzy
+        self.new += other.new
+        self.obsolete += other.obsolete
+
+
+@dataclass
+class DraftStats:
+    """What drafting filled, and from where."""
+
+    memory_exact: int = 0
+    memory_adapted: int = 0  # similar sentences' reviewed translations adapted (pipeline.adapt)
+    memory_drafts: int = 0
+    refreshed: int = 0  # machine drafts drafted again (``translate --refresh``)
+    suggestions: int = 0
+    engine_units: int = 0
+    engine_calls: int = 0
+    fresh_drafts: int = 0
+    restored: int = 0
+
+    def add(self, other: DraftStats) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))

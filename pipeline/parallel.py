@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
-import multiprocessing
 import os
 import pickle
 import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from pipeline.errors import PipelineError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -101,6 +100,11 @@ def parallel_map(
         return done
     size = max(1, min(50, len(items) // (jobs * 4)))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
+    # imported here: a run with nothing to process in parallel starts without them
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     context = multiprocessing.get_context("fork" if _CAN_FOLLOW_PARENT else "spawn")
     pool = ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
@@ -159,6 +163,8 @@ def _start_worker(parent: int) -> None:
     for work forever after a killed build), then collect garbage less often."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if _CAN_FOLLOW_PARENT:
+        import ctypes
+
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent:  # the main process died before the request was made

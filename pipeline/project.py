@@ -18,6 +18,7 @@ is refused before a single file or folder is made.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,14 +26,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import CONFIG_NAME, Config, load_config
-from pipeline.errors import BuildError, ProjectError
-from pipeline.files import relative_to, sweep
+from pipeline.errors import BuildError, GlossaryError, ProjectError
+from pipeline.files import read_limited, relative_to, sweep
 from pipeline.parallel import fork_safe_fd, release_fd
 
 SOURCE_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 LOCK_NAME = "build.lock"
 MEMORY_NAME = "memory.sqlite"
 CACHE_NAME = "build-cache.sqlite"
+
+
+TERMBASE_LIMIT = 64 * 1024 * 1024
+"""The largest termbase file read."""
+
+
+def termbase_digest(files: list[tuple[Path, str, bytes]]) -> str:
+    """A hash of the names and bytes of termbase files (see :meth:`Project.termbase_files`)."""
+    digest = hashlib.sha256(b"termbases")
+    for _, relative, raw in files:
+        digest.update(relative.encode() + b"\0" + hashlib.sha256(raw).digest())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -94,16 +107,35 @@ class Project:
             return False
         return True
 
+    def termbase_files(self, limit: int = TERMBASE_LIMIT) -> list[tuple[Path, str, bytes]]:
+        """Every ``glossary/*.tbx``: its path, its name in messages and its bytes (a link
+        out of the project is refused: :mod:`pipeline.termbase` reads them)."""
+        files = []
+        for path in sorted(self.glossary_dir.glob("*.tbx")):
+            relative = self.relative(path)
+            if not self.inside(path):
+                raise GlossaryError(relative, None, "links outside the project: copy the file into glossary/")
+            files.append((path, relative, read_limited(path, relative, GlossaryError, limit)))
+        return files
+
+    def termbase_digest(self) -> str:
+        """A hash of the names and bytes of the termbase files, without parsing them."""
+        return termbase_digest(self.termbase_files())
+
     def source_paths(self) -> list[Path]:
         """Every article file in ``sources/``, sorted by name."""
         try:
-            candidates = list(self.sources_dir.iterdir())
+            with os.scandir(self.sources_dir) as found:
+                # the folder's listing says which entries are files (no stat, but for links)
+                names = sorted(
+                    entry.name
+                    for entry in found
+                    if os.path.splitext(entry.name)[1].lower() in SOURCE_SUFFIXES and entry.is_file()
+                )
         except FileNotFoundError:
             return []
-        return sorted(
-            (path for path in candidates if path.suffix.lower() in SOURCE_SUFFIXES and path.is_file()),
-            key=lambda path: path.name,  # one folder: the order of the names, without comparing paths
-        )
+        folder = self.sources_dir
+        return [folder / name for name in names]
 
     def catalog_paths(self) -> list[Path]:
         """Every target-language catalog of the project."""

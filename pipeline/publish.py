@@ -219,25 +219,26 @@ def site_files(
     out = project.output_dir
     site = project.config.site
     languages = project.config.languages
-    summaries = {rel: cache.articles[rel]["facts"] for rel in sources if rel in cache.articles}
-    ordered = sorted(summaries, key=lambda rel: summaries[rel]["slug"])
     paths = [out / "manifest.json"]
     if site.base_url is not None:
         paths.append(out / "sitemap.xml")
     paths += [out / lang / "feed.xml" for lang in languages]
     recorded = cache.meta.get("site", {})
-    listing = hashlib.sha256("\0".join(ordered).encode()).hexdigest()
     if (
         not force
         and not cache.reset
-        and not cache.rebuilt
-        and recorded.get("listing") == listing
+        and not cache.rebuilt  # the same articles as when the site files were recorded
+        and recorded.get("listing")
         and set(recorded.get("files", {})) == {project.relative(path) for path in paths}
         and all(
             still(path, FileIdentity.from_json(recorded["files"][project.relative(path)])) for path in paths
         )
     ):
         return []
+    cache.summaries(sources)
+    summaries = {rel: cache.articles[rel]["facts"] for rel in sources if rel in cache.articles}
+    ordered = sorted(summaries, key=lambda rel: summaries[rel]["slug"])
+    listing = hashlib.sha256("\0".join(ordered).encode()).hexdigest()
     fragments = cache.fragments(ordered)
     head = manifest_head(version, languages, site.base_url)
     entries = [fragments[rel][0] for rel in ordered]

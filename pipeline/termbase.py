@@ -26,10 +26,12 @@ from pathlib import Path
 
 from lxml import etree
 
+from pipeline import MASKING_SCHEME
 from pipeline.errors import GlossaryError, Notice
 from pipeline.files import read_limited, write_atomic
-from pipeline.glossary import MASKING_SCHEME, Glossary, Term
-from pipeline.project import Project
+from pipeline.glossary import Glossary, Term
+from pipeline.project import TERMBASE_LIMIT as TERMBASE_LIMIT
+from pipeline.project import Project, termbase_digest
 from pipeline.tbx import (
     PART_OF_SPEECH,
     XML_LANG,
@@ -45,7 +47,6 @@ from pipeline.tbx import (
 )
 from pipeline.termcsv import read_csv, write_csv
 
-TERMBASE_LIMIT = 64 * 1024 * 1024
 CANONICAL = "puente.tbx"
 TBX_SUFFIXES = (".tbx", ".xml")
 
@@ -62,13 +63,7 @@ class ImportReport:
 
 def _termbase_files(project: Project) -> list[tuple[Path, str, bytes]]:
     """Every ``glossary/*.tbx``: its path, its name in messages and its bytes."""
-    files = []
-    for path in sorted(project.glossary_dir.glob("*.tbx")):
-        relative = project.relative(path)
-        if not project.inside(path):
-            raise GlossaryError(relative, None, "links outside the project: copy the file into glossary/")
-        files.append((path, relative, read_limited(path, relative, GlossaryError, TERMBASE_LIMIT)))
-    return files
+    return project.termbase_files(TERMBASE_LIMIT)
 
 
 def load_glossary(project: Project, warnings: list[Notice] | None = None) -> Glossary:
@@ -89,14 +84,11 @@ def load_glossary(project: Project, warnings: list[Notice] | None = None) -> Glo
 def files_digest(project: Project) -> str:
     """A hash of the names and bytes of the project's termbase files, without parsing them
     (what a cached answer that depends on the glossary is keyed by)."""
-    return _files_digest(_termbase_files(project))
+    return project.termbase_digest()
 
 
 def _files_digest(files: list[tuple[Path, str, bytes]]) -> str:
-    digest = hashlib.sha256(b"termbases")
-    for _, relative, raw in files:
-        digest.update(relative.encode() + b"\0" + hashlib.sha256(raw).digest())
-    return digest.hexdigest()
+    return termbase_digest(files)
 
 
 def canonical_path(project: Project) -> Path:

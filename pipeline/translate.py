@@ -38,6 +38,7 @@ from pipeline.adapt import ADAPTED, CANDIDATES, Adapted, Candidate, adapt_best
 from pipeline.drafting import draft_batch
 from pipeline.glossary import Glossary, find_terms, residue
 from pipeline.memory import Draft, Match, TranslationMemory
+from pipeline.model import DraftStats as DraftStats
 from pipeline.mt import Engine
 from pipeline.po import Catalog, Entry, Origin, Suggestion
 
@@ -45,25 +46,6 @@ log = logging.getLogger("puente")
 
 EXACT = "exact match of a reviewed translation"
 FROM_MEMORY = "from memory"
-
-
-@dataclass
-class DraftStats:
-    """What drafting filled, and from where."""
-
-    memory_exact: int = 0
-    memory_adapted: int = 0  # similar sentences' reviewed translations adapted (pipeline.adapt)
-    memory_drafts: int = 0
-    refreshed: int = 0  # machine drafts drafted again (``translate --refresh``)
-    suggestions: int = 0
-    engine_units: int = 0
-    engine_calls: int = 0
-    fresh_drafts: int = 0
-    restored: int = 0
-
-    def add(self, other: DraftStats) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,94 @@ def test_an_output_page_removed_or_changed_by_hand_is_made_again(project: Path) 
     assert manifest.read_bytes() == kept  # the site files are checked too
 
 
+def test_an_output_page_replaced_by_another_file_is_made_again(project: Path) -> None:
+    build(project)
+    page = project / "build" / "en" / f"{SEED}.html"
+    good = page.read_bytes()
+    other = page.with_name("other.tmp")
+    other.write_bytes(good.replace(b"</body>", b"<script>alert(1)</script></body>"))
+    os.replace(other, page)  # as an editor saves: a new file renamed over the page
+    assert rebuilt(build(project)) == 1
+    assert page.read_bytes() == good
+    (page.parent / "unrelated.txt").write_text("a file of someone else's", "utf-8")
+    assert rebuilt(build(project)) == 0  # a new file beside the pages: every page looked at, none changed
+    assert rebuilt(build(project)) == 0
+
+
+def test_a_folder_of_pages_removed_whole_is_made_again(project: Path) -> None:
+    build(project)
+    pages = {path: path.read_bytes() for path in (project / "build" / "es").glob("*.html")}
+    shutil.rmtree(project / "build" / "es")
+    assert rebuilt(build(project)) == 2
+    assert {path: path.read_bytes() for path in (project / "build" / "es").glob("*.html")} == pages
+
+
+def test_a_cache_of_an_older_layout_is_replaced_not_misread(project: Path) -> None:
+    import sqlite3
+
+    cache = project / ".puente" / "build-cache.sqlite"
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(cache)
+    db.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE articles (source TEXT PRIMARY KEY, state TEXT NOT NULL, facts TEXT NOT NULL,"
+        " manifest TEXT NOT NULL, sitemap TEXT NOT NULL, urls INTEGER NOT NULL);"
+        "INSERT INTO meta VALUES ('version', '3');"
+        f"INSERT INTO articles VALUES ('sources/{SEED}.md', '{{}}', '{{}}', '', '', 0);"
+    )
+    db.close()
+    assert rebuilt(build(project)) == 2
+    assert rebuilt(build(project)) == 0
+
+
+def test_a_damaged_row_of_the_cache_costs_a_full_build_and_nothing_else(project: Path) -> None:
+    import sqlite3
+
+    build(project)
+    time.sleep(RACY_NS / 1e9)
+    build(project)  # every signature trusted now (the first build's files were too new)
+    pages = {path: path.read_bytes() for path in (project / "build").rglob("*.html")}
+    db = sqlite3.connect(project / ".puente" / "build-cache.sqlite")
+    db.execute("UPDATE articles SET state = '{not json' WHERE source LIKE ?", (f"%{OTHER}%",))
+    db.commit()
+    db.close()
+    assert rebuilt(build(project)) == 0  # nothing asks for that row: it is not read
+    source = project / "sources" / f"{SEED}.md"
+    source.write_text(source.read_text("utf-8").replace("Sparse", "Scarce"), "utf-8")
+    output = build(project)
+    assert rebuilt(output) == 2  # the row was needed for the manifest: everything again
+    assert "Scarce" in page_text(project, "en", SEED)
+    kept = {path: data for path, data in pages.items() if OTHER in path.name}
+    assert {path: path.read_bytes() for path in kept} == kept
+    assert rebuilt(build(project)) == 0
+
+
+def summary(output: str) -> list[str]:
+    """The lines of a build's summary that count the project's pages, units and findings."""
+    return [
+        line for line in output.splitlines() if "rebuilt)" in line or "error" in line or "warning" in line
+    ]
+
+
+def test_a_build_that_processes_nothing_reports_the_counts_of_the_whole_project(project: Path) -> None:
+    import sqlite3
+
+    build(project)
+    catalog = po_file(project, SEED, "es")
+    text = catalog.read_text("utf-8")
+    catalog.write_text(text.replace('msgstr ""\n\n', 'msgstr "Texto 7 {{x}}"\n\n', 1), "utf-8")
+    first = build(project)
+    noop = build(project)  # from the totals the last build kept
+    assert rebuilt(noop) == 0
+    db = sqlite3.connect(project / ".puente" / "build-cache.sqlite")
+    db.execute("DELETE FROM meta WHERE key = 'totals'")
+    db.commit()
+    db.close()
+    counted = build(project)  # article by article
+    assert summary(noop) == summary(counted)
+    assert summary(noop)[1:] == summary(first)[1:]
+
+
 def test_a_no_op_rebuild_leaves_the_manifest_time_alone(project: Path) -> None:
     build(project)
     manifest = project / "build" / "manifest.json"

@@ -260,7 +260,7 @@ def test_a_new_engine_version_or_new_draft_rules_make_drafts_predate(
     )
     assert _stale(run_cli("build", "--root", root).stdout) == 1
     # a Puente whose draft rules write something else: every draft predates them
-    monkeypatch.setattr("pipeline.rules.VERSION", "2")
+    monkeypatch.setattr("pipeline.RULES_VERSION", "2")
     assert _stale(run_cli("build", "--root", root).stdout) == 3
     refreshed = run_cli("translate", "--root", root, "--refresh")
     assert "3 drafts refreshed" in refreshed.stdout and _stale(refreshed.stdout) == 0

@@ -26,29 +26,13 @@ make ``msgfmt --check`` test the translation as one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from pipeline.model import MergeStats as MergeStats
 from pipeline.po.model import Entry
 
 DEFAULT_THRESHOLD = 60
-
-
-@dataclass
-class MergeStats:
-    """How many entries each rule produced."""
-
-    kept: int = 0
-    fuzzy: int = 0
-    new: int = 0
-    obsolete: int = 0
-
-    def add(self, other: MergeStats) -> None:
-        self.kept += other.kept
-        self.fuzzy += other.fuzzy
-        self.new += other.new
-        self.obsolete += other.obsolete
 
 
 def own_flags(flags: Sequence[str]) -> tuple[str, ...]:
