@@ -459,7 +459,7 @@ def _commit(
     if run.options.review:
         from pipeline.review import project_name, review_folder, write_index
 
-        facts_of = {rel: cache.articles[rel]["facts"] for rel in live if rel in cache.articles}
+        facts_of = {rel: cache.state(rel)["facts"] for rel in live if rel in cache.articles}
         facts_of.update((rel, article.facts) for rel, article in done.items())
         summaries = [facts_of[rel]["review"] for rel in sorted(facts_of) if "review" in facts_of[rel]]
         report.review_index_written = write_index(review_folder(project), summaries, project_name(project))
@@ -497,7 +497,7 @@ def _site_unchanged(project: Project, cache: BuildCache) -> bool:
 
 def _account_unchanged(report: BuildReport, cache: BuildCache, rel: str, review: bool) -> None:
     """Add an article this run did not process to the summary, from the build cache."""
-    entry = cache.articles[rel]
+    entry = cache.state(rel)
     summary = entry["facts"]
     report.pages_unchanged.extend(summary["pages"])
     if review and "review" in summary:
@@ -636,9 +636,11 @@ def _remove_vanished(project: Project, cache: BuildCache, live: set[str], done: 
     gone = [rel for rel in cache.known if rel not in live]
     if not gone:
         return
-    cache.known.load(live)
+    kept = [rel for rel in live if rel not in done and rel in cache.articles]
+    cache.summaries(kept)
+    cache.known.load(gone)
     current = {page for article in done.values() for page in article.facts.get("pages", [])}
-    current |= {page for rel in live for page in cache.known.get(rel, {}).get("facts", {}).get("pages", [])}
+    current |= {page for rel in kept for page in cache.state(rel)["facts"].get("pages", [])}
     for rel in gone:
         for page in cache.known[rel].get("facts", {}).get("pages", []):
             if page not in current:

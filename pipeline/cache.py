@@ -194,6 +194,10 @@ class _Entries(MutableMapping[str, dict[str, Any]]):
         if missing:
             self._loaded.update(self._fetch(missing))
 
+    def loaded(self, key: str) -> dict[str, Any] | None:
+        """The entry of ``key`` if it was read or recorded already."""
+        return self._loaded.get(key) if key in self._keys else None
+
     def __getitem__(self, key: str) -> dict[str, Any]:
         found = self._loaded.get(key)
         if found is not None:
@@ -242,6 +246,7 @@ class BuildCache:
         # article's files are (a slug change or a renamed source carries them over)
         self.known: _Entries = _Entries((), _no_rows)
         self.meta: dict[str, Any] = {}
+        self._states: dict[str, dict[str, Any]] = {}  # the state column of entries not read whole
         self._quick: dict[str, str] = {}  # source → the signatures of the files it reads
         self._outputs_ok = False  # whether no output folder changed since the last build
         self._outdirs: dict[str, Any] = {}  # output folder → its signature at the start of the run
@@ -341,9 +346,40 @@ class BuildCache:
             self._db = None
 
     def summaries(self, sources: Iterable[str]) -> None:
-        """Read the entries of ``sources`` not read yet, in one pass (before a loop over
-        many of them)."""
-        self.articles.load(sources)
+        """Read what :meth:`state` gives of each of ``sources`` not read yet, in one query
+        per 500 (before a loop over many of them)."""
+        missing = [
+            source
+            for source in sources
+            if source in self.articles and self.articles.loaded(source) is None and source not in self._states
+        ]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for source, state in self._rows(
+                f"SELECT source, state FROM articles WHERE source IN ({marks})", chunk
+            ):
+                try:
+                    entry = json.loads(state)
+                except ValueError:
+                    raise CacheDamaged(source) from None
+                if not isinstance(entry, dict) or not isinstance(entry.get("facts"), dict):
+                    raise CacheDamaged(source)
+                self._states[source] = entry
+            if any(source not in self._states for source in chunk):
+                raise CacheDamaged(next(source for source in chunk if source not in self._states))
+
+    def state(self, source: str) -> dict[str, Any]:
+        """What the summary, the site files and the slugs need of the entry of ``source``
+        (its facts' summary, its catalog's path, its errors and warnings), without the
+        identities of its files; KeyError when the cache has no such article."""
+        if source not in self.articles:
+            raise KeyError(source)
+        found = self.articles.loaded(source) or self._states.get(source)
+        if found is None:
+            self.summaries([source])
+            found = self._states[source]
+        return found
 
     def facts(self, sources: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Every fact of each of ``sources`` (as this run recorded it, else as stored)."""
@@ -540,14 +576,16 @@ class BuildCache:
 
     def slugs(self) -> dict[str, str]:
         """Source → slug of every article in the cache."""
-        self.articles.load()
-        return {rel: entry["facts"].get("slug", "") for rel, entry in self.articles.items()}
+        self.summaries(self.articles)
+        return {rel: self.state(rel)["facts"].get("slug", "") for rel in self.articles}
 
     def issues(self, source: str) -> list[Issue]:
         """The error findings recorded for ``source``."""
         return [
             Issue(Location(str(path), int(line)), "error", str(code), str(message))
-            for path, line, code, message in self.articles.get(source, {}).get("errors", [])
+            for path, line, code, message in (self.state(source) if source in self.articles else {}).get(
+                "errors", []
+            )
         ]
 
     # --- writing --------------------------------------------------------------------

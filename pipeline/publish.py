@@ -236,7 +236,7 @@ def site_files(
     ):
         return []
     cache.summaries(sources)
-    summaries = {rel: cache.articles[rel]["facts"] for rel in sources if rel in cache.articles}
+    summaries = {rel: cache.state(rel)["facts"] for rel in sources if rel in cache.articles}
     ordered = sorted(summaries, key=lambda rel: summaries[rel]["slug"])
     listing = hashlib.sha256("\0".join(ordered).encode()).hexdigest()
     fragments = cache.fragments(ordered)
@@ -274,7 +274,8 @@ def record_site_files(project: Project, cache: BuildCache, files: Sequence[tuple
 
 def site_notices(cache: BuildCache, sources: Sequence[str]) -> list[list[Any]]:
     """The site notices of the articles of ``sources`` (sorted by slug)."""
-    summaries = [cache.articles[rel]["facts"] for rel in sources if rel in cache.articles]
+    cache.summaries(sources)
+    summaries = [cache.state(rel)["facts"] for rel in sources if rel in cache.articles]
     return [
         notice for entry in sorted(summaries, key=lambda e: e["slug"]) for notice in entry.get("notices", [])
     ]
@@ -286,6 +287,6 @@ def tidy_assets(project: Project, cache: BuildCache, sources: Sequence[str]) -> 
         image
         for rel in sources
         if rel in cache.articles
-        for image in cache.articles[rel]["facts"].get("images", [])
+        for image in cache.state(rel)["facts"].get("images", [])
     }
     return prune_assets(project.output_dir / ASSETS, keep)
