@@ -439,6 +439,8 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
         apply_drafts(catalog, known, drafts, Origin("memory", detail=EXACT), article.drafts)
         article.drafts.memory_exact += len(known)
         rest = [item for item in article.pending if not _is_review(drafts.get(item.msgid))]
+        if options.no_mt:  # no engine asked: what nothing drafted stays untranslated, not failed
+            rest = [item for item in rest if item.msgid in drafts]
         key = rules.draft_key(run.glossary.version, config.locales)
         origin = Origin("engine", run.engine_name, run.engine_version, key=key)
         failed = apply_drafts(catalog, rest, drafts, origin, article.drafts)

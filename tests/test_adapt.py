@@ -271,7 +271,10 @@ def test_adaptation_needs_no_engine(tmp_path: Path) -> None:
     root = _reviewed_in_memory(tmp_path)
     moved = "The Sinaloa Cartel moved 2,300 kg of fentanyl through Culiacán on March 5."
     _article(root, "b", moved)
-    assert run_cli("build", "--root", root, "--no-mt", "--quiet").exit_code == 0
+    built = run_cli("build", "--root", root, "--no-mt", "--quiet")
+    assert built.exit_code == 0
+    # without an engine, the units nothing adapted stay untranslated: no draft failed
+    assert "failed" not in built.stderr, built.stderr
     entry = _entries(root, "b")[moved]
     assert entry.msgstr == CARTEL_ES.replace("1,500", "2,300") and "fuzzy" in entry.flags
     assert "Report b" in _entries(root, "b") and _entries(root, "b")["Report b"].msgstr == ""  # no engine
