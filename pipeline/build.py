@@ -269,17 +269,19 @@ def _build(
     run = open_run(project, options, engine)
     cache = BuildCache.load(project.cache_path, run.settings)
     try:
-        sources = project.source_paths()
-        report.articles = len(sources)
+        names = project.source_names()
+        report.articles = len(names)
         read: Read = {}
-        live = run.live = {project.relative(path) for path in sources}
+        prefix = project.relative(project.sources_dir) + "/"
+        rels = [prefix + name for name in names]  # one folder: no path arithmetic
+        live = run.live = set(rels)
+        folder = project.sources_dir
         if options.step == "build":
             if cache.reset:
                 log.info("every article is built again: %s", cache.reset)
             dirty = []
             verbose = log.isEnabledFor(logging.INFO)
-            for path in sources:
-                rel = project.relative(path)
+            for name, rel in zip(names, rels, strict=True):
                 # with --review, an article whose review page the cache does not record is built again
                 if cache.fresh(project, rel, read) and not (
                     options.review and not _review_recorded(project, cache.articles[rel])
@@ -287,13 +289,13 @@ def _build(
                     if verbose:
                         log.info("%s: unchanged", rel)
                 else:
-                    dirty.append(path)
+                    dirty.append(folder / name)
                     if verbose:
                         log.info("%s: %s", rel, cache.why.get(rel, "changed"))
         else:
-            dirty = list(sources)
+            dirty = [folder / name for name in names]
         report.rebuilt = len(dirty)
-        log.info("%d articles, %d to process", len(sources), len(dirty))
+        log.info("%d articles, %d to process", len(names), len(dirty))
         run.read = read
         # slug changes: the slug the last build knew for each article to process, and the
         # articles gone since
@@ -317,7 +319,7 @@ def _build(
             message = f"no article has the slug {options.article!r} (puente status lists them)"
             raise BuildError(project.relative(project.sources_dir), None, message)
         try:
-            _commit(run, sources, done, cache, report)
+            _commit(run, done, cache, report)
         except BaseException:
             discard(item for article in done.values() for item in article.files)
             raise
@@ -382,9 +384,7 @@ def _process(
     return done
 
 
-def _commit(
-    run: Run, sources: list[Path], done: dict[str, Done], cache: BuildCache, report: BuildReport
-) -> None:
+def _commit(run: Run, done: dict[str, Done], cache: BuildCache, report: BuildReport) -> None:
     """Write everything the run staged, the memory and the manifest, then the cache."""
     project = run.project
     catalogs = [item for article in done.values() for item in article.files if item.path.suffix == ".po"]

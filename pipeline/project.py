@@ -36,6 +36,9 @@ MEMORY_NAME = "memory.sqlite"
 CACHE_NAME = "build-cache.sqlite"
 
 
+FINISHED = " finished"
+"""What the lock file says after a command ended (its temporary files are gone)."""
+
 TERMBASE_LIMIT = 64 * 1024 * 1024
 """The largest termbase file read."""
 
@@ -124,18 +127,21 @@ class Project:
 
     def source_paths(self) -> list[Path]:
         """Every article file in ``sources/``, sorted by name."""
+        folder = self.sources_dir
+        return [folder / name for name in self.source_names()]
+
+    def source_names(self) -> list[str]:
+        """The names of :meth:`source_paths` (without making a path of each)."""
         try:
             with os.scandir(self.sources_dir) as found:
                 # the folder's listing says which entries are files (no stat, but for links)
-                names = sorted(
+                return sorted(
                     entry.name
                     for entry in found
                     if os.path.splitext(entry.name)[1].lower() in SOURCE_SUFFIXES and entry.is_file()
                 )
         except FileNotFoundError:
             return []
-        folder = self.sources_dir
-        return [folder / name for name in names]
 
     def catalog_paths(self) -> list[Path]:
         """Every target-language catalog of the project."""
@@ -174,7 +180,9 @@ class Project:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 handle.seek(0)
-                pid, _, holder = handle.read(200).strip().partition(" ")
+                pid, _, holder = (
+                    handle.read(200).strip().removesuffix(FINISHED.strip()).strip().partition(" ")
+                )
                 raise BuildError(
                     ".puente/build.lock",
                     None,
@@ -182,17 +190,25 @@ class Project:
                     f"(pid {pid or 'unknown'}); wait for it to finish",
                 ) from None
             handle.seek(0)
+            last = handle.read(200)
+            handle.seek(0)
             handle.truncate()
             handle.write(f"{os.getpid()} {command}")
             handle.flush()
             fork_safe_fd(handle.fileno())  # workers must not hold it after a killed build
-            sweep(self.working_folders())  # a killed run's leftovers
+            if not last.endswith(FINISHED):
+                sweep(self.working_folders())  # a killed run's leftovers
             try:
                 yield
             except BaseException:
                 sweep(self.working_folders())  # what workers that died (out of memory?) staged
                 raise
             finally:
+                # the next command need not look for leftovers (a run killed before this
+                # line leaves the lock file without the mark: the next one sweeps)
+                handle.seek(0)
+                handle.write(f"{os.getpid()} {command}{FINISHED}")
+                handle.flush()
                 release_fd(handle.fileno())
                 # unlocked before it is closed: a child forked meanwhile shares this open file
                 # and, until its fork hook has run, would otherwise keep the lock after us
