@@ -45,7 +45,7 @@ import babel
 
 import pipeline
 from pipeline import MASKING_SCHEME, __version__
-from pipeline.cache import BuildCache, CacheDamaged, FileIdentity, Read, still
+from pipeline.cache import BuildCache, CacheDamaged, FileIdentity, Read, Summary, still
 from pipeline.errors import BuildError, EngineError, PipelineError
 from pipeline.files import commit, commit_guarded, discard, stage
 from pipeline.manifest import COUNT_KEYS
@@ -437,16 +437,14 @@ def _commit(run: Run, done: dict[str, Done], cache: BuildCache, report: BuildRep
     ordered = sorted(live)
     totals = _totals_known(cache, ordered, run.options.review)
     if totals is None:
-        from pipeline.publish import site_notices
-
-        cache.summaries(ordered)
-        for rel in live:
-            if rel not in done and rel in cache.articles:
-                _account_unchanged(report, cache, rel, run.options.review)
-        report.notices = [
-            Issue(Location(path, line), "warning", code, message)
-            for path, line, code, message in site_notices(cache, ordered)
-        ]
+        rows = cache.summary_rows()
+        _account_totals(
+            report, _totals_of([row for row in rows if row.source not in done], ordered), run.options.review
+        )
+        totals = _totals_of(rows, ordered)
+        report.notices = _notices(totals)
+        cache.meta["totals"] = totals
+        cache.changed = True
     else:
         _account_totals(report, totals, run.options.review)
     if not _site_unchanged(project, cache):
@@ -467,9 +465,6 @@ def _commit(run: Run, done: dict[str, Done], cache: BuildCache, report: BuildRep
         from pipeline.publish import tidy_assets
 
         tidy_assets(project, cache, ordered)
-    if totals is None:
-        cache.meta["totals"] = _totals(cache, ordered)
-        cache.changed = True
     cache.save(project.cache_path)
     _record_answers(run, cache, done, raced)
     report.issues.sort(key=lambda issue: (issue.location.path, issue.location.line))
@@ -495,46 +490,41 @@ def _site_unchanged(project: Project, cache: BuildCache) -> bool:
     return all(still(path, FileIdentity.from_json(files[project.relative(path)])) for path in paths)
 
 
-def _account_unchanged(report: BuildReport, cache: BuildCache, rel: str, review: bool) -> None:
-    """Add an article this run did not process to the summary, from the build cache."""
-    entry = cache.state(rel)
-    summary = entry["facts"]
-    report.pages_unchanged.extend(summary["pages"])
-    if review and "review" in summary:
-        report.review_unchanged.append(summary["review"]["page"])
-    for key in COUNT_KEYS:
-        report.units[key] += summary["target_units"].get(key, 0)
-    report.issues.extend(cache.issues(rel))
-    report.warnings += entry.get("warnings", 0)
-    report.stale_drafts += summary.get("stale_drafts", 0)
-    if summary.get("held"):
-        report.unpublished.add(entry["catalog_path"])
-
-
 def _listing(sources: Sequence[str]) -> str:
     return hashlib.sha256("\0".join(sources).encode()).hexdigest()
 
 
-def _totals(cache: BuildCache, ordered: Sequence[str]) -> dict[str, Any]:
-    """The summary of every article of ``ordered`` as the cache now holds them, kept so
-    that a run that processes nothing can report it without reading every article."""
-    from pipeline.publish import site_notices
-
-    report = BuildReport()
-    for rel in ordered:
-        if rel in cache.articles:
-            _account_unchanged(report, cache, rel, True)
+def _totals_of(rows: Sequence[Summary], ordered: Sequence[str]) -> dict[str, Any]:
+    """What the summary says of the articles of ``rows`` (``ordered``: every live source,
+    which the totals are kept for), in the form the next run that processes nothing reads
+    back (:func:`_account_totals`)."""
     return {
         "listing": _listing(ordered),
-        "pages": report.pages_unchanged,
-        "review": report.review_unchanged,
-        "units": report.units,
-        "errors": [[i.location.path, i.location.line, i.code, i.message] for i in report.issues],
-        "warnings": report.warnings,
-        "stale_drafts": report.stale_drafts,
-        "unpublished": sorted(report.unpublished),
-        "notices": site_notices(cache, ordered),
+        "pages": [page for row in rows if row.pages for page in row.pages.split("\n")],
+        "review": [row.review for row in rows if row.review],
+        "units": {
+            "reviewed": sum(row.reviewed for row in rows),
+            "machine": sum(row.machine for row in rows),
+            "untranslated": sum(row.untranslated for row in rows),
+        },
+        "errors": [error for row in rows if row.errors != "[]" for error in row.decoded("errors")],
+        "warnings": sum(row.warnings for row in rows),
+        "stale_drafts": sum(row.stale for row in rows),
+        "unpublished": sorted({row.held for row in rows if row.held}),
+        "notices": [
+            notice
+            for row in sorted(rows, key=lambda row: row.slug)
+            if row.notices != "[]"
+            for notice in row.decoded("notices")
+        ],
     }
+
+
+def _notices(totals: dict[str, Any]) -> list[Issue]:
+    return [
+        Issue(Location(path, line), "warning", code, message)
+        for path, line, code, message in totals["notices"]
+    ]
 
 
 def _totals_known(cache: BuildCache, ordered: Sequence[str], review: bool) -> dict[str, Any] | None:
@@ -560,10 +550,7 @@ def _account_totals(report: BuildReport, totals: dict[str, Any], review: bool) -
     report.warnings += totals["warnings"]
     report.stale_drafts += totals["stale_drafts"]
     report.unpublished.update(totals["unpublished"])
-    report.notices = [
-        Issue(Location(path, line), "warning", code, message)
-        for path, line, code, message in totals["notices"]
-    ]
+    report.notices = _notices(totals)
 
 
 def _try_room(run: Run) -> None:

@@ -30,14 +30,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline.errors import PipelineError
 from pipeline.files import read_with_stat
 from pipeline.model import Issue, Location
 from pipeline.project import Project
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 RACY_NS = 50_000_000
 """A signature taken less than this long after the file's modification time is not
 trusted alone (file system clocks tick in milliseconds)."""
@@ -143,9 +143,79 @@ CREATE TABLE IF NOT EXISTS articles (
     facts TEXT NOT NULL,     -- JSON: every fact of the article (the feeds, the review index)
     manifest TEXT NOT NULL,  -- the article's entry of build/manifest.json, serialized
     sitemap TEXT NOT NULL,   -- its <url> elements of build/sitemap.xml, serialized
-    urls INTEGER NOT NULL    -- how many <url> elements that is
+    urls INTEGER NOT NULL,   -- how many <url> elements that is
+    -- the summary of the facts in columns, added up and listed without decoding JSON:
+    slug TEXT NOT NULL,
+    pages TEXT NOT NULL,     -- its pages, one per line
+    reviewed INTEGER NOT NULL, machine INTEGER NOT NULL, untranslated INTEGER NOT NULL,
+    warnings INTEGER NOT NULL,
+    stale INTEGER NOT NULL,  -- machine drafts older than the glossary, rules or engine
+    held TEXT NOT NULL,      -- its catalog's path when its target page is held back, else ""
+    errors TEXT NOT NULL,    -- JSON: [path, line, code, message] per error finding
+    notices TEXT NOT NULL,   -- JSON: the site notices of its source
+    images TEXT NOT NULL,    -- JSON: the assets its pages use
+    feeds TEXT NOT NULL,     -- JSON: language → the updated time of its page in that feed
+    review TEXT NOT NULL     -- its review page, else ""
 );
 """
+
+SUMMARY_COLUMNS = (
+    "slug", "pages", "reviewed", "machine", "untranslated", "warnings", "stale", "held", "errors",
+    "notices", "images", "feeds", "review",
+)  # fmt: skip
+
+
+class Summary(NamedTuple):
+    """One article's summary as the ``articles`` table keeps it (JSON fields as text)."""
+
+    source: str
+    slug: str
+    pages: str
+    reviewed: int
+    machine: int
+    untranslated: int
+    warnings: int
+    stale: int
+    held: str
+    errors: str
+    notices: str
+    images: str
+    feeds: str
+    review: str
+
+    def decoded(self, name: str) -> Any:
+        """One of the JSON fields (errors, notices, images, feeds), decoded."""
+        text = getattr(self, name)
+        if text in ("[]", "{}"):
+            return [] if text == "[]" else {}
+        try:
+            return json.loads(text)
+        except (ValueError, TypeError):
+            raise CacheDamaged(self.source) from None
+
+    @classmethod
+    def of(cls, source: str, entry: dict[str, Any]) -> Summary:
+        facts = entry["facts"]
+        units = facts.get("target_units", {})
+        review = facts.get("review")
+        page = review.get("page") if isinstance(review, dict) else None
+        return cls(
+            source,
+            facts.get("slug", ""),
+            "\n".join(facts.get("pages", [])),
+            units.get("reviewed", 0),
+            units.get("machine", 0),
+            units.get("untranslated", 0),
+            entry.get("warnings", 0),
+            facts.get("stale_drafts", 0),
+            entry.get("catalog_path", "") if facts.get("held") else "",
+            dumps(entry.get("errors", [])),
+            dumps(facts.get("notices", [])),
+            dumps(facts.get("images", [])),
+            dumps(facts.get("feeds", {})),
+            page if isinstance(page, str) else "",
+        )
+
 
 IDENTITY_KEYS = ("source", "catalog", "files", "outputs")
 """The parts of an article's entry kept in the ``ids`` column (read only to decide, the
@@ -381,6 +451,21 @@ class BuildCache:
             found = self._states[source]
         return found
 
+    def summary_rows(self) -> list[Summary]:
+        """The summary of every article as this run leaves the cache (the rows it built,
+        the others as stored), by source: one query, no JSON decoded."""
+        built = [source for source in self._built if source in self.articles]
+        rows = [Summary.of(source, self.articles[source]) for source in built]
+        if any(source not in self._built for source in self.articles):  # some are only stored
+            query = f"SELECT source, {', '.join(SUMMARY_COLUMNS)} FROM articles"
+            try:
+                stored = self._connection().execute(query).fetchall()
+            except sqlite3.Error:
+                raise CacheDamaged("the summary columns") from None
+            rows += [Summary(*row) for row in stored if row[0] in self.articles and row[0] not in self._built]
+        rows.sort()
+        return rows
+
     def facts(self, sources: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Every fact of each of ``sources`` (as this run recorded it, else as stored)."""
         found: dict[str, dict[str, Any]] = {}
@@ -392,7 +477,11 @@ class BuildCache:
             chunk = stored[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._rows(f"SELECT source, facts FROM articles WHERE source IN ({marks})", chunk)
-            found.update((source, json.loads(facts)) for source, facts in rows)
+            for source, facts in rows:
+                try:
+                    found[source] = json.loads(facts)
+                except (ValueError, TypeError):
+                    raise CacheDamaged(source) from None
         return found
 
     def fragments(self, sources: Iterable[str]) -> dict[str, tuple[str, str, int]]:
@@ -576,8 +665,7 @@ class BuildCache:
 
     def slugs(self) -> dict[str, str]:
         """Source → slug of every article in the cache."""
-        self.summaries(self.articles)
-        return {rel: self.state(rel)["facts"].get("slug", "") for rel in self.articles}
+        return {row.source: row.slug for row in self.summary_rows()}
 
     def issues(self, source: str) -> list[Issue]:
         """The error findings recorded for ``source``."""
@@ -664,9 +752,10 @@ class BuildCache:
                 if statement.strip():
                     db.execute(statement)
             db.executemany("DELETE FROM articles WHERE source = ?", [(s,) for s in sorted(self._gone)])
+            columns = ("quick", "state", "ids", "facts", "manifest", "sitemap", "urls", *SUMMARY_COLUMNS)
             db.executemany(
-                "INSERT OR REPLACE INTO articles (source, quick, state, ids, facts, manifest, sitemap, urls)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO articles (source, {', '.join(columns)})"
+                f" VALUES (?{', ?' * len(columns)})",
                 [
                     (
                         source,
@@ -675,6 +764,7 @@ class BuildCache:
                         made.manifest,
                         made.sitemap,
                         made.urls,
+                        *Summary.of(source, self.articles[source])[1:],
                     )
                     for source, (facts, made) in sorted(self._built.items())
                     if source in self.articles

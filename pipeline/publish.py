@@ -235,9 +235,9 @@ def site_files(
         )
     ):
         return []
-    cache.summaries(sources)
-    summaries = {rel: cache.state(rel)["facts"] for rel in sources if rel in cache.articles}
-    ordered = sorted(summaries, key=lambda rel: summaries[rel]["slug"])
+    wanted = set(sources)
+    rows = sorted((row for row in cache.summary_rows() if row.source in wanted), key=lambda row: row.slug)
+    ordered = [row.source for row in rows]
     listing = hashlib.sha256("\0".join(ordered).encode()).hexdigest()
     fragments = cache.fragments(ordered)
     head = manifest_head(version, languages, site.base_url)
@@ -248,7 +248,7 @@ def site_files(
     files = [(paths[0], assemble_manifest(head, entries, generated))]
     if site.base_url is not None:
         files.append((paths[1], assemble_sitemap([fragments[rel][1:] for rel in ordered])))
-    keys = [(rel, summaries[rel]["slug"], summaries[rel].get("feeds", {})) for rel in ordered]
+    keys = [(row.source, row.slug, row.decoded("feeds")) for row in rows]
     chosen = {lang: newest(keys, lang, generated, site.feed_limit) for lang in languages}
     facts = cache.facts({rel for picked in chosen.values() for rel in picked})
     for lang in languages:
@@ -272,21 +272,13 @@ def record_site_files(project: Project, cache: BuildCache, files: Sequence[tuple
     cache.changed = True
 
 
-def site_notices(cache: BuildCache, sources: Sequence[str]) -> list[list[Any]]:
-    """The site notices of the articles of ``sources`` (sorted by slug)."""
-    cache.summaries(sources)
-    summaries = [cache.state(rel)["facts"] for rel in sources if rel in cache.articles]
-    return [
-        notice for entry in sorted(summaries, key=lambda e: e["slug"]) for notice in entry.get("notices", [])
-    ]
-
-
 def tidy_assets(project: Project, cache: BuildCache, sources: Sequence[str]) -> list[Path]:
     """Remove the assets no article uses any more (an image that changed has a new name)."""
+    wanted = set(sources)
     keep = {
         image
-        for rel in sources
-        if rel in cache.articles
-        for image in cache.state(rel)["facts"].get("images", [])
+        for row in cache.summary_rows()
+        if row.images != "[]" and row.source in wanted
+        for image in row.decoded("images")
     }
     return prune_assets(project.output_dir / ASSETS, keep)

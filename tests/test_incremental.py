@@ -168,14 +168,14 @@ def test_a_damaged_row_of_the_cache_costs_a_full_build_and_nothing_else(project:
     build(project)  # every signature trusted now (the first build's files were too new)
     pages = {path: path.read_bytes() for path in (project / "build").rglob("*.html")}
     db = sqlite3.connect(project / ".puente" / "build-cache.sqlite")
-    db.execute("UPDATE articles SET state = '{not json' WHERE source LIKE ?", (f"%{OTHER}%",))
+    db.execute("UPDATE articles SET facts = '{not json' WHERE source LIKE ?", (f"%{OTHER}%",))
     db.commit()
     db.close()
     assert rebuilt(build(project)) == 0  # nothing asks for that row: it is not read
     source = project / "sources" / f"{SEED}.md"
     source.write_text(source.read_text("utf-8").replace("Sparse", "Scarce"), "utf-8")
     output = build(project)
-    assert rebuilt(output) == 2  # the row was needed for the manifest: everything again
+    assert rebuilt(output) == 2  # the row was needed for the feeds: everything again
     assert "Scarce" in page_text(project, "en", SEED)
     kept = {path: data for path, data in pages.items() if OTHER in path.name}
     assert {path: path.read_bytes() for path in kept} == kept
