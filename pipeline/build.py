@@ -447,11 +447,13 @@ def _commit(run: Run, done: dict[str, Done], cache: BuildCache, report: BuildRep
         cache.changed = True
     else:
         _account_totals(report, totals, run.options.review)
+    written_site = False
     if not _site_unchanged(project, cache):
         from pipeline.publish import record_site_files, site_files
 
         files = site_files(project, cache, ordered, __version__)
         written = commit(stage(files), durable=False)
+        written_site = any(written)
         record_site_files(project, cache, files)
         report.manifest_written = bool(written) and written[0]
     if run.options.review:
@@ -465,6 +467,8 @@ def _commit(run: Run, done: dict[str, Done], cache: BuildCache, report: BuildRep
         from pipeline.publish import tidy_assets
 
         tidy_assets(project, cache, ordered)
+    if done or cache.rebuilt or report.manifest_written or written_site:
+        cache.wrote_folders()  # this run changed them: their signatures are taken again at save
     cache.save(project.cache_path)
     _record_answers(run, cache, done, raced)
     report.issues.sort(key=lambda issue: (issue.location.path, issue.location.line))

@@ -3,12 +3,9 @@
 Per source file: the identity of the source, its catalog and template, and its pages
 as the build left them, the facts the manifest and the summary need, its findings,
 and what it gives the site-wide files (its manifest entry and sitemap elements,
-serialized when it was built). A run reads the small state of every article (one
-row each) and writes back only the rows of the articles it built: the cost of a run
-follows what changed, not the size of the project. An article is not processed
-again while every one of those files is unchanged and the run's settings (Puente's
-and Babel's versions, the termbase, the page template, the configuration, the engine
-and its version) are the same.
+serialized when it was built). An article is not processed again while every one of
+those files is unchanged and the run's settings (Puente's and Babel's versions, the
+termbase, the page template, the configuration, the engine and its version) are the same.
 
 "Unchanged" is decided the way version control does: a file whose ``stat``
 signature (size, modification and change times, inode) is the one recorded is
@@ -17,6 +14,16 @@ after the file was written that a same-size edit in the same clock tick could hi
 (a "racy" signature), is its content hashed and compared. The change time (ctime)
 cannot be set by a tool, so an edit that restores the old modification time is
 still seen.
+
+What a run reads follows what changed, not the size of the project. Every run reads one
+small column per article, the signatures of the files it reads (source, catalog, images),
+and ``stat``s those files. The files the build wrote (pages, fragments, templates) are
+checked through their folders: while no folder the last build wrote into has changed,
+none of them was added, removed or replaced. Only when something differs is an article's
+whole entry read (its state and its files' identities, as JSON), and a run that processes
+articles reads every article's summary from columns of their own (counts, pages, slugs,
+feed times), which SQL adds up and sorts without decoding JSON. A run writes only the rows
+of the articles it built.
 """
 
 from __future__ import annotations
@@ -635,6 +642,13 @@ class BuildCache:
         self._built[source] = (full, made)
         self._gone.discard(source)
         self.changed = True
+
+    def wrote_folders(self) -> None:
+        """Say that this run wrote into or removed from the output folders (pages of a
+        vanished article, site files): their signatures are taken again at save, after
+        the run's last change, instead of being kept from its start."""
+        for folder in self._outdirs:
+            self._outdirs[folder] = None
 
     def stale(self, source: str) -> None:
         """Keep what the last build made of ``source`` (its pages stay in the manifest) but
