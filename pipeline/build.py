@@ -45,7 +45,7 @@ import babel
 
 import pipeline
 from pipeline import MASKING_SCHEME, __version__
-from pipeline.cache import BuildCache, CacheDamaged, FileIdentity, Read, Summary, still
+from pipeline.cache import STAGING_NAME, BuildCache, CacheDamaged, FileIdentity, Read, Staging, Summary, still
 from pipeline.errors import BuildError, EngineError, PipelineError
 from pipeline.files import commit, commit_guarded, discard, stage
 from pipeline.manifest import COUNT_KEYS
@@ -154,6 +154,7 @@ class Run:
     vanished: dict[str, tuple[str, str]] = field(default_factory=dict)
     live: set[str] = field(default_factory=set)  # the sources of this run
     _memory: tuple[int, TranslationMemory] | None = None
+    staging: Staging | None = None  # a build's staging file (pipeline.cache.Staging)
     _glossary: Glossary | None = None
     _template: tuple[PageTemplate | None] | None = None
 
@@ -325,6 +326,8 @@ def _build(
             raise
     finally:
         cache.close()
+        if run.staging is not None:
+            run.staging.remove()
     return report
 
 
@@ -348,6 +351,9 @@ def _process(
     from pipeline.sources import check_unique_slugs
 
     run.prepare()
+    if run.options.step == "build":
+        run.staging = cache.staging = Staging(run.project.state_dir / STAGING_NAME)
+        run.staging.start()
     steps.begin(run)
     try:
         for attempt in range(ATTEMPTS):

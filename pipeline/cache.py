@@ -45,6 +45,7 @@ from pipeline.model import Issue, Location
 from pipeline.project import Project
 
 CACHE_VERSION = 5
+STAGING_NAME = "staging.sqlite"
 RACY_NS = 50_000_000
 """A signature taken less than this long after the file's modification time is not
 trusted alone (file system clocks tick in milliseconds)."""
@@ -251,6 +252,76 @@ class Fragments:
         return (self.manifest, self.sitemap, self.urls)
 
 
+class Staging:
+    """The heavy parts of the articles a build processed (their facts, manifest entries and
+    sitemap elements), written by the worker processes as each article is done and read
+    back by the commit, which copies them into the build cache: the main process holds a
+    small record per article, not every article's facts, until the single commit.
+
+    The file (``.puente/staging.sqlite``) lives only as long as the run: it is removed
+    when the run ends, and at the start of the next one if a killed run left it."""
+
+    SCHEMA = (
+        "CREATE TABLE IF NOT EXISTS staged (source TEXT PRIMARY KEY, facts TEXT NOT NULL,"
+        " manifest TEXT NOT NULL, sitemap TEXT NOT NULL, urls INTEGER NOT NULL)"
+    )
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: tuple[int, sqlite3.Connection] | None = None
+
+    def start(self) -> None:
+        """An empty staging file (what a killed run left goes)."""
+        self.remove()
+        try:
+            self._connection().execute(self.SCHEMA)
+        except sqlite3.Error as exc:  # a full disk, a folder that cannot be written
+            self.remove()
+            raise PipelineError(str(self.path), None, f"cannot stage the build: {exc}") from None
+
+    def _connection(self) -> sqlite3.Connection:
+        """This process's connection (forked workers open their own)."""
+        if self._db is None or self._db[0] != os.getpid():
+            db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+            db.execute("PRAGMA synchronous=OFF")  # a run's scratch file: lost with the run anyway
+            self._db = (os.getpid(), db)
+        return self._db[1]
+
+    def put(self, source: str, facts: str, fragments: Fragments) -> None:
+        """Keep one article's facts (serialized) and its share of the site files."""
+        try:
+            self._connection().execute(
+                "INSERT OR REPLACE INTO staged (source, facts, manifest, sitemap, urls)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (source, facts, fragments.manifest, fragments.sitemap, fragments.urls),
+            )
+        except sqlite3.Error as exc:
+            raise PipelineError(str(self.path), None, f"cannot stage the article's facts: {exc}") from None
+
+    def rows(self, sources: Sequence[str], columns: str) -> list[Any]:
+        """``columns`` of the staged rows of ``sources``, the source first."""
+        found: list[Any] = []
+        for start in range(0, len(sources), 500):
+            chunk = list(sources[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT source, {columns} FROM staged WHERE source IN ({marks})"
+            try:
+                found += self._connection().execute(query, chunk).fetchall()
+            except sqlite3.Error as exc:
+                raise PipelineError(str(self.path), None, f"cannot read the staged facts: {exc}") from None
+        return found
+
+    def close(self) -> None:
+        if self._db is not None and self._db[0] == os.getpid():
+            self._db[1].close()
+        self._db = None
+
+    def remove(self) -> None:
+        self.close()
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+
 class CacheDamaged(Exception):
     """A row of the build cache could not be read: the cache is dropped and the run starts again."""
 
@@ -332,6 +403,8 @@ class BuildCache:
         self._dirty: set[str] = set()  # rows whose state changed
         self._built: dict[str, tuple[dict[str, Any] | str, Fragments]] = {}  # rows recorded by this run
         self._gone: set[str] = set()  # rows to delete
+        self._staged: set[str] = set()  # rows of this run whose facts and site parts are in the staging file
+        self.staging: Staging | None = None
 
     # --- reading --------------------------------------------------------------------
 
@@ -477,9 +550,14 @@ class BuildCache:
         """Every fact of each of ``sources`` (as this run recorded it, else as stored)."""
         found: dict[str, dict[str, Any]] = {}
         built, stored = self._split(sources)
+        staged = [source for source in built if source in self._staged]
         for source in built:
             made = self._built[source][0]
-            found[source] = json.loads(made) if isinstance(made, str) else made
+            if source not in self._staged:
+                found[source] = json.loads(made) if isinstance(made, str) else made
+        if staged:
+            assert self.staging is not None
+            found.update((source, json.loads(facts)) for source, facts in self.staging.rows(staged, "facts"))
         for start in range(0, len(stored), 500):
             chunk = stored[start : start + 500]
             marks = ",".join("?" * len(chunk))
@@ -494,7 +572,14 @@ class BuildCache:
     def fragments(self, sources: Iterable[str]) -> dict[str, tuple[str, str, int]]:
         """The manifest entry, the sitemap elements and their count of each of ``sources``."""
         built, stored = self._split(sources)
-        found = {source: self._built[source][1].row for source in built}
+        found = {source: self._built[source][1].row for source in built if source not in self._staged}
+        staged = [source for source in built if source in self._staged]
+        if staged:
+            assert self.staging is not None
+            found.update(
+                (row[0], (row[1], row[2], row[3]))
+                for row in self.staging.rows(staged, "manifest, sitemap, urls")
+            )
         if stored:
             wanted = set(stored)
             rows = self._rows("SELECT source, manifest, sitemap, urls FROM articles")
@@ -593,7 +678,7 @@ class BuildCache:
         inputs: Iterable[tuple[Path, FileIdentity | None]] = (),
         fragments: Fragments | None = None,
         warnings: int | None = None,
-        stored: tuple[str, Fragments] | None = None,
+        stored: tuple[str | None, Fragments] | None = None,
     ) -> None:
         """Remember one article as this run built it. ``catalog_id`` is the catalog as the
         run read it, or wrote it; ``outputs`` are the files the run made: their path, the
@@ -604,7 +689,8 @@ class BuildCache:
         ``fragments``: what the article gives the site-wide files. A caller that kept only
         the errors of ``issues`` gives the count of the others as ``warnings``, and may
         give the facts already serialized, with the fragments, as ``stored`` (``facts``
-        is then their summary)."""
+        is then their summary; None for the serialized facts: they, the manifest entry and
+        the sitemap elements are in :attr:`staging`)."""
         files: dict[str, Any] = {}
         made_files: list[str] = []
         for path, digest, inode in outputs:
@@ -622,8 +708,12 @@ class BuildCache:
         if warnings is None:
             warnings = sum(1 for issue in issues if issue.severity == "warning")  # notes aside
         full: dict[str, Any] | str = facts
+        self._staged.discard(source)
         if stored is not None:
-            full, fragments = stored
+            made_facts, fragments = stored
+            if made_facts is None:  # in the staging file
+                self._staged.add(source)
+            full = made_facts if made_facts is not None else ""
         made = fragments or Fragments("", "", 0, [], [], {})
         summary = {key: facts[key] for key in SUMMARY_KEYS if key in facts}
         summary.update(notices=made.notices, images=made.images, feeds=made.feeds)
@@ -665,6 +755,7 @@ class BuildCache:
             if self.articles.pop(source, None) is not None or source in self.known:
                 self._gone.add(source)
                 self._built.pop(source, None)
+                self._staged.discard(source)
                 self._dirty.discard(source)
                 self.changed = True
 
@@ -757,6 +848,12 @@ class BuildCache:
             # no sync: a cache lost to a power cut, or damaged by one, only means a full build
             # (the rollback journal still undoes a killed run's transaction)
             db.execute("PRAGMA synchronous=OFF")
+            staged = sorted(
+                source for source in self._staged if source in self._built and source in self.articles
+            )
+            if staged:
+                assert self.staging is not None
+                db.execute("ATTACH DATABASE ? AS staging", (str(self.staging.path),))
             db.execute("BEGIN IMMEDIATE")
             if _stored_version(db) != CACHE_VERSION:
                 # another layout: its tables go (the answers' tables are not the build's)
@@ -784,6 +881,13 @@ class BuildCache:
                     if source in self.articles
                 ],
             )
+            if staged:
+                db.executemany(  # the staged articles' facts and site parts, copied file to file
+                    "UPDATE articles SET facts = s.facts, manifest = s.manifest, sitemap = s.sitemap,"
+                    " urls = s.urls FROM staging.staged AS s"
+                    " WHERE s.source = ? AND articles.source = s.source",
+                    [(source,) for source in staged],
+                )
             db.executemany(
                 "UPDATE articles SET quick = ?, state = ?, ids = ? WHERE source = ?",
                 [
@@ -801,6 +905,7 @@ class BuildCache:
         finally:
             db.close()
         self._built.clear()
+        self._staged.clear()
         self._dirty.clear()
         self._gone.clear()
         self.changed = False

@@ -198,7 +198,7 @@ class Done:
     # and the source's (see pipeline.answers)
     answers: tuple[dict[str, Any], Any, Any] | None = None
     warnings: int = 0  # findings other than errors (only the errors are kept: see _compact)
-    stored: tuple[str, Fragments] | None = None  # the facts as the cache stores them
+    stored: tuple[str | None, Fragments] | None = None  # the facts as the cache stores them (None: staged)
 
     def catalog_moved(self, project: Project) -> bool:
         """Whether the catalog on disk is no longer the one this article was built from."""
@@ -505,7 +505,11 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
     result.outputs.insert(0, (pot_path, pot_digest, inodes.get(pot_path, 0)))
     if po_text is not None:
         result.written_id = (_digest(po_text), inodes.get(po_path, 0))
-    _compact(result)
+    try:
+        _compact(result)
+    except BaseException:
+        discard(result.files)  # staging failed (a full disk): nothing of the article stays
+        raise
     return result
 
 
@@ -518,7 +522,14 @@ def _compact(result: Done) -> None:
     result.issues = [issue for issue in result.issues if issue.severity == "error"]
     if "paths" in result.facts:  # a build's article (extract and translate make no pages)
         facts = result.facts
-        result.stored = (dumps(facts), article_fragments(facts))
+        fragments = article_fragments(facts)
+        staging = _current().staging
+        if staging is not None:  # the heavy parts wait in the staging file, not in memory
+            staging.put(result.source, dumps(facts), fragments)
+            fragments = dataclasses.replace(fragments, manifest="", sitemap="")
+            result.stored = (None, fragments)
+        else:
+            result.stored = (dumps(facts), fragments)
         result.facts = {key: facts[key] for key in SUMMARY_KEYS if key in facts}
     if result.answers is not None:
         counts, findings, warnings = result.answers
