@@ -403,6 +403,7 @@ class BuildCache:
         self._dirty: set[str] = set()  # rows whose state changed
         self._built: dict[str, tuple[dict[str, Any] | str, Fragments]] = {}  # rows recorded by this run
         self._gone: set[str] = set()  # rows to delete
+        self._summaries: list[Summary] | None = None  # summary_rows, until a row changes
         self._staged: set[str] = set()  # rows of this run whose facts and site parts are in the staging file
         self.staging: Staging | None = None
 
@@ -534,6 +535,8 @@ class BuildCache:
     def summary_rows(self) -> list[Summary]:
         """The summary of every article as this run leaves the cache (the rows it built,
         the others as stored), by source: one query, no JSON decoded."""
+        if self._summaries is not None:
+            return self._summaries
         built = [source for source in self._built if source in self.articles]
         rows = [Summary.of(source, self.articles[source]) for source in built]
         if any(source not in self._built for source in self.articles):  # some are only stored
@@ -544,6 +547,7 @@ class BuildCache:
                 raise CacheDamaged("the summary columns") from None
             rows += [Summary(*row) for row in stored if row[0] in self.articles and row[0] not in self._built]
         rows.sort()
+        self._summaries = rows
         return rows
 
     def facts(self, sources: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -730,6 +734,7 @@ class BuildCache:
         for rel in made_files:
             self._outdirs[rel.rpartition("/")[0]] = None  # written into: its signature is taken at save
         self._built[source] = (full, made)
+        self._summaries = None
         self._gone.discard(source)
         self.changed = True
 
@@ -753,6 +758,7 @@ class BuildCache:
     def forget(self, sources: Iterable[str]) -> None:
         for source in sources:
             if self.articles.pop(source, None) is not None or source in self.known:
+                self._summaries = None
                 self._gone.add(source)
                 self._built.pop(source, None)
                 self._staged.discard(source)

@@ -49,7 +49,6 @@ from pipeline.publish import (
     publish_article,
 )
 from pipeline.refresh import Drafter, refreshable
-from pipeline.review import stage_for_build
 from pipeline.segment import document_units
 from pipeline.sources import SlugClaim, load_document, slug_claim
 from pipeline.translate import (
@@ -637,6 +636,8 @@ def _pages(
     # the images read are inputs: a changed, new or removed image file rebuilds the article
     result.inputs = [(project.root / rel, identity) for rel, identity in published.images.inputs.items()]
     if options.review:  # the article's review page, staged and committed with its pages
+        from pipeline.review import stage_for_build
+
         try:
             # the catalog's hash as the commit leaves it: the report's key for puente review
             catalog_sha = _digest(po_text) if po_text is not None else None
