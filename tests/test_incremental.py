@@ -217,6 +217,21 @@ def test_a_no_op_rebuild_leaves_the_manifest_time_alone(project: Path) -> None:
     assert (manifest.read_bytes(), manifest.stat().st_mtime_ns) == before
 
 
+def test_the_staging_file_lives_only_as_long_as_a_build(project: Path) -> None:
+    staging = project / ".puente" / "staging.sqlite"
+    build(project)
+    manifest = json.loads((project / "build" / "manifest.json").read_text("utf-8"))
+    assert sorted(article["slug"] for article in manifest["articles"]) == sorted([SEED, OTHER])
+    assert not staging.exists()
+    shutil.copy(project / "sources" / f"{SEED}.md", project / "sources" / "copy.md")  # the same slug
+    staging.write_bytes(b"left by a killed run")
+    result = run_cli("build", "--root", project, "--no-mt")
+    assert result.exit_code == 2 and "duplicate slug" in result.stderr  # found once the copy was processed
+    assert not staging.exists()  # replaced at the start, removed at the end, whatever the outcome
+    (project / "sources" / "copy.md").unlink()
+    assert rebuilt(build(project)) == 0
+
+
 def test_a_damaged_cache_costs_a_full_build_and_nothing_else(project: Path) -> None:
     build(project)
     pages = {path: path.read_bytes() for path in (project / "build").rglob("*.html")}
