@@ -597,6 +597,9 @@ def results_path(out: Path | None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # an installed Puente runs from compiled modules: timing with compilation turned off
+    # (a setting some shells export) would measure the compiler at every start
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument(
         "--sizes", type=positive_list, default=[1000, 5000, 10000], help="default 1000,5000,10000"
