@@ -51,7 +51,7 @@ from pipeline.files import commit, commit_guarded, discard, stage
 from pipeline.manifest import COUNT_KEYS
 from pipeline.model import DraftStats, Issue, Location, MergeStats
 from pipeline.mt import Engine, engine_version
-from pipeline.project import Project
+from pipeline.project import Project, termbase_digest
 
 if TYPE_CHECKING:
     from pipeline.glossary import Glossary
@@ -155,6 +155,7 @@ class Run:
     live: set[str] = field(default_factory=set)  # the sources of this run
     _memory: tuple[int, TranslationMemory] | None = None
     staging: Staging | None = None  # a build's staging file (pipeline.cache.Staging)
+    termbase_files: list[tuple[Path, str, bytes]] | None = None  # as read for the settings
     _glossary: Glossary | None = None
     _template: tuple[PageTemplate | None] | None = None
 
@@ -165,7 +166,7 @@ class Run:
         if self._glossary is None:
             from pipeline.termbase import load_glossary
 
-            self._glossary = load_glossary(self.project)
+            self._glossary = load_glossary(self.project, files=self.termbase_files)
         return self._glossary
 
     @property
@@ -216,7 +217,8 @@ class Run:
 def open_run(project: Project, options: BuildOptions, engine: Engine | None = None) -> Run:
     """Load what the whole run shares, checking it before anything is read or written
     (``engine``: an engine object to use instead of the one named by the options)."""
-    termbases = project.termbase_digest()
+    termbase_files = project.termbase_files()  # read once: hashed now, parsed if needed
+    termbases = termbase_digest(termbase_files)
     template_key = ""
     if options.step == "build":
         path = project.page_template
@@ -243,6 +245,7 @@ def open_run(project: Project, options: BuildOptions, engine: Engine | None = No
     ]
     settings = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     run = Run(project, options, engine_name, version, settings, engine)
+    run.termbase_files = termbase_files
     return run
 
 
@@ -282,17 +285,18 @@ def _build(
                 log.info("every article is built again: %s", cache.reset)
             dirty = []
             verbose = log.isEnabledFor(logging.INFO)
+            slugs = cache.slugs() if verbose else {}  # -v names articles by slug (one query)
             for name, rel in zip(names, rels, strict=True):
                 # with --review, an article whose review page the cache does not record is built again
                 if cache.fresh(project, rel, read) and not (
                     options.review and not _review_recorded(project, cache.articles[rel])
                 ):
                     if verbose:
-                        log.info("%s: unchanged", rel)
+                        log.info("%s: unchanged", slugs.get(rel, rel))
                 else:
                     dirty.append(folder / name)
                     if verbose:
-                        log.info("%s: %s", rel, cache.why.get(rel, "changed"))
+                        log.info("%s: %s", slugs.get(rel, rel), cache.why.get(rel, "changed"))
         else:
             dirty = [folder / name for name in names]
         report.rebuilt = len(dirty)

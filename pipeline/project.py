@@ -138,7 +138,7 @@ class Project:
                 return sorted(
                     entry.name
                     for entry in found
-                    if os.path.splitext(entry.name)[1].lower() in SOURCE_SUFFIXES and entry.is_file()
+                    if os.path.splitext(entry.name)[1].lower() in SOURCE_SUFFIXES and _is_file(entry)
                 )
         except FileNotFoundError:
             return []
@@ -213,6 +213,15 @@ class Project:
                 # unlocked before it is closed: a child forked meanwhile shares this open file
                 # and, until its fork hook has run, would otherwise keep the lock after us
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """Whether a folder entry is a regular file (a link to one included; a looping or
+    broken link is not one)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def is_project(root: Path) -> bool:

@@ -66,14 +66,19 @@ def _termbase_files(project: Project) -> list[tuple[Path, str, bytes]]:
     return project.termbase_files(TERMBASE_LIMIT)
 
 
-def load_glossary(project: Project, warnings: list[Notice] | None = None) -> Glossary:
+def load_glossary(
+    project: Project,
+    warnings: list[Notice] | None = None,
+    files: list[tuple[Path, str, bytes]] | None = None,
+) -> Glossary:
     """Every ``glossary/*.tbx`` of the project (an empty glossary when there is none);
     raise :class:`GlossaryError` on bad, hostile or conflicting input. Concepts Puente
     cannot use are skipped, with a :class:`~pipeline.errors.Notice` in ``warnings``.
-    ``version`` is a short hash of the files' bytes (drafts in the memory are keyed by it)."""
+    ``version`` is a short hash of the files' bytes (drafts in the memory are keyed by it).
+    ``files``: the termbase files as :meth:`Project.termbase_files` read them already."""
     terms: list[Term] = []
     digest = hashlib.sha256(MASKING_SCHEME.encode())  # drafts depend on how terms are masked too
-    files = _termbase_files(project)
+    files = _termbase_files(project) if files is None else files
     for _, relative, raw in files:
         digest.update(raw)
         terms.extend(read_termbase(raw, relative, warnings=warnings).terms)
