@@ -32,7 +32,7 @@ from pipeline.cache import RACY_NS, FileIdentity
 from pipeline.cli import format_issue, plural
 from pipeline.model import Issue, Location
 from pipeline.project import open_project
-from pipeline.status import check_project, project_status
+from pipeline.status import check_findings, check_project, project_status
 from tests.conftest import REPO, run_cli
 from tests.helpers import po_file
 
@@ -552,3 +552,72 @@ def test_check_prints_whatever_findings_the_answers_hold(
     save_answers(project.cache_path, stored_catalogs, stored_sources)
     assert check_output(built) == printed(issues)
     assert check_project(project) == sorted(issues, key=lambda i: (i.location.path, i.location.line))
+
+
+def test_answers_rewritten_or_lost_between_the_two_passes_are_not_printed(project: Path) -> None:
+    """``check`` decides what is unchanged, then prints: answers another run rewrote in
+    between (those of another state of the files), or a database gone meanwhile, are not
+    printed; the files are read again."""
+    build(project)
+    edit(project, "wrong", 1)
+    edit(project, "unsafe-source", 2)
+    path = project / ".puente" / "build-cache.sqlite"
+    for change in ("rewritten", "lost"):
+        expected = printed(check_project(open_project(project), cached=False))
+        assert check_output(project) == expected
+        findings = check_findings(open_project(project))
+        if change == "rewritten":
+            with sqlite3.connect(path) as db:
+                for (table,) in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%answers%'"
+                ):
+                    db.execute(f"UPDATE {table} SET identity = ?", (json.dumps(["f" * 64, None]),))
+            db.close()
+        else:
+            path.unlink()
+        text = "".join(findings.text())
+        counts = findings.counts
+        summary = (
+            f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
+            f"{plural(counts['info'], 'note')}\n"
+        )
+        assert ((1 if counts["error"] else 0), text + summary) == expected[:2], change
+        build(project)  # (answers again)
+
+
+def test_a_build_can_commit_while_check_waits_on_its_reader(tmp_path: Path) -> None:
+    """``puente check | less``: while the pager waits, check holds no lock on the build
+    cache (a build meanwhile would fail to commit), and prints all the same."""
+    root = tmp_path / "long"
+    (root / "sources").mkdir(parents=True)
+    for k in range(3):  # output of some megabytes: printed in several writes
+        paragraphs = "\n\n".join(
+            f"Paragraph {i} of article {k} says that {i} people came." for i in range(7000)
+        )
+        text = f"---\ntitle: Long article {k}\nslug: long-{k}\nlang: en\ndate: 2026-01-0{k + 1}\n---\n\n"
+        (root / "sources" / f"long-{k}.md").write_text(text + paragraphs + "\n", "utf-8")
+    build(root)
+    expected = printed(check_project(open_project(root), cached=False))[1]
+    time.sleep(RACY_NS / 1e9 * 2)
+    assert run_cli("check", "--root", root).stdout == expected  # (nothing to record after this)
+    check = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "check", "--root", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        bufsize=0,  # (nothing read ahead of what communicate() reads)
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert check.stdout is not None
+    first = check.stdout.readline()  # it prints, and then waits on the full pipe
+    time.sleep(1.0)
+    assert check.poll() is None
+    db = sqlite3.connect(root / ".puente" / "build-cache.sqlite", timeout=1.0, isolation_level=None)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("CREATE TABLE probe (x)")
+        db.execute("COMMIT")  # "database is locked" if a reader held its lock
+    finally:
+        db.close()
+    rest, errors = check.communicate(timeout=60)
+    assert check.returncode == 0, errors
+    assert (first + rest).decode("utf-8") == expected
