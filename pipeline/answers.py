@@ -207,13 +207,6 @@ def valid_counts(values: Sequence[Any]) -> Counts | None:
     return (count, errors, warnings, notes)
 
 
-def valid_printed(printed: Any, counts: Counts) -> bool:
-    """Whether ``printed`` can be what the findings counted in ``counts`` print as."""
-    if not isinstance(printed, str):
-        return False
-    return printed.count("\n") + 1 == counts[0] if counts[0] else printed == ""
-
-
 def _valid_status(value: Any) -> dict[str, Any] | None:
     """A catalog's status decoded from the database, None when it is not what was written."""
     from pipeline.catalog import STATUS_KEYS

@@ -33,7 +33,6 @@ from pipeline.answers import (
     printed_lines,
     source_key,
     valid_counts,
-    valid_printed,
     valid_rows,
 )
 from pipeline.cache import FileIdentity
@@ -338,7 +337,7 @@ class Findings:
                         yield printed_lines(sorted(issues, key=_line)) + "\n"
                     continue
                 prefix = f"{file.rel}:"
-                yield prefix + printed.replace("\n", "\n" + prefix) + "\n"
+                yield prefix + printed + "\n"
         finally:
             self._close()
 
@@ -373,8 +372,9 @@ class Findings:
         self.counts["info"] += counts[3]
 
     def _printed(self, file: _File) -> str | None:
-        """The findings the answers keep printed for ``file`` (counted), if they are still
-        those of the file as this command found it."""
+        """The findings the answers keep printed for ``file`` (counted), each line after the
+        first with the file's path in front (the first line's is the caller's), if they
+        are still those of the file as this command found it."""
         assert file.kept is not None
         if not file.kept.printed:
             return None
@@ -382,10 +382,15 @@ class Findings:
         if found is None:
             return None
         counts, printed = found
-        if not valid_printed(printed, counts):
+        if type(printed) is not str or not counts[0]:
+            return None
+        prefix = f"\n{file.rel}:"
+        lines = printed.replace("\n", prefix)
+        # one line per finding (what is printed is not checked again: counted from the growth)
+        if len(lines) - len(printed) != (counts[0] - 1) * (len(prefix) - 1):
             return None
         self._count(counts)
-        return str(printed)
+        return lines
 
     def _rows(self, file: _File) -> list[list[Any]] | None:
         """The findings rows the answers keep for ``file`` (counted), if they are still
