@@ -11,21 +11,29 @@ seen, and that the cached answers are those of reading everything again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
+from collections import Counter
 from pathlib import Path
 
+import click
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.cache import RACY_NS
+from pipeline.answers import check_key, save_answers, source_key
+from pipeline.cache import RACY_NS, FileIdentity
+from pipeline.cli import format_issue, plural
+from pipeline.model import Issue, Location
 from pipeline.project import open_project
-from pipeline.status import check_project, project_status
+from pipeline.status import check_findings, check_project, project_status
 from tests.conftest import REPO, run_cli
 from tests.helpers import po_file
 
@@ -244,24 +252,59 @@ def test_a_damaged_cache_costs_a_full_build_and_nothing_else(project: Path) -> N
 # --- status and check from what is known ---------------------------------------------
 
 
-def answers(root: Path) -> tuple[object, object, object, object]:
-    project = open_project(root)
-    return (
-        project_status(project),
-        project_status(project, cached=False),
-        check_project(project),
-        check_project(project, cached=False),
+def printed(issues: list[Issue]) -> tuple[int, str, str]:
+    """What ``puente check`` prints of ``issues`` (its exit code, its text, its ``--json``),
+    as the user guide says: one line per finding sorted by file and line, and a summary."""
+    issues = sorted(issues, key=lambda issue: (issue.location.path, issue.location.line))
+    counts = Counter(issue.severity for issue in issues)
+    summary = (
+        f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
+        f"{plural(counts['info'], 'note')}"
     )
+    text = "".join(f"{format_issue(issue)}\n" for issue in issues) + summary + "\n"
+    text = click.unstyle(text)  # (not a terminal: click.echo strips styles, as it always did)
+    payload = [
+        {
+            "path": issue.location.path,
+            "line": issue.location.line,
+            "severity": issue.severity,
+            "code": issue.code,
+            "message": issue.message,
+        }
+        for issue in issues
+    ]
+    return (1 if counts["error"] else 0), text, json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
 
-def same_answers(root: Path) -> None:
-    cached_status, fresh_status, cached_check, fresh_check = answers(root)
-    assert cached_status == fresh_status
-    assert cached_check == fresh_check
-    # and a second time, now from what the first call remembered
+def check_output(root: Path, first: str = "text") -> tuple[int, str, str]:
+    """``puente check`` and ``puente check --json`` (``first`` runs first: the one that
+    finds the files changed since the answers were kept)."""
+    runs = {}
+    for kind in (first, "json" if first == "text" else "text"):
+        run = run_cli("check", "--root", root, *(["--json"] if kind == "json" else []))
+        assert run.exit_code in (0, 1) and not run.stderr, run.stderr
+        runs[kind] = run
+    assert runs["text"].exit_code == runs["json"].exit_code
+    return runs["text"].exit_code, runs["text"].stdout, runs["json"].stdout
+
+
+def same_answers(root: Path, command_first: bool = True) -> None:
+    """``status`` and ``check`` answer from what is known as they would reading every file:
+    the library's lists, and what ``puente check`` prints (``command_first``: the command
+    is the first to see what changed, else the library is)."""
+    project = open_project(root)
+    fresh_status = project_status(project, cached=False)
+    fresh_check = check_project(project, cached=False)
+    expected = printed(fresh_check)
+    assert project_status(project) == fresh_status
+    if command_first:
+        assert check_output(root) == expected
+    assert check_project(project) == fresh_check
+    # and a second time, now from what the first calls remembered
     project = open_project(root)
     assert project_status(project) == fresh_status
     assert check_project(project) == fresh_check
+    assert check_output(root, first="json") == expected
 
 
 def test_status_and_check_from_the_cache_are_those_of_reading_everything(project: Path) -> None:
@@ -286,12 +329,8 @@ def test_status_and_check_from_the_cache_are_those_of_reading_everything(project
     same_answers(project)
 
 
-def test_status_and_check_after_a_build_read_no_catalog_or_source(project: Path, tmp_path: Path) -> None:
-    build(project)
-    # a catalog written in the same clock tick as the build recorded it is hashed once
-    # more (its signature is "racy"); after that, nothing is read
-    time.sleep(RACY_NS / 1e9 * 2)
-    assert run_cli("status", "--root", project).exit_code == 0
+def files_opened(root: Path, tmp_path: Path, *args: str) -> tuple[int, list[str]]:
+    """Run ``puente ARGS --root ROOT`` in a new process: its exit code and every file it opened."""
     log = tmp_path / "opened.json"
     traced = textwrap.dedent(
         f"""
@@ -309,54 +348,384 @@ def test_status_and_check_after_a_build_read_no_catalog_or_source(project: Path,
                 json.dump(opened, out)
         """
     )
-    for command in ("status", "check"):
-        result = subprocess.run(
-            [sys.executable, "-c", traced, command, "--root", str(project)],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-            check=False,
-        )
-        assert result.returncode in (0, 1), result.stderr
-        opened = json.loads(log.read_text())
+    result = subprocess.run(
+        [sys.executable, "-c", traced, *args, "--root", str(root)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    opened: list[str] = json.loads(log.read_text())
+    return result.returncode, opened
+
+
+def test_status_and_check_after_a_build_read_no_catalog_or_source(project: Path, tmp_path: Path) -> None:
+    build(project)
+    # a catalog written in the same clock tick as the build recorded it is hashed once
+    # more (its signature is "racy"); after that, nothing is read
+    time.sleep(RACY_NS / 1e9 * 2)
+    assert run_cli("status", "--root", project).exit_code == 0
+    for command in (["status"], ["check"], ["check", "--json"]):
+        _, opened = files_opened(project, tmp_path, *command)
         assert not [path for path in opened if path.endswith((".po", ".md", ".html"))], (command, opened)
 
 
 EDITS = st.lists(
-    st.sampled_from(["fill", "touch", "same-size", "orphan", "delete-orphan", "glossary", "build"]),
+    st.sampled_from(
+        [
+            "fill",
+            "wrong",
+            "ignore",
+            "touch",
+            "same-size",
+            "orphan",
+            "delete-orphan",
+            "glossary",
+            "settings",
+            "unsafe-source",
+            "build",
+        ]
+    ),
     min_size=1,
     max_size=5,
 )
+SETTINGS = [
+    "",
+    '[checks]\nlength = "error"\npunctuation = "info"\n',
+    '[checks]\nuntranslated = "off"\n',
+    '[checks]\nuntranslated = "info"\nwhitespace = "error"\n',
+]
+
+
+def edit(root: Path, edit: str, step: int) -> None:
+    """One change a user or a tool makes to the project."""
+    catalog = po_file(root, SEED, "es")
+    if edit == "fill":
+        text = catalog.read_text("utf-8")
+        catalog.write_text(text.replace('msgstr ""\n\n', f'msgstr "Texto {step} 7"\n\n', 1), "utf-8")
+    elif edit == "wrong":  # several findings on one line, in the order the checks run
+        text = catalog.read_text("utf-8")
+        catalog.write_text(text.replace('msgstr ""\n\n', 'msgstr "  «No» 7 sin  punto,,"\n\n', 1), "utf-8")
+    elif edit == "ignore":
+        text = catalog.read_text("utf-8")
+        flag = "#, puente-ignore-untranslated\n"
+        if flag not in text:
+            catalog.write_text(text.replace('\nmsgctxt "heading"', f'\n{flag}msgctxt "heading"', 1), "utf-8")
+    elif edit == "touch":
+        os.utime(catalog)
+    elif edit == "same-size":
+        text = catalog.read_text("utf-8")
+        at = text.index("#. ")
+        line = text[at : text.index("\n", at)]
+        edit_keeping_times(catalog, line, line[:-1] + ("x" if line[-1] != "x" else "y"))
+    elif edit == "orphan":
+        shutil.copy(catalog, catalog.with_name("orphan.po"))
+    elif edit == "delete-orphan":
+        catalog.with_name("orphan.po").unlink(missing_ok=True)
+    elif edit == "glossary":
+        tbx = root / "glossary" / "puente.tbx"
+        tbx.write_text(tbx.read_text("utf-8").replace("</martif>", "</martif>\n", 1), "utf-8")
+    elif edit == "settings":
+        (root / "puente.toml").write_text(SETTINGS[step % len(SETTINGS)], "utf-8")
+    elif edit == "unsafe-source":  # what parsing the source removes is a finding too
+        source = root / "sources" / f"{OTHER}.html"
+        text = source.read_text("utf-8")
+        added = f'<p onclick="steal()">Párrafo {step} con <script>x()</script> código.</p>\n'
+        source.write_text(text.replace("</article>", added + "</article>", 1), "utf-8")
+    else:
+        build(root)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(edits=EDITS)
-def test_any_sequence_of_edits_gives_the_answers_of_a_full_reading(project: Path, edits: list[str]) -> None:
+@given(edits=EDITS, command_first=st.booleans())
+def test_any_sequence_of_edits_gives_the_answers_of_a_full_reading(
+    project: Path, edits: list[str], command_first: bool
+) -> None:
     root = project.parent / f"copy-{abs(hash(tuple(edits)))}"
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(project, root)
-    catalog = po_file(root, SEED, "es")
-    if not catalog.exists():
+    if not po_file(root, SEED, "es").exists():
         assert run_cli("extract", "--root", root).exit_code == 0
-    for step, edit in enumerate(edits):
-        if edit == "fill":
-            text = catalog.read_text("utf-8")
-            catalog.write_text(text.replace('msgstr ""\n\n', f'msgstr "Texto {step} 7"\n\n', 1), "utf-8")
-        elif edit == "touch":
-            os.utime(catalog)
-        elif edit == "same-size":
-            text = catalog.read_text("utf-8")
-            at = text.index("#. ")
-            line = text[at : text.index("\n", at)]
-            edit_keeping_times(catalog, line, line[:-1] + ("x" if line[-1] != "x" else "y"))
-        elif edit == "orphan":
-            shutil.copy(catalog, catalog.with_name("orphan.po"))
-        elif edit == "delete-orphan":
-            catalog.with_name("orphan.po").unlink(missing_ok=True)
-        elif edit == "glossary":
-            tbx = root / "glossary" / "puente.tbx"
-            tbx.write_text(tbx.read_text("utf-8").replace("</martif>", "</martif>\n", 1), "utf-8")
-        else:
-            build(root)
-        same_answers(root)
+    for step, change in enumerate(edits):
+        edit(root, change, step)
+        same_answers(root, command_first)
     shutil.rmtree(root)
+
+
+# --- what `puente check` prints -------------------------------------------------------
+
+
+def test_check_prints_from_the_answers_what_reading_every_file_prints(project: Path) -> None:
+    build(project)
+    same_answers(project)
+    # each change a translator or an editor makes between two checks, without a build:
+    # several findings on one line, an error (the exit code), a silenced finding, a check
+    # turned off or re-graded, a termbase change, markup a source loses
+    for step, change in enumerate(["wrong", "settings", "settings", "settings", "ignore", "unsafe-source"]):
+        edit(project, change, step)
+        same_answers(project)
+    tbx = project / "glossary" / "puente.tbx"
+    tbx.write_text(tbx.read_text("utf-8").replace("Ciudad de México", "Cd. de México"), "utf-8")
+    same_answers(project)
+    build(project)
+    same_answers(project)
+    # the states above did print errors, warnings and notes (what the comparison covers)
+    code, text, _ = check_output(project)
+    assert code == 1 and "[error]" in text and "[info]" in text and "unsafe-markup" in text
+
+
+def test_a_check_setting_turned_off_drops_its_findings_from_the_answers(project: Path) -> None:
+    build(project)
+    code, text, _ = check_output(project)
+    assert "untranslated" in text
+    (project / "puente.toml").write_text('[checks]\nuntranslated = "off"\n', "utf-8")
+    code, text, listed = check_output(project)
+    assert "untranslated" not in text and "untranslated" not in listed
+    assert text.endswith("0 errors, 0 warnings, 0 notes\n") and code == 0
+    (project / "puente.toml").write_text('[checks]\nuntranslated = "error"\n', "utf-8")
+    code, text, _ = check_output(project)
+    assert code == 1 and ": untranslated: no translation yet [error]\n" in text
+    assert (code, text) == printed(check_project(open_project(project), cached=False))[:2]
+
+
+DAMAGE = ["'garbage'", "-1", "X'00ff'", "'[[1, 2]]'", "''", "NULL"]
+
+
+def test_damaged_answers_are_read_again_never_printed(project: Path) -> None:
+    build(project)
+    for step, change in enumerate(["wrong", "unsafe-source", "settings"]):
+        edit(project, change, step + 1)
+    expected = printed(check_project(open_project(project), cached=False))
+    assert check_output(project) == expected
+    path = project / ".puente" / "build-cache.sqlite"
+    with sqlite3.connect(path) as db:
+        tables = [
+            name
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if "answers" in name
+        ]
+        columns = {table: [row[1] for row in db.execute(f"PRAGMA table_info({table})")] for table in tables}
+    db.close()
+    assert len(tables) == 2
+    for table in tables:
+        for column in columns[table]:
+            for value in DAMAGE:
+                db = sqlite3.connect(path)
+                try:  # the row of one file, whose findings are printed first
+                    db.execute("PRAGMA ignore_check_constraints = ON")
+                    # (NOT NULL refuses some: that damage cannot happen)
+                    with contextlib.suppress(sqlite3.IntegrityError), db:
+                        db.execute(
+                            f"UPDATE {table} SET {column} = {value}"
+                            f" WHERE path = (SELECT min(path) FROM {table} WHERE path LIKE '%juntos%')"
+                        )
+                finally:
+                    db.close()
+                assert check_output(project) == expected, (table, column, value)
+    # a database that is not one, and one without the answers
+    path.write_bytes(b"not a database" * 100)
+    assert check_output(project) == expected
+    build(project)  # (which makes the database again)
+    expected = printed(check_project(open_project(project), cached=False))
+    with sqlite3.connect(path) as db:
+        for table in tables:
+            db.execute(f"DROP TABLE {table}")
+    db.close()
+    assert check_output(project) == expected
+    assert check_output(project) == expected
+
+
+def test_answers_kept_in_an_older_layout_are_not_read(project: Path) -> None:
+    """A database written by a Puente whose answers had another layout (the first one:
+    findings as JSON rows, nothing printed ahead) is computed again, not misread."""
+    build(project)
+    expected = printed(check_project(open_project(project), cached=False))
+    project_ = open_project(project)
+    path = project / ".puente" / "build-cache.sqlite"
+    key = check_key(project_)
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            """
+            CREATE TABLE IF NOT EXISTS catalog_answers (path TEXT PRIMARY KEY, identity TEXT NOT NULL,
+                status TEXT NOT NULL, check_key TEXT NOT NULL, findings TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS source_answers (path TEXT PRIMARY KEY, identity TEXT NOT NULL,
+                key TEXT NOT NULL, findings TEXT NOT NULL);
+            DELETE FROM catalog_answers;
+            DELETE FROM source_answers;
+            """
+        )
+        for catalog in project_.catalog_paths():
+            rel = project_.relative(catalog)
+            identity = FileIdentity.of(catalog.read_bytes(), catalog.stat())
+            db.execute(
+                "INSERT INTO catalog_answers VALUES (?, ?, ?, ?, ?)",
+                (
+                    rel,
+                    json.dumps(identity.to_json()),
+                    json.dumps({"units": {}, "words": {}}),
+                    key,
+                    json.dumps([[1, "error", "numbers", "a finding of another layout"]]),
+                ),
+            )
+    db.close()
+    assert check_output(project) == expected
+    assert check_output(project) == expected
+
+
+def test_a_closed_pipe_keeps_what_check_computed(project: Path, tmp_path: Path) -> None:
+    """`puente check | head -1`: one line on stderr, and the answers of the files it read
+    are kept all the same (the next check reads nothing)."""
+    build(project)
+    edit(project, "wrong", 1)
+    time.sleep(RACY_NS / 1e9 * 2)
+    reader, writer = os.pipe()
+    os.close(reader)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "check", "--root", str(project)],
+        stdout=writer,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=False,
+    )
+    os.close(writer)
+    assert result.returncode == 2
+    assert result.stderr == "puente: output closed before the end (broken pipe)\n"
+    code, opened = files_opened(project, tmp_path, "check")
+    assert code in (0, 1)
+    assert not [path for path in opened if path.endswith((".po", ".md", ".html"))], opened
+    assert check_output(project) == printed(check_project(open_project(project), cached=False))
+
+
+SEVERITIES = st.sampled_from(["error", "warning", "info"])
+# any text but lone surrogates (not UTF-8) and a carriage return (the test runner folds
+# "\r\n"), and terminal styles (which click strips when the output is not a terminal)
+MESSAGES = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"), max_size=12),
+    st.sampled_from(["\x1b[31mred\x1b[0m", "a \x1b[1;4mb", "\x1b[", "\x1b"]),
+)
+FINDINGS = st.lists(
+    st.tuples(st.integers(0, 9), SEVERITIES, st.sampled_from(["numbers", "glossary", "x-y"]), MESSAGES),
+    max_size=6,
+)
+
+
+@pytest.fixture
+def built(project: Path) -> Path:
+    build(project)
+    time.sleep(RACY_NS / 1e9 * 2)  # signatures the answers can be kept with
+    return project
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    catalog_findings=st.lists(FINDINGS, min_size=2, max_size=2),
+    source_findings=st.lists(FINDINGS, min_size=2, max_size=2),
+    where=st.lists(st.sampled_from(["own", "other", "catalog", "a.md", "zz"]), min_size=12, max_size=12),
+)
+def test_check_prints_whatever_findings_the_answers_hold(
+    built: Path,
+    catalog_findings: list[list[tuple[int, str, str, str]]],
+    source_findings: list[list[tuple[int, str, str, str]]],
+    where: list[str],
+) -> None:
+    """Whatever the answers hold for unchanged files (same lines, messages with newlines or
+    brackets, a source's finding located in another file), ``check`` prints them as a full
+    reading would: sorted by file and line, the order of equal ones kept."""
+    project = open_project(built)
+    catalogs = {path: project.relative(path) for path in project.catalog_paths()}
+    sources = {path: project.relative(path) for path in project.source_paths()}
+    statuses = {status.path: status for status in project_status(project, cached=False)}
+    places = iter(where)
+    issues: list[Issue] = []
+    stored_sources = {}
+    for (path, rel), rows in zip(sources.items(), source_findings, strict=True):
+        located = []
+        for line, severity, code, message in rows:
+            place = next(places)
+            other = next(other for other in sources.values() if other != rel)
+            spot = {"own": rel, "other": other, "catalog": next(iter(catalogs.values()))}.get(place, place)
+            located.append([spot, line, severity, code, message])
+            issues.append(Issue(Location(spot, line), severity, code, message))  # type: ignore[arg-type]
+        identity = FileIdentity.of(path.read_bytes(), path.stat())
+        stored_sources[rel] = (identity, source_key(project), located)
+    stored_catalogs = {}
+    for (path, rel), rows in zip(catalogs.items(), catalog_findings, strict=True):
+        identity = FileIdentity.of(path.read_bytes(), path.stat())
+        status = statuses[rel]
+        counts = {"units": status.units, "words": status.words}
+        stored_catalogs[rel] = (identity, counts, check_key(project), [list(row) for row in rows])
+        issues += [Issue(Location(rel, line), s, c, m) for line, s, c, m in rows]  # type: ignore[arg-type]
+    save_answers(project.cache_path, stored_catalogs, stored_sources)
+    assert check_output(built) == printed(issues)
+    assert check_project(project) == sorted(issues, key=lambda i: (i.location.path, i.location.line))
+
+
+def test_answers_rewritten_or_lost_between_the_two_passes_are_not_printed(project: Path) -> None:
+    """``check`` decides what is unchanged, then prints: answers another run rewrote in
+    between (those of another state of the files), or a database gone meanwhile, are not
+    printed; the files are read again."""
+    build(project)
+    edit(project, "wrong", 1)
+    edit(project, "unsafe-source", 2)
+    path = project / ".puente" / "build-cache.sqlite"
+    for change in ("rewritten", "lost"):
+        expected = printed(check_project(open_project(project), cached=False))
+        assert check_output(project) == expected
+        findings = check_findings(open_project(project))
+        if change == "rewritten":
+            with sqlite3.connect(path) as db:
+                for (table,) in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%answers%'"
+                ):
+                    db.execute(f"UPDATE {table} SET identity = ?", (json.dumps(["f" * 64, None]),))
+            db.close()
+        else:
+            path.unlink()
+        text = "".join(findings.text())
+        counts = findings.counts
+        summary = (
+            f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
+            f"{plural(counts['info'], 'note')}\n"
+        )
+        assert ((1 if counts["error"] else 0), text + summary) == expected[:2], change
+        build(project)  # (answers again)
+
+
+def test_a_build_can_commit_while_check_waits_on_its_reader(tmp_path: Path) -> None:
+    """``puente check | less``: while the pager waits, check holds no lock on the build
+    cache (a build meanwhile would fail to commit), and prints all the same."""
+    root = tmp_path / "long"
+    (root / "sources").mkdir(parents=True)
+    for k in range(3):  # output of some megabytes: printed in several writes
+        paragraphs = "\n\n".join(
+            f"Paragraph {i} of article {k} says that {i} people came." for i in range(7000)
+        )
+        text = f"---\ntitle: Long article {k}\nslug: long-{k}\nlang: en\ndate: 2026-01-0{k + 1}\n---\n\n"
+        (root / "sources" / f"long-{k}.md").write_text(text + paragraphs + "\n", "utf-8")
+    build(root)
+    expected = printed(check_project(open_project(root), cached=False))[1]
+    time.sleep(RACY_NS / 1e9 * 2)
+    assert run_cli("check", "--root", root).stdout == expected  # (nothing to record after this)
+    check = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "check", "--root", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        bufsize=0,  # (nothing read ahead of what communicate() reads)
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert check.stdout is not None
+    first = check.stdout.readline()  # it prints, and then waits on the full pipe
+    time.sleep(1.0)
+    assert check.poll() is None
+    db = sqlite3.connect(root / ".puente" / "build-cache.sqlite", timeout=1.0, isolation_level=None)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("CREATE TABLE probe (x)")
+        db.execute("COMMIT")  # "database is locked" if a reader held its lock
+    finally:
+        db.close()
+    rest, errors = check.communicate(timeout=60)
+    assert check.returncode == 0, errors
+    assert (first + rest).decode("utf-8") == expected
