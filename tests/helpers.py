@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -247,3 +249,23 @@ def page_problems(page: bytes | str, allowed_hosts: tuple[str, ...] = ()) -> lis
             if lowered == "style" and _BAD_STYLE.search(value):
                 problems.append(f"style={value!r} on <{tag}>")
     return problems
+
+
+def run_into_closed_pipe(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m pipeline ARGS`` with its output going to a pipe nobody reads (like
+    ``puente ... | head -0``)."""
+    from tests.conftest import REPO
+
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline", *args],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            check=False,
+        )
+    finally:
+        os.close(writer)

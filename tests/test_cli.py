@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import run_cli
+from tests.helpers import run_into_closed_pipe
 
 
 def tree(root: Path) -> list[str]:
@@ -151,17 +151,7 @@ def test_a_full_disk_is_one_line(project: Path, tmp_path: Path) -> None:
 
 def test_a_closed_pipe_is_one_line(project: Path) -> None:
     (project / "glossary").mkdir(exist_ok=True)
-    reader, writer = os.pipe()
-    os.close(reader)  # like `puente glossary list | head -0`
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeline", "glossary", "list", "--root", str(project)],
-        stdout=writer,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        check=False,
-    )
-    os.close(writer)
+    result = run_into_closed_pipe("glossary", "list", "--root", str(project))  # `... | head -0`
     assert result.returncode == 2
     assert result.stderr == "puente: output closed before the end (broken pipe)\n"
 

@@ -35,7 +35,7 @@ from pipeline.model import Issue, Location
 from pipeline.project import open_project
 from pipeline.status import check_findings, check_project, project_status
 from tests.conftest import REPO, run_cli
-from tests.helpers import po_file
+from tests.helpers import po_file, run_into_closed_pipe
 
 SEED = "cartel-crackdown-results"
 OTHER = "juntos-contra-el-narco-balance"
@@ -579,17 +579,7 @@ def test_a_closed_pipe_keeps_what_check_computed(project: Path, tmp_path: Path) 
     build(project)
     edit(project, "wrong", 1)
     time.sleep(RACY_NS / 1e9 * 2)
-    reader, writer = os.pipe()
-    os.close(reader)
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeline", "check", "--root", str(project)],
-        stdout=writer,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        check=False,
-    )
-    os.close(writer)
+    result = run_into_closed_pipe("check", "--root", str(project))
     assert result.returncode == 2
     assert result.stderr == "puente: output closed before the end (broken pipe)\n"
     code, opened = files_opened(project, tmp_path, "check")
