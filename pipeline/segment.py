@@ -35,6 +35,7 @@ from importlib import resources
 
 from pipeline.model import Block, BlockKind, Document, Placeholder, Segment, Unit
 from pipeline.placeholders import format_tag, renumber, tokens
+from pipeline.records import replace
 
 KIND_WORDS: dict[BlockKind, str] = {
     "title": "title",
@@ -289,9 +290,7 @@ def _localise(
             order.append(tag.id)
     mapping = {block_id: local for local, block_id in enumerate(order, start=1)}
     by_id = {placeholder.id: placeholder for placeholder in placeholders}
-    local = tuple(
-        dataclasses.replace(by_id[block_id], id=mapping[block_id]) for block_id in order if block_id in by_id
-    )
+    local = tuple(replace(by_id[block_id], id=mapping[block_id]) for block_id in order if block_id in by_id)
     return renumber(text, mapping), local, tuple(order)
 
 

@@ -772,52 +772,66 @@ class _Reader:
 
     def inline_items(self, items: list[etree._Element | str]) -> tuple[str, tuple[Placeholder, ...]]:
         """Inline content as text with numbered placeholders, whitespace collapsed."""
+        # plain methods, not closures: a closure that calls itself is a reference cycle,
+        # and every list it holds would wait for the garbage collector
         placeholders: list[Placeholder] = []
         parts: list[str] = []
-
-        def add(
-            kind: PlaceholderKind, tag: str, attrs: Attrs, html: str = "", text: str = "", lang: str = ""
-        ) -> int:
-            number = len(placeholders) + 1
-            placeholders.append(Placeholder(number, kind, tag, attrs, html, text, lang))
-            return number
-
-        def text_run(value: str) -> None:
-            pos = 0
-            for match in PLACEHOLDER_RE.finditer(value):
-                parts.append(value[pos : match.start()])
-                literal = match.group(0)
-                number = add("protected", "", (), htmlmod.escape(literal, quote=False), literal)
-                parts.append(format_tag("self", number))
-                pos = match.end()
-            parts.append(value[pos:])
-
-        def walk(item: etree._Element | str) -> None:
-            if isinstance(item, str):
-                text_run(item)
-                return
-            tag = item.tag
-            if not isinstance(tag, str):
-                return
-            attrs = _attrs(item)
-            if _is_protected(item) or tag in PROTECTED_TAGS or tag in OPAQUE_TAGS:
-                content = _collapse(_text(item))
-                lang = _content_lang(item, self.lang) if _is_protected(item) else ""
-                number = add("protected", tag, attrs, _serialize(item), content, lang)
-                parts.append(format_tag("self", number))
-            elif tag in STANDALONE_TAGS:
-                number = add("standalone", tag, attrs, text=item.get("alt") or "")
-                parts.append(format_tag("self", number))
-            else:
-                number = add("paired", tag, attrs)
-                parts.append(format_tag("open", number))
-                for inner in _contents(item):
-                    walk(inner)
-                parts.append(format_tag("close", number))
-
         for item in items:
-            walk(item)
+            self._inline(item, parts, placeholders)
         return _collapse("".join(parts)), tuple(placeholders)
+
+    def _inline(self, item: etree._Element | str, parts: list[str], placeholders: list[Placeholder]) -> None:
+        if isinstance(item, str):
+            _text_run(item, parts, placeholders)
+            return
+        tag = item.tag
+        if not isinstance(tag, str):
+            return
+        attrs = _attrs(item)
+        if _is_protected(item) or tag in PROTECTED_TAGS or tag in OPAQUE_TAGS:
+            content = _collapse(_text(item))
+            lang = _content_lang(item, self.lang) if _is_protected(item) else ""
+            number = _add(placeholders, "protected", tag, attrs, _serialize(item), content, lang)
+            parts.append(format_tag("self", number))
+        elif tag in STANDALONE_TAGS:
+            number = _add(placeholders, "standalone", tag, attrs, text=item.get("alt") or "")
+            parts.append(format_tag("self", number))
+        else:
+            number = _add(placeholders, "paired", tag, attrs)
+            parts.append(format_tag("open", number))
+            for inner in _contents(item):
+                self._inline(inner, parts, placeholders)
+            parts.append(format_tag("close", number))
+
+
+def _add(
+    placeholders: list[Placeholder],
+    kind: PlaceholderKind,
+    tag: str,
+    attrs: Attrs,
+    html: str = "",
+    text: str = "",
+    lang: str = "",
+) -> int:
+    """Define the next placeholder; its number."""
+    number = len(placeholders) + 1
+    placeholders.append(Placeholder(number, kind, tag, attrs, html, text, lang))
+    return number
+
+
+def _text_run(value: str, parts: list[str], placeholders: list[Placeholder]) -> None:
+    """Plain text; what looks like a placeholder becomes a protected one."""
+    if "{" not in value:
+        parts.append(value)
+        return
+    pos = 0
+    for match in PLACEHOLDER_RE.finditer(value):
+        parts.append(value[pos : match.start()])
+        literal = match.group(0)
+        number = _add(placeholders, "protected", "", (), htmlmod.escape(literal, quote=False), literal)
+        parts.append(format_tag("self", number))
+        pos = match.end()
+    parts.append(value[pos:])
 
 
 def _has_block_child(element: etree._Element) -> bool:
