@@ -252,6 +252,7 @@ def render_article(
     """
     links = links or PageLinks()
     root = (template or _default()).copy()
+    slots = cast("list[etree._Element]", _SWITCH_SLOTS(root))  # found in the template alone
     meta = document.meta
     root.set("lang", meta.lang)
     head = root.find("head")
@@ -266,7 +267,7 @@ def render_article(
     _rewrite_links(article, links)
     body, images, first_paragraph = _fragment(article)
     _dress_article(article, document, locale, links)
-    _fill_switch(root, meta.lang, links.switch)
+    _fill_switch([slot for slot in slots if _within(slot, root)], meta.lang, links.switch)
     if links.notice is not None:
         _add_notice(article, meta.lang, links.notice)
     for container in (root.find("body"), article.getparent()):
@@ -436,10 +437,17 @@ def _dress_article(article: etree._Element, document: Document, locale: str, lin
 _SWITCH_SLOTS = etree.XPath('.//*[@data-puente="languages"]')
 
 
-def _fill_switch(root: etree._Element, lang: str, switch: Mapping[str, str]) -> None:
-    """The template's language switch (``data-puente="languages"``): a link to each other
-    language's page, or no switch at all when there is none."""
-    for slot in cast("list[etree._Element]", _SWITCH_SLOTS(root)):
+def _within(element: etree._Element, root: etree._Element) -> bool:
+    """Whether ``element`` is ``root`` or still inside it."""
+    return element is root or any(ancestor is root for ancestor in element.iterancestors())
+
+
+def _fill_switch(slots: Sequence[etree._Element], lang: str, switch: Mapping[str, str]) -> None:
+    """The template's language switch (``data-puente="languages"``, the ``slots`` of the
+    page): a link to each other language's page, or no switch at all when there is none.
+    The slots are found in the template before the article is rendered into it (nothing
+    rendered carries the attribute: no source keeps a ``data-`` attribute)."""
+    for slot in slots:
         del slot.attrib["data-puente"]
         if not switch:
             _remove(slot)

@@ -338,7 +338,9 @@ def join_units(segment: Segment, unit_texts: Sequence[str], units: Sequence[Unit
     """Block-level text from translated unit texts: local placeholder numbers are mapped
     back to the block's, and the units are joined with the block's own separators."""
     restored = [
-        renumber(text, {local: block_id for local, block_id in enumerate(unit.placeholder_map, start=1)})
+        renumber(text, dict(enumerate(unit.placeholder_map, start=1)))
+        if unit.placeholder_map and "{" in text
+        else text  # nothing to renumber
         for text, unit in zip(unit_texts, units, strict=True)
     ]
     return segment.join(restored)

@@ -35,17 +35,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import html as htmlmod
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import yaml
 from lxml import etree
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 
 from pipeline.config import SUPPORTED_LANGUAGES
 from pipeline.errors import SourceError
@@ -75,6 +73,7 @@ from pipeline.sanitize import (
     Policy,
     check_depth,
     depth_message,
+    has_controls,
     parse_document,
     parse_fragment,
     sanitize,
@@ -119,9 +118,21 @@ PROTECTED_TAGS = {"code", "kbd", "samp", "var"}
 OPAQUE_TAGS = {"video", "audio"}
 """Kept as they are, never translated (their fallback content is for old browsers)."""
 
-_MARKDOWN = MarkdownIt("commonmark").enable("table")
-# one level above the limit: a token that reaches it shows where markdown-it stopped reading
-_MARKDOWN.options["maxNesting"] = MAX_DEPTH + 1
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """The Markdown parser, made when the first Markdown source is read (a project of HTML
+    sources never loads markdown-it or PyYAML: a twentieth of a second at every start)."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark").enable("table")
+    # one level above the limit: a token that reaches it shows where markdown-it stopped reading
+    parser.options["maxNesting"] = MAX_DEPTH + 1
+    return parser
 _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
 _HTML_SPACE = " \t\n\r\f"
 
@@ -222,7 +233,8 @@ def _parse_markdown(
     text: str, relative: str, stem: str, policy: Policy
 ) -> tuple[Meta, tuple[Node, ...], tuple[Issue, ...]]:
     front, body_text, offset = _split_front_matter(text, relative)
-    tokens = _MARKDOWN.parse(body_text)
+    markdown = _markdown()
+    tokens = markdown.parse(body_text)
     _check_markdown_depth(tokens, relative, offset)
     line = str(offset + 1)
     for token in tokens:
@@ -234,7 +246,7 @@ def _parse_markdown(
             token.content = re.sub(
                 r"^(\s*<[A-Za-z][\w-]*)", rf'\1 {LINE_ATTR}="{line}"', token.content, count=1
             )
-    rendered = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
+    rendered = markdown.renderer.render(tokens, markdown.options, {})
     root = parse_fragment(rendered)
     meta = _markdown_meta(front, text, relative, stem)
     line_of = _markdown_lines(root, offset + 1)
@@ -280,6 +292,8 @@ def _split_front_matter(text: str, relative: str) -> tuple[dict[str, Any], str, 
     else:
         raise SourceError(relative, 1, "front matter is not closed: add a '---' line after it")
     yaml_text = "\n".join(lines[1:index])
+    import yaml  # with the first Markdown source (see _markdown)
+
     try:
         front = yaml.safe_load(yaml_text)
     except yaml.MarkedYAMLError as exc:
@@ -602,7 +616,8 @@ def _text(element: etree._Element) -> str:
 
 
 def _attrs(element: etree._Element) -> Attrs:
-    return tuple((str(k), str(v)) for k, v in element.attrib.items() if k != LINE_ATTR)
+    # an HTML parser's names and values are text
+    return tuple(item for item in element.items() if item[0] != LINE_ATTR)  # type: ignore[misc]
 
 
 def _is_protected(element: etree._Element) -> bool:
@@ -644,9 +659,15 @@ def _has_media(element: etree._Element) -> bool:
 def _has_content(loose: list[etree._Element | str]) -> bool:
     """Whether a run of loose inline content holds text or media (else it is only spacing)."""
     return any(
-        _collapse(item) if isinstance(item, str) else (_collapse(_text(item)) or _has_media(item))
+        _has_text(item) if isinstance(item, str) else (_has_text(_text(item)) or _has_media(item))
         for item in loose
     )
+
+
+def _has_text(text: str) -> bool:
+    """Whether ``_collapse(text)`` is not empty, without making it."""
+    stripped = text.strip(_HTML_SPACE)
+    return bool(stripped) and (not has_controls(stripped) or bool(_collapse(stripped)))
 
 
 def loose_has_text(loose: list[etree._Element | str]) -> bool:
