@@ -133,6 +133,8 @@ def _markdown() -> MarkdownIt:
     # one level above the limit: a token that reaches it shows where markdown-it stopped reading
     parser.options["maxNesting"] = MAX_DEPTH + 1
     return parser
+
+
 _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
 _HTML_SPACE = " \t\n\r\f"
 
