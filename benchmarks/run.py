@@ -313,7 +313,7 @@ def ratios(rows: list[dict], puente: str) -> str:
         for row in rows:
             named = row["tool"] == tool if tool.startswith("Puente") else row["tool"].startswith(tool)
             if named and row["task"].startswith(task_prefix):
-                return float(row[key])
+                return float(row.get(key, "nan"))
         return float("nan")
 
     def cpu(tool: str, task_prefix: str) -> float:
@@ -369,7 +369,8 @@ def ratios(rows: list[dict], puente: str) -> str:
         ("extraction, CPU: html2po / `extract`", html2po_cpu / cpu(puente, "extract")),
     ]
     for name, value in by_cpu:
-        lines.append(f"| {name} | {value:.2f}× | | |")
+        if value == value:  # rows without CPU times (older results) leave it out
+            lines.append(f"| {name} | {value:.2f}× | | |")
     return "\n".join(lines)
 
 
