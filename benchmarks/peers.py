@@ -807,7 +807,8 @@ def task_d(B, sizes, info):
     )
 
 
-def task_e(B, sizes, info):
+def task_e(B, sizes, info, pot2po=True):
+    """msgmerge per file, then (unless pot2po is false) translate-toolkit's pot2po."""
     w = B.work
     for n in sizes:
         # edited copy, under edit/html{n} so html2po writes the same #: paths
@@ -854,6 +855,8 @@ def task_e(B, sizes, info):
             "paragraphs": len(plist),
             "result": st,
         }
+        if not pot2po:
+            continue
         B.measure(
             "translate-toolkit pot2po",
             "update filled PO to new POT (dir mode)",

@@ -6,6 +6,7 @@ Usage (from the repository root, after ``make setup``)::
     PEERS_BIN=/tmp/peers/bin .venv/bin/python benchmarks/run.py [--n 1000] [--reps 3] \\
         [--work /tmp/puente-bench] [--puente [LABEL=]PATH ...]
     .venv/bin/python benchmarks/run.py --only review     # the review report alone (no peers)
+    PEERS_BIN=/tmp/peers/bin .venv/bin/python benchmarks/run.py --skip pot2po --skip apertium --skip review
 
 The corpus and the peers' timing code live beside this script: ``make_corpus.py``
 writes N articles (HTML and Markdown, 40 % of sentences repeated), ``peers.py``
@@ -14,6 +15,11 @@ raw Apertium with ``/usr/bin/time -v`` (peak RSS of the largest process, CPU tim
 and reports medians. This script adds Puente's commands to the same run, with the
 same timing code, and prints a Markdown table with the ratios that
 docs/benchmarks.md reports.
+
+``--skip`` leaves out the slow rows that no goal of the extraction or the build needs
+(while iterating; docs/benchmarks.md reports a run with every row): ``pot2po`` (three
+minutes a run), ``apertium`` (the raw Apertium call, ``translate`` and the build with
+Apertium) and ``review`` (the review report's rows).
 
 ``--puente`` (default: this checkout's ``.venv/bin/puente``) may be given several
 times with labels, ``--puente before=/old/.venv/bin/puente --puente after=.venv/bin/puente``:
@@ -88,6 +94,13 @@ def main() -> None:
         help="review: only the review report against the build",
     )
     parser.add_argument(
+        "--skip",
+        action="append",
+        choices=["pot2po", "apertium", "review"],
+        default=[],
+        help="leave out these slow rows (repeatable)",
+    )
+    parser.add_argument(
         "--puente",
         action="append",
         metavar="[LABEL=]PATH",
@@ -141,7 +154,7 @@ def main() -> None:
 
     # update after editing 5 % of paragraphs: msgmerge / pot2po vs puente extract
     peers.task_b(bench, [n], info)
-    peers.task_e(bench, [n], info)
+    peers.task_e(bench, [n], info, pot2po="pot2po" not in args.skip)
     edited = work / "edit" / f"html{n}"
 
     def prep_update(exe: Executable, root: Path) -> None:
@@ -159,7 +172,27 @@ def main() -> None:
     )
     alternate("build --no-mt again, nothing changed (no-op)", "pb", "--quiet build --no-mt")
 
-    # drafting: one raw Apertium call over the same text vs puente translate and a first build
+    if "apertium" not in args.skip:
+        drafting(bench, exes, work, html, n, alternate, fresh)
+    if "review" not in args.skip:
+        review(bench, exes, work, html, n, words)
+    bench.checks["skipped"] = args.skip
+    bench.checks["load"] = {"before": load_before, "after": uptime()}
+    bench.checks["trash_emptied_s"] = bench.trash.empty()  # after every timed run
+    finish(bench, n, exes, labelled)
+
+
+def drafting(
+    bench: peers.Bench,
+    exes: list[Executable],
+    work: Path,
+    html: Path,
+    n: int,
+    alternate: Callable[..., None],
+    fresh: Callable[[Executable, Path], None],
+) -> None:
+    """One raw Apertium call over the whole text, Puente's translate and its first build
+    with Apertium."""
     bodies = [peers.body_of(peers.read(str(f))) for f in sorted(html.glob("*.html"))]
     text = "\n\n".join(peers.mc.html_text(b) for b in bodies)
     (work / f"aptxt{n}.txt").write_text(text, "utf-8")
@@ -183,12 +216,7 @@ def main() -> None:
         prep_translate,
         tree=True,
     )
-    review(bench, exes, work, html, n, words)
     alternate("build with Apertium: first build of a new project", "pa", "--quiet build", fresh, tree=True)
-
-    bench.checks["load"] = {"before": load_before, "after": uptime()}
-    bench.checks["trash_emptied_s"] = bench.trash.empty()  # after every timed run
-    finish(bench, n, exes, labelled)
 
 
 def review(bench: peers.Bench, exes: list[Executable], work: Path, html: Path, n: int, words: int) -> None:
@@ -253,7 +281,8 @@ def finish(bench: peers.Bench, n: int, exes: list[Executable], labelled: bool, n
     for exe in exes:
         print(f"\n{exe.label}:" if labelled else "")
         print(ratios(rows, tool_name(exe, labelled)))
-    print(review_ratios(rows))
+    if any(row["task"].startswith("build --no-mt (the yardstick") for row in rows):
+        print(review_ratios(rows))
 
 
 def review_ratios(rows: list[dict]) -> str:
@@ -282,13 +311,16 @@ def uptime() -> str:
 def ratios(rows: list[dict], puente: str) -> str:
     """The goals of docs/benchmarks.md for one Puente tool name, as a Markdown table."""
 
-    def wall(tool: str, task_prefix: str) -> float:
+    def wall(tool: str, task_prefix: str, key: str = "wall_s") -> float:
         """The median of a row: Puente's by its exact name, a peer's by the start of its name."""
         for row in rows:
             named = row["tool"] == tool if tool.startswith("Puente") else row["tool"].startswith(tool)
             if named and row["task"].startswith(task_prefix):
-                return float(row["wall_s"])
+                return float(row.get(key, "nan"))
         return float("nan")
+
+    def cpu(tool: str, task_prefix: str) -> float:
+        return wall(tool, task_prefix, "cpu_s")
 
     html2po = wall("translate-toolkit html2po", "extract")
     po2html = wall("translate-toolkit po2html", "reassemble")
@@ -324,8 +356,24 @@ def ratios(rows: list[dict], puente: str) -> str:
     ]
     lines = ["| comparison | ratio | goal | |", "|---|---:|---|---|"]
     for name, value, unit, goal, test in goals:
+        if value != value:  # a row left out (--skip)
+            lines.append(f"| {name} | not measured | {goal} | |")
+            continue
         verdict = "" if test is None else ("met" if test(value) else "**not met**")
         lines.append(f"| {name} | {value:.2f}{unit} | {goal} | {verdict} |")
+    # the same goals by CPU time (user + system of the whole process tree): steadier than
+    # the wall time on a shared machine, though a run on two cores is not charged for waiting
+    html2po_cpu = cpu("translate-toolkit html2po", "extract")
+    by_cpu = [
+        (
+            "build, CPU: (html2po + po2html) / `build --no-mt`",
+            (html2po_cpu + cpu("translate-toolkit po2html", "reassemble")) / cpu(puente, "build --no-mt:"),
+        ),
+        ("extraction, CPU: html2po / `extract`", html2po_cpu / cpu(puente, "extract")),
+    ]
+    for name, value in by_cpu:
+        if value == value:  # rows without CPU times (older results) leave it out
+            lines.append(f"| {name} | {value:.2f}× | | |")
     return "\n".join(lines)
 
 

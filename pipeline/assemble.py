@@ -57,7 +57,6 @@ def choose_text(
     unit: Unit, entry: Entry | None, changed_units: str, where: Location, report: PageReport
 ) -> str:
     """The text published for one unit, counting it in ``report``."""
-    expected = [(p.id, p.kind == "paired") for p in unit.placeholders]
     candidates: list[tuple[str, str]] = []  # (text, counted as)
     state = entry.state if entry is not None else "untranslated"
     if entry is not None and state == "reviewed":
@@ -82,6 +81,7 @@ def choose_text(
             )
     else:
         _issue(report, where, "warning", "untranslated", f"untranslated: {_short(unit.text)!r}")
+    expected = [(p.id, p.kind == "paired") for p in unit.placeholders] if candidates else []
     for position, (raw, counted) in enumerate(candidates):
         text = strip_controls(raw)  # never on a page (the check reports them at the entry)
         found = problems(text, expected)

@@ -11,6 +11,7 @@ sources (``updated``, else ``date``); an article with neither takes the manifest
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -131,7 +132,11 @@ def _read(path: Path) -> str | None:
     """A body fragment's text (None when it cannot be read: the entry keeps its summary)."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read(BODY_LIMIT + 1)
+            # the file's size and one byte more, never a buffer of the limit's size
+            size = min(os.fstat(handle.fileno()).st_size, BODY_LIMIT)
+            data = handle.read(size + 1)
+            if len(data) > size:
+                data += handle.read(BODY_LIMIT + 1 - len(data))
     except OSError:
         return None
     if len(data) > BODY_LIMIT:

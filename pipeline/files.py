@@ -63,7 +63,11 @@ def read_with_stat(
                 raise error(relative, None, "not a regular file")
             if before.st_size > limit:  # refused before a byte is read
                 raise error(relative, None, f"larger than {limit // (1024 * 1024)} MiB: refusing to read it")
-            data = handle.read(limit + 1)
+            # as many bytes as the file holds, and one more to see that it grew meanwhile (then
+            # the rest up to the limit): a read of the limit itself would first allocate it
+            data = handle.read(before.st_size + 1)
+            if len(data) > before.st_size:
+                data += handle.read(limit + 1 - len(data))
             after = os.fstat(handle.fileno())
     except IsADirectoryError:
         raise error(relative, None, "is a folder, not a file") from None
@@ -193,9 +197,13 @@ def _stage_file(path: Path, payload: bytes, compare: bool) -> Staged:
             created = tuple(dict.fromkeys([*created, *_make_folder(path.parent)]))
             folders_made += 1
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            inode = os.fstat(handle.fileno()).st_ino
+        try:
+            view = memoryview(payload)
+            while view:  # a plain write loop: no buffered file object for one write
+                view = view[os.write(fd, view) :]
+            inode = os.fstat(fd).st_ino
+        finally:
+            os.close(fd)
     except BaseException:
         os.unlink(tmp)
         _remove_empty(created)

@@ -13,12 +13,15 @@ formats are :mod:`pipeline.tbx` and :mod:`pipeline.termcsv`).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
+
+import ahocorasick
 
 from pipeline.placeholders import PLACEHOLDER_RE
 
@@ -85,10 +88,10 @@ class Glossary:
     )
 
     @cached_property
-    def _matchers(self) -> dict[str, list[tuple[re.Pattern[str], dict[str, tuple[Term, int]]]]]:
-        """Per language, one alternation per case rule (longest forms first) and a map from
-        each form's key back to its term: one regex pass per text, whatever the termbase's size."""
-        matchers: dict[str, list[tuple[re.Pattern[str], dict[str, tuple[Term, int]]]]] = {}
+    def _matchers(self) -> dict[str, list[_Scanner]]:
+        """Per language, one scanner per case rule (longest forms first) with a map from
+        each form's key back to its term: one pass per text, whatever the termbase's size."""
+        matchers: dict[str, list[_Scanner]] = {}
         for lang in ("en", "es"):
             matchers[lang] = []
             for strict in (True, False):
@@ -101,13 +104,79 @@ class Glossary:
                             forms.setdefault(_key(form, strict), (form, term, index))
                 if not forms:
                     continue
-                body = _trie([_atoms(form, strict) for form, _, _ in forms.values()])
-                pattern = re.compile(r"(?<![\w{])" + body + r"(?![\w}])", 0 if strict else re.IGNORECASE)
                 lookup = {key: (term, index) for key, (_, term, index) in forms.items()}
-                matchers[lang].append((pattern, lookup))
+                matchers[lang].append(_Scanner([form for form, _, _ in forms.values()], strict, lookup))
         return matchers
 
 
+class _Scanner:
+    """Where the forms of one case rule occur in a folded text: leftmost first, then the
+    longest form that ends on a word boundary, without overlaps, as the trie-shaped
+    regular expression finds them (:meth:`spans`).
+
+    The expression is the reference; an Aho-Corasick automaton (pyahocorasick) gives the
+    same spans in one pass of compiled code for the texts where the two are known to
+    agree: every run of whitespace a single space (a form's space is ``\\s+``) and, for
+    forms matched in any case, no cased letter outside ASCII (case-insensitive matching is
+    then comparing lowercased text). Other texts go through the expression.
+    """
+
+    def __init__(self, forms: list[str], strict: bool, lookup: dict[str, tuple[Term, int]]) -> None:
+        self.strict = strict
+        self.lookup = lookup
+        body = _trie([_atoms(form, strict) for form in forms])
+        self.pattern = re.compile(r"(?<![\w{])" + body + r"(?![\w}])", 0 if strict else re.IGNORECASE)
+        keys = {_fold_text(form) if strict else _fold_text(form).lower() for form in forms}
+        self.automaton: ahocorasick.Automaton | None = None
+        if strict or all(_caseless(char) for key in keys for char in key if not char.isascii()):
+            automaton = ahocorasick.Automaton()
+            for key in keys:
+                automaton.add_word(key, len(key))
+            automaton.make_automaton()
+            self.automaton = automaton
+
+    def spans(self, folded: str, simple: bool) -> list[tuple[int, int]]:
+        """The (start, end) of each form found in ``folded`` (a text through
+        :func:`_fold_text`); ``simple``: the text passes :func:`_simple_text`."""
+        if self.automaton is None or not simple:
+            return [match.span() for match in self.pattern.finditer(folded)]
+        ends: dict[int, int] = {}  # start -> the end of the longest form there on word boundaries
+        length = len(folded)
+        for last, size in self.automaton.iter(folded if self.strict else folded.lower()):
+            start, end = last + 1 - size, last + 1
+            if start and (folded[start - 1].isalnum() or folded[start - 1] in "_{"):
+                continue
+            if end < length and (folded[end].isalnum() or folded[end] in "_}"):
+                continue
+            if ends.get(start, -1) < end:
+                ends[start] = end
+        spans: list[tuple[int, int]] = []
+        position = 0
+        for start in sorted(ends):
+            if start >= position:
+                position = ends[start]
+                spans.append((start, position))
+        return spans
+
+
+_ODD_SPACE = re.compile(r"[^\S ]|  ")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _caseless(char: str) -> bool:
+    """A character no case-insensitive match can equate with another one."""
+    return char.lower() == char == char.upper() and char.casefold() == char
+
+
+def _simple_text(folded: str) -> bool:
+    """Whether :class:`_Scanner`'s automaton finds what its expression would in ``folded``."""
+    if _ODD_SPACE.search(folded) is not None:
+        return False
+    return folded.isascii() or all(_caseless(char) for char in set(_NOT_ASCII.findall(folded)))
+
+
+@functools.lru_cache(maxsize=8192)
 def _key(text: str, strict: bool) -> str:
     folded = " ".join(_fold(text).split())
     return folded if strict else folded.casefold()
@@ -134,8 +203,12 @@ _FOLD_TABLE = {
 the positions of the original."""
 
 
+_FOLDABLE = re.compile("[\u00c0-\u024f]")
+
+
 def _fold_text(text: str) -> str:
-    return text.translate(_FOLD_TABLE)
+    # most text has no accented letter at all: no need to look each character up
+    return text.translate(_FOLD_TABLE) if _FOLDABLE.search(text) is not None else text
 
 
 def _atoms(form: str, strict: bool) -> list[str]:
@@ -207,15 +280,19 @@ def find_terms(glossary: Glossary, text: str, lang: str) -> list[TermHit]:
 
 def _find_terms(glossary: Glossary, text: str, lang: str) -> list[TermHit]:
     candidates: list[TermHit] = []
+    scanners = glossary._matchers.get(lang)
+    if not scanners:
+        return []
     folded = _fold_text(text)
-    for pattern, lookup in glossary._matchers.get(lang, []):
-        strict = not pattern.flags & re.IGNORECASE
-        for match in pattern.finditer(folded):
-            start, end = match.span()
-            found = lookup.get(_key(text[start:end], strict))
+    simple = _simple_text(folded)
+    for scanner in scanners:
+        for start, end in scanner.spans(folded, simple):
+            found = scanner.lookup.get(_key(text[start:end], scanner.strict))
             if found is not None:
                 candidates.append(TermHit(found[0], start, end, text[start:end], found[1]))
-    taken: list[tuple[int, int]] = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
+    if not candidates:
+        return []
+    taken: list[tuple[int, int]] = [m.span() for m in PLACEHOLDER_RE.finditer(text)] if "{" in text else []
     hits: list[TermHit] = []
     for hit in sorted(candidates, key=lambda h: (-(h.end - h.start), h.start)):
         if any(hit.start < b and a < hit.end for a, b in taken):

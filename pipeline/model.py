@@ -17,7 +17,6 @@ the attributes.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import html as htmlmod
 import re
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pipeline.placeholders import PLACEHOLDER_RE, format_tag, split
+from pipeline.records import replace
 
 Attrs = tuple[tuple[str, str], ...]
 """HTML attributes in source order, as (name, value) pairs."""
@@ -212,6 +212,14 @@ class Document:
         ``category``) located at their metadata line; so are the blocks of translatable
         attributes (see :func:`iter_blocks`).
         """
+        return iter(self._blocks)
+
+    @functools.cached_property
+    def _blocks(self) -> tuple[Block, ...]:
+        # made once: parsing, segmentation and reassembly each go through an article's blocks
+        return tuple(self._make_blocks())
+
+    def _make_blocks(self) -> Iterator[Block]:
         yield Block(
             tag="title",
             kind="title",
@@ -227,6 +235,12 @@ class Document:
             )
         yield from self.metadata_blocks()
         yield from iter_blocks(self.body)
+
+    def __getstate__(self) -> dict[str, object]:
+        # a document travelling between processes leaves its blocks behind (made again there)
+        state = dict(self.__dict__)
+        state.pop("_blocks", None)
+        return state
 
     def metadata_blocks(self) -> Iterator[Block]:
         """The featured image description, the tags and the categories, as blocks."""
@@ -251,11 +265,26 @@ def iter_blocks(nodes: tuple[Node, ...]) -> Iterator[Block]:
     for node in nodes:
         if isinstance(node, Block):
             yield node
-            yield from attribute_blocks(node)
-            yield from iter_blocks(node.children)
+            if _has_attribute_text(node):
+                yield from attribute_blocks(node)
+            if node.children:
+                yield from iter_blocks(node.children)
         elif isinstance(node, Element):
-            yield from attribute_blocks(node)
-            yield from iter_blocks(node.children)
+            if _has_attribute_text(node):
+                yield from attribute_blocks(node)
+            if node.children:
+                yield from iter_blocks(node.children)
+
+
+def _has_attribute_text(node: Block | Element) -> bool:
+    """Whether ``node`` or one of its inline elements has an attribute whose text may be
+    translated (most have none: :func:`attribute_blocks` is skipped for them)."""
+    if any(name in _TRANSLATED_NAMES for name, _ in node.attrs):
+        return True
+    return isinstance(node, Block) and any(
+        placeholder.kind != "protected" and any(name in _TRANSLATED_NAMES for name, _ in placeholder.attrs)
+        for placeholder in node.placeholders
+    )
 
 
 # --- translatable attributes ----------------------------------------------------------
@@ -408,32 +437,8 @@ def with_texts(document: Document, texts: Sequence[str], lang: str) -> Document:
     tags = tuple(next(queue) for _ in meta.tags)
     categories = tuple(next(queue) for _ in meta.categories)
 
-    def walk(nodes: tuple[Node, ...]) -> tuple[Node, ...]:
-        out: list[Node] = []
-        for node in nodes:
-            if isinstance(node, Block):
-                text = next(queue)
-                attrs = _replace_attrs(node.tag, node.attrs, queue)
-                placeholders = tuple(
-                    p
-                    if p.kind == "protected"
-                    else dataclasses.replace(p, attrs=_replace_attrs(p.tag, p.attrs, queue))
-                    for p in node.placeholders
-                )
-                out.append(
-                    dataclasses.replace(
-                        node, text=text, attrs=attrs, placeholders=placeholders, children=walk(node.children)
-                    )
-                )
-            elif isinstance(node, Element):
-                attrs = _replace_attrs(node.tag, node.attrs, queue)
-                out.append(dataclasses.replace(node, attrs=attrs, children=walk(node.children)))
-            else:
-                out.append(node)
-        return tuple(out)
-
-    body = walk(document.body)
-    new_meta = dataclasses.replace(
+    body = _with_texts(document.body, queue)
+    new_meta = replace(
         meta,
         lang=lang,
         title=title,
@@ -442,7 +447,27 @@ def with_texts(document: Document, texts: Sequence[str], lang: str) -> Document:
         tags=_unique(tags),
         categories=_unique(categories),
     )
-    return dataclasses.replace(document, meta=new_meta, body=body)
+    return replace(document, meta=new_meta, body=body)
+
+
+def _with_texts(nodes: tuple[Node, ...], queue: Iterator[str]) -> tuple[Node, ...]:
+    out: list[Node] = []
+    for node in nodes:
+        if isinstance(node, Block):
+            text = next(queue)
+            attrs = _replace_attrs(node.tag, node.attrs, queue)
+            placeholders = tuple(
+                p if p.kind == "protected" else replace(p, attrs=_replace_attrs(p.tag, p.attrs, queue))
+                for p in node.placeholders
+            )
+            children = _with_texts(node.children, queue) if node.children else ()
+            out.append(replace(node, text=text, attrs=attrs, placeholders=placeholders, children=children))
+        elif isinstance(node, Element):
+            attrs = _replace_attrs(node.tag, node.attrs, queue)
+            out.append(replace(node, attrs=attrs, children=_with_texts(node.children, queue)))
+        else:
+            out.append(node)
+    return tuple(out)
 
 
 def _unique(values: Sequence[str]) -> tuple[str, ...]:

@@ -98,7 +98,8 @@ def parallel_map(
             _discard_all(done, discard)
             raise
         return done
-    size = max(1, min(50, len(items) // (jobs * 4)))
+    # small chunks: the last one a worker takes is the time the other may stand idle at the end
+    size = max(1, min(20, len(items) // (jobs * 8)))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     # imported here: a run with nothing to process in parallel starts without them
     import multiprocessing

@@ -37,11 +37,13 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 from babel.dates import format_date
 from lxml import etree
@@ -72,9 +74,12 @@ class PageTemplate:
     def __init__(self, source: str, name: str) -> None:
         self.name = name
         try:
-            self.root = lxml_html.document_fromstring(source, parser=_parser())
+            root = etree.fromstring(source, _parser())
+            if root is None:
+                raise etree.ParserError("Document is empty")
         except (etree.ParserError, ValueError) as exc:
             raise BuildError(name, 1, f"cannot parse the page template: {exc}") from None
+        self.root: etree._Element = root
         if self.root.find("head") is None:
             raise BuildError(name, 1, "the page template has no <head>: add one")
         if self.root.find(".//article") is None:
@@ -247,6 +252,7 @@ def render_article(
     """
     links = links or PageLinks()
     root = (template or _default()).copy()
+    slots = cast("list[etree._Element]", _SWITCH_SLOTS(root))  # found in the template alone
     meta = document.meta
     root.set("lang", meta.lang)
     head = root.find("head")
@@ -261,7 +267,7 @@ def render_article(
     _rewrite_links(article, links)
     body, images, first_paragraph = _fragment(article)
     _dress_article(article, document, locale, links)
-    _fill_switch(root, meta.lang, links.switch)
+    _fill_switch([slot for slot in slots if _within(slot, root)], meta.lang, links.switch)
     if links.notice is not None:
         _add_notice(article, meta.lang, links.notice)
     for container in (root.find("body"), article.getparent()):
@@ -288,8 +294,34 @@ def _default() -> PageTemplate:
     return _DEFAULT[0]
 
 
-def _parser() -> lxml_html.HTMLParser:
-    return lxml_html.HTMLParser(remove_comments=False, no_network=True, remove_blank_text=True)
+_LOCAL = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    """The parser of templates and of fragments kept as they are, one per thread (a parser
+    is not thread-safe, and making one costs as much as a small parse). Plain elements:
+    lxml.html's element classes cost a Python call per element made in the page."""
+    parser: etree.HTMLParser | None = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = etree.HTMLParser(remove_comments=False, no_network=True, remove_blank_text=True)
+        _LOCAL.parser = parser
+    return parser
+
+
+_FRAGMENTS: dict[str, list[str | etree._Element]] = {}
+_FRAGMENTS_LIMIT = 4096
+
+
+def _fragments(html: str) -> list[str | etree._Element]:
+    """``html`` (a fragment kept as it is) as text and fresh elements to insert: each
+    article's page in both languages carries the same fragments, parsed once."""
+    parsed = _FRAGMENTS.get(html)
+    if parsed is None:
+        if len(_FRAGMENTS) >= _FRAGMENTS_LIMIT:
+            _FRAGMENTS.clear()
+        parsed = cast("list[str | etree._Element]", lxml_html.fragments_fromstring(html, parser=_parser()))
+        _FRAGMENTS[html] = parsed
+    return [item if isinstance(item, str) else copy.deepcopy(item) for item in parsed]
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
@@ -402,10 +434,20 @@ def _dress_article(article: etree._Element, document: Document, locale: str, lin
         article.insert(position, _toc(article, document.meta.lang))
 
 
-def _fill_switch(root: etree._Element, lang: str, switch: Mapping[str, str]) -> None:
-    """The template's language switch (``data-puente="languages"``): a link to each other
-    language's page, or no switch at all when there is none."""
-    for slot in root.iterfind('.//*[@data-puente="languages"]'):
+_SWITCH_SLOTS = etree.XPath('.//*[@data-puente="languages"]')
+
+
+def _within(element: etree._Element, root: etree._Element) -> bool:
+    """Whether ``element`` is ``root`` or still inside it."""
+    return element is root or any(ancestor is root for ancestor in element.iterancestors())
+
+
+def _fill_switch(slots: Sequence[etree._Element], lang: str, switch: Mapping[str, str]) -> None:
+    """The template's language switch (``data-puente="languages"``, the ``slots`` of the
+    page): a link to each other language's page, or no switch at all when there is none.
+    The slots are found in the template before the article is rendered into it (nothing
+    rendered carries the attribute: no source keeps a ``data-`` attribute)."""
+    for slot in slots:
         del slot.attrib["data-puente"]
         if not switch:
             _remove(slot)
@@ -479,7 +521,7 @@ def _toc(article: etree._Element, lang: str) -> etree._Element:
 def _render_nodes(parent: etree._Element, nodes: Sequence[Node], ids: Iterator[str], page_lang: str) -> None:
     for node in nodes:
         if isinstance(node, Verbatim):
-            for fragment in lxml_html.fragments_fromstring(node.html, parser=_parser()):
+            for fragment in _fragments(node.html):
                 if isinstance(fragment, str):
                     _append_text(parent, fragment)
                 else:
@@ -555,7 +597,7 @@ def fill_inline(
         elif part.form == "self" and placeholder.kind == "standalone":
             etree.SubElement(current, placeholder.tag, dict(placeholder.attrs))
         elif part.form == "self" and placeholder.kind == "protected":
-            for fragment in lxml_html.fragments_fromstring(placeholder.html, parser=_parser()):
+            for fragment in _fragments(placeholder.html):
                 if isinstance(fragment, str):
                     _append_text(current, fragment)
                 else:

@@ -164,9 +164,17 @@ _BMP_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x84\x86-\x9f\ufd
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
-def _has_controls(text: str) -> bool:
+_MAYBE_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x84\x86-\x9f\ufdd0-\ufdef\ufffe\uffff\U00010000-\U0010ffff]"
+)
+
+
+def has_controls(text: str) -> bool:
     """Whether ``text`` holds a character of :data:`pipeline.text.CONTROL`: that class,
-    with its noncharacters beyond the BMP, scans ten times slower than these two."""
+    with its noncharacters beyond the BMP, scans ten times slower than these two. Most
+    text has neither a control character nor one beyond the BMP: one scan tells."""
+    if _MAYBE_CONTROL.search(text) is None:
+        return False
     return _BMP_CONTROL.search(text) is not None or (
         _ASTRAL.search(text) is not None and CONTROL.search(text) is not None
     )
@@ -189,7 +197,7 @@ def strip_controls(text: str, path: str) -> tuple[str, tuple[Issue, ...]]:
     >>> strip_controls("a\\vb\\x00c", "sources/x.md")[0]
     'a bc'
     """
-    if not _has_controls(text):
+    if not has_controls(text):
         return text, ()
     found: dict[str, int] = {}
     lines: list[int] = []
@@ -219,7 +227,7 @@ def xml_safe(text: str) -> str:
     """``text`` without control characters, as :func:`strip_controls` does, silently: for
     text that reaches the model by another way than the source text (decoded character
     references, YAML escapes), which a page cannot hold either."""
-    if not _has_controls(text):
+    if not has_controls(text):
         return text
     return CONTROL.sub(lambda match: " " if match.group(0) in _SPACE_CONTROLS else "", text)
 

@@ -35,6 +35,7 @@ from importlib import resources
 
 from pipeline.model import Block, BlockKind, Document, Placeholder, Segment, Unit
 from pipeline.placeholders import format_tag, renumber, tokens
+from pipeline.records import replace
 
 KIND_WORDS: dict[BlockKind, str] = {
     "title": "title",
@@ -289,9 +290,7 @@ def _localise(
             order.append(tag.id)
     mapping = {block_id: local for local, block_id in enumerate(order, start=1)}
     by_id = {placeholder.id: placeholder for placeholder in placeholders}
-    local = tuple(
-        dataclasses.replace(by_id[block_id], id=mapping[block_id]) for block_id in order if block_id in by_id
-    )
+    local = tuple(replace(by_id[block_id], id=mapping[block_id]) for block_id in order if block_id in by_id)
     return renumber(text, mapping), local, tuple(order)
 
 
@@ -339,7 +338,9 @@ def join_units(segment: Segment, unit_texts: Sequence[str], units: Sequence[Unit
     """Block-level text from translated unit texts: local placeholder numbers are mapped
     back to the block's, and the units are joined with the block's own separators."""
     restored = [
-        renumber(text, {local: block_id for local, block_id in enumerate(unit.placeholder_map, start=1)})
+        renumber(text, dict(enumerate(unit.placeholder_map, start=1)))
+        if unit.placeholder_map and "{" in text
+        else text  # nothing to renumber
         for text, unit in zip(unit_texts, units, strict=True)
     ]
     return segment.join(restored)

@@ -35,17 +35,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import html as htmlmod
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import yaml
 from lxml import etree
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 
 from pipeline.config import SUPPORTED_LANGUAGES
 from pipeline.errors import SourceError
@@ -75,6 +73,7 @@ from pipeline.sanitize import (
     Policy,
     check_depth,
     depth_message,
+    has_controls,
     parse_document,
     parse_fragment,
     sanitize,
@@ -119,9 +118,23 @@ PROTECTED_TAGS = {"code", "kbd", "samp", "var"}
 OPAQUE_TAGS = {"video", "audio"}
 """Kept as they are, never translated (their fallback content is for old browsers)."""
 
-_MARKDOWN = MarkdownIt("commonmark").enable("table")
-# one level above the limit: a token that reaches it shows where markdown-it stopped reading
-_MARKDOWN.options["maxNesting"] = MAX_DEPTH + 1
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """The Markdown parser, made when the first Markdown source is read (a project of HTML
+    sources never loads markdown-it or PyYAML: a twentieth of a second at every start)."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark").enable("table")
+    # one level above the limit: a token that reaches it shows where markdown-it stopped reading
+    parser.options["maxNesting"] = MAX_DEPTH + 1
+    return parser
+
+
 _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
 _HTML_SPACE = " \t\n\r\f"
 
@@ -222,7 +235,8 @@ def _parse_markdown(
     text: str, relative: str, stem: str, policy: Policy
 ) -> tuple[Meta, tuple[Node, ...], tuple[Issue, ...]]:
     front, body_text, offset = _split_front_matter(text, relative)
-    tokens = _MARKDOWN.parse(body_text)
+    markdown = _markdown()
+    tokens = markdown.parse(body_text)
     _check_markdown_depth(tokens, relative, offset)
     line = str(offset + 1)
     for token in tokens:
@@ -234,7 +248,7 @@ def _parse_markdown(
             token.content = re.sub(
                 r"^(\s*<[A-Za-z][\w-]*)", rf'\1 {LINE_ATTR}="{line}"', token.content, count=1
             )
-    rendered = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
+    rendered = markdown.renderer.render(tokens, markdown.options, {})
     root = parse_fragment(rendered)
     meta = _markdown_meta(front, text, relative, stem)
     line_of = _markdown_lines(root, offset + 1)
@@ -280,6 +294,8 @@ def _split_front_matter(text: str, relative: str) -> tuple[dict[str, Any], str, 
     else:
         raise SourceError(relative, 1, "front matter is not closed: add a '---' line after it")
     yaml_text = "\n".join(lines[1:index])
+    import yaml  # with the first Markdown source (see _markdown)
+
     try:
         front = yaml.safe_load(yaml_text)
     except yaml.MarkedYAMLError as exc:
@@ -602,7 +618,8 @@ def _text(element: etree._Element) -> str:
 
 
 def _attrs(element: etree._Element) -> Attrs:
-    return tuple((str(k), str(v)) for k, v in element.attrib.items() if k != LINE_ATTR)
+    # an HTML parser's names and values are text
+    return tuple(item for item in element.items() if item[0] != LINE_ATTR)  # type: ignore[misc]
 
 
 def _is_protected(element: etree._Element) -> bool:
@@ -644,9 +661,15 @@ def _has_media(element: etree._Element) -> bool:
 def _has_content(loose: list[etree._Element | str]) -> bool:
     """Whether a run of loose inline content holds text or media (else it is only spacing)."""
     return any(
-        _collapse(item) if isinstance(item, str) else (_collapse(_text(item)) or _has_media(item))
+        _has_text(item) if isinstance(item, str) else (_has_text(_text(item)) or _has_media(item))
         for item in loose
     )
+
+
+def _has_text(text: str) -> bool:
+    """Whether ``_collapse(text)`` is not empty, without making it."""
+    stripped = text.strip(_HTML_SPACE)
+    return bool(stripped) and (not has_controls(stripped) or bool(_collapse(stripped)))
 
 
 def loose_has_text(loose: list[etree._Element | str]) -> bool:
@@ -772,52 +795,66 @@ class _Reader:
 
     def inline_items(self, items: list[etree._Element | str]) -> tuple[str, tuple[Placeholder, ...]]:
         """Inline content as text with numbered placeholders, whitespace collapsed."""
+        # plain methods, not closures: a closure that calls itself is a reference cycle,
+        # and every list it holds would wait for the garbage collector
         placeholders: list[Placeholder] = []
         parts: list[str] = []
-
-        def add(
-            kind: PlaceholderKind, tag: str, attrs: Attrs, html: str = "", text: str = "", lang: str = ""
-        ) -> int:
-            number = len(placeholders) + 1
-            placeholders.append(Placeholder(number, kind, tag, attrs, html, text, lang))
-            return number
-
-        def text_run(value: str) -> None:
-            pos = 0
-            for match in PLACEHOLDER_RE.finditer(value):
-                parts.append(value[pos : match.start()])
-                literal = match.group(0)
-                number = add("protected", "", (), htmlmod.escape(literal, quote=False), literal)
-                parts.append(format_tag("self", number))
-                pos = match.end()
-            parts.append(value[pos:])
-
-        def walk(item: etree._Element | str) -> None:
-            if isinstance(item, str):
-                text_run(item)
-                return
-            tag = item.tag
-            if not isinstance(tag, str):
-                return
-            attrs = _attrs(item)
-            if _is_protected(item) or tag in PROTECTED_TAGS or tag in OPAQUE_TAGS:
-                content = _collapse(_text(item))
-                lang = _content_lang(item, self.lang) if _is_protected(item) else ""
-                number = add("protected", tag, attrs, _serialize(item), content, lang)
-                parts.append(format_tag("self", number))
-            elif tag in STANDALONE_TAGS:
-                number = add("standalone", tag, attrs, text=item.get("alt") or "")
-                parts.append(format_tag("self", number))
-            else:
-                number = add("paired", tag, attrs)
-                parts.append(format_tag("open", number))
-                for inner in _contents(item):
-                    walk(inner)
-                parts.append(format_tag("close", number))
-
         for item in items:
-            walk(item)
+            self._inline(item, parts, placeholders)
         return _collapse("".join(parts)), tuple(placeholders)
+
+    def _inline(self, item: etree._Element | str, parts: list[str], placeholders: list[Placeholder]) -> None:
+        if isinstance(item, str):
+            _text_run(item, parts, placeholders)
+            return
+        tag = item.tag
+        if not isinstance(tag, str):
+            return
+        attrs = _attrs(item)
+        if _is_protected(item) or tag in PROTECTED_TAGS or tag in OPAQUE_TAGS:
+            content = _collapse(_text(item))
+            lang = _content_lang(item, self.lang) if _is_protected(item) else ""
+            number = _add(placeholders, "protected", tag, attrs, _serialize(item), content, lang)
+            parts.append(format_tag("self", number))
+        elif tag in STANDALONE_TAGS:
+            number = _add(placeholders, "standalone", tag, attrs, text=item.get("alt") or "")
+            parts.append(format_tag("self", number))
+        else:
+            number = _add(placeholders, "paired", tag, attrs)
+            parts.append(format_tag("open", number))
+            for inner in _contents(item):
+                self._inline(inner, parts, placeholders)
+            parts.append(format_tag("close", number))
+
+
+def _add(
+    placeholders: list[Placeholder],
+    kind: PlaceholderKind,
+    tag: str,
+    attrs: Attrs,
+    html: str = "",
+    text: str = "",
+    lang: str = "",
+) -> int:
+    """Define the next placeholder; its number."""
+    number = len(placeholders) + 1
+    placeholders.append(Placeholder(number, kind, tag, attrs, html, text, lang))
+    return number
+
+
+def _text_run(value: str, parts: list[str], placeholders: list[Placeholder]) -> None:
+    """Plain text; what looks like a placeholder becomes a protected one."""
+    if "{" not in value:
+        parts.append(value)
+        return
+    pos = 0
+    for match in PLACEHOLDER_RE.finditer(value):
+        parts.append(value[pos : match.start()])
+        literal = match.group(0)
+        number = _add(placeholders, "protected", "", (), htmlmod.escape(literal, quote=False), literal)
+        parts.append(format_tag("self", number))
+        pos = match.end()
+    parts.append(value[pos:])
 
 
 def _has_block_child(element: etree._Element) -> bool:

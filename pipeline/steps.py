@@ -48,6 +48,7 @@ from pipeline.publish import (
     page_path,
     publish_article,
 )
+from pipeline.records import replace
 from pipeline.refresh import Drafter, refreshable
 from pipeline.segment import document_units
 from pipeline.sources import SlugClaim, load_document, slug_claim
@@ -219,7 +220,7 @@ def _first_step(path: Path) -> Done | Waiting:
     meta = document.meta
     source_lang, target_lang = meta.lang, config.target_language(meta.lang)
     units = [
-        dataclasses.replace(unit, notes=unit.notes + tuple(notes)) if notes else unit
+        replace(unit, notes=unit.notes + tuple(notes)) if notes else unit
         for unit in document_units(document, config.segmentation)
         for notes in [glossary_notes(find_terms(run.glossary, unit.text, source_lang), target_lang)]
     ]
@@ -583,7 +584,7 @@ def _pages(
     issues = [
         *document.warnings,  # what parsing the source removed (each its own line and message)
         *(
-            dataclasses.replace(issue, severity=config.check_severities.get(issue.code, issue.severity))  # type: ignore[arg-type]
+            replace(issue, severity=config.check_severities.get(issue.code, issue.severity))
             for issue in unique
         ),
     ]

@@ -229,6 +229,24 @@ def test_peer_ratios_name_each_goal() -> None:
     assert "| extraction: html2po / `extract` | 3.00× | ≥ 2× | met |" in table
     assert "| first `build` with Apertium / one raw Apertium call | 1.25 | ≤ 1 | **not met** |" in table
     assert "| catalog update: msgmerge per file / `extract` | 5.00× | > 1× | met |" in table
+    assert "CPU" not in table  # these rows have no CPU times
+
+
+def test_peer_ratios_by_cpu_time_and_rows_left_out() -> None:
+    def row(tool: str, task: str, wall: float, cpu: float) -> dict[str, object]:
+        return {"tool": tool, "task": task, "wall_s": wall, "cpu_s": cpu}
+
+    rows = [
+        row("translate-toolkit html2po", "extract HTML -> POT (dir mode)", 3.0, 2.8),
+        row("translate-toolkit po2html", "reassemble PO + HTML -> HTML", 4.0, 3.9),
+        row("Puente", "extract: HTML -> POT + PO per article", 1.0, 1.4),
+        row("Puente", "build --no-mt: HTML -> POT, PO, pages in 2 languages, manifest", 3.5, 6.7),
+    ]
+    table = run.ratios(rows, "Puente")
+    assert "| build, CPU: (html2po + po2html) / `build --no-mt` | 1.00× | | |" in table
+    assert "| extraction, CPU: html2po / `extract` | 2.00× | | |" in table
+    # --skip apertium: no Apertium rows, said so instead of a ratio of nothing
+    assert "| first `build` with Apertium / one raw Apertium call | not measured | ≤ 1 | |" in table
 
 
 @pytest.mark.slow

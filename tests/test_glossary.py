@@ -364,3 +364,53 @@ def test_combined_matcher_finds_what_each_form_alone_finds(data: st.DataObject, 
     expected = _reference_spans(text, lang)
     assert set(found) == set(expected), text
     assert all(found[span] in expected[span] for span in found), text
+
+
+_TRICKY = [" ", "  ", "\t", "\u00a0", "\n", "{", "}", "{1}", "{/1}", "’", "—", "-", "_", "É", "é", "Ñ", "ñ", "ſ",
+           "\u212a", "İ", "ı", "ß", "Σ", "ς", "Ǆ", "ǅ", "x", "1"]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data(), lang=st.sampled_from(["en", "es"]))
+def test_the_automaton_finds_what_the_expression_finds(data: st.DataObject, lang: str) -> None:
+    """Terms are found in one pass of an Aho-Corasick automaton where it agrees with the
+    trie-shaped expression, which stays the reference: the same spans in any text, with odd
+    whitespace, cased letters beyond ASCII (the long s, the Kelvin sign, dotless i...), braces
+    and word characters glued to the terms."""
+    from pipeline.glossary import _fold_text, _simple_text
+
+    forms = sorted({form for term in GLOSSARY.terms for form in term.forms(lang) if form})
+    pieces = data.draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(forms), st.sampled_from(forms).map(str.upper), st.sampled_from(_TRICKY)
+            ),
+            min_size=1,
+            max_size=12,
+        )
+    )
+    text = "".join(data.draw(st.sampled_from(["", " "])) + piece for piece in pieces)
+    folded = _fold_text(text)
+    simple = _simple_text(folded)
+    for scanner in GLOSSARY._matchers[lang]:
+        assert scanner.automaton is not None  # the project's termbase is scanned by automaton
+        expected = [match.span() for match in scanner.pattern.finditer(folded)]
+        assert scanner.spans(folded, simple) == expected, text
+        assert scanner.spans(folded, False) == expected, text
+
+
+def test_texts_the_automaton_must_leave_to_the_expression() -> None:
+    from pipeline.glossary import _fold_text, _simple_text
+
+    assert _simple_text(_fold_text("The DEA’s “Sinaloa Cartel” — ¿Cártel de Sinaloa?"))
+    for text in [
+        "two  spaces",
+        "a\ttab",
+        "no\u00a0break",
+        "a\nline",
+        "the \u212aelvin sign",
+        "long ſ",
+        "ΣΙΣ",
+        "ǅ",
+    ]:
+        assert not _simple_text(_fold_text(text)), text

@@ -13,6 +13,7 @@ written back byte for byte.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -178,14 +179,23 @@ def format_entries(entries: Iterable[Entry]) -> str:
 
 def format_entry(entry: Entry) -> str:
     """One entry as ``msgcat --no-wrap`` writes it (ending with a newline)."""
-    lines = _comments("#", entry.comments) + _comments("#.", join_notes(entry))
+    return _format_entry(entry)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_entry(entry: Entry) -> str:
+    # remembered: a run writes the same entries in an article's template and its catalog,
+    # and the catalog once more to number its lines (an entry's line is not in its text)
+    lines = _comments("#", entry.comments) if entry.comments else []
+    notes = join_notes(entry)
+    if notes:
+        lines += _comments("#.", notes)
     if entry.references:
         lines.append("#: " + " ".join(dict.fromkeys(entry.references)))  # gettext writes each once
     # gettext keeps "fuzzy" only on a translated entry (it means nothing on an empty one)
     fuzzy = entry.fuzzy and (bool(entry.msgstr) or any(entry.msgstr_plural))
-    flags = order_flags((["fuzzy"] if fuzzy else []) + list(entry.flags))
-    if flags:
-        lines.append("#, " + ", ".join(flags))
+    if fuzzy or entry.flags:
+        lines.append("#, " + ", ".join(order_flags((["fuzzy"] if fuzzy else []) + list(entry.flags))))
     previous = "#~| " if entry.obsolete else "#| "
     for keyword, text in (
         ("msgctxt", entry.previous_msgctxt),
@@ -234,13 +244,19 @@ def _flag_rank(flag: str) -> tuple[int, int]:
 def _comments(marker: str, lines: Iterable[str]) -> list[str]:
     # a comment is one line: a newline inside one would end it and break the file, and
     # gettext joins a line that ends with a backslash to the next one
-    flat = [part + " " if part.endswith("\\") else part for line in lines for part in line.split("\n")]
-    return [f"{marker} {line}" if line else marker for line in flat]
+    out = []
+    for line in lines:
+        for part in line.split("\n") if "\n" in line else (line,):
+            if part.endswith("\\"):
+                part += " "
+            out.append(f"{marker} {part}" if part else marker)
+    return out
 
 
 def _string(prefix: str, keyword: str, text: str) -> list[str]:
     """A keyword and its string, split after each inner newline as gettext does."""
-    if "\n" not in text[:-1]:
+    newline = text.find("\n")
+    if newline < 0 or newline == len(text) - 1:
         return [f"{prefix}{keyword} {_quote(text)}"]
     pieces = text.split("\n")
     parts = [piece + "\n" for piece in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])

@@ -11,11 +11,12 @@ writes PO text.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
+
+from pipeline.records import replace
 
 EntryState = Literal["reviewed", "machine", "changed", "untranslated"]
 """What a person has done with an entry (see :attr:`Entry.state`)."""
@@ -135,7 +136,7 @@ class Entry:
         return self.fuzzy and self.origin is not None
 
     def replace(self, **changes: object) -> Entry:
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)
 
 
 HeaderFields = dict[str, str]

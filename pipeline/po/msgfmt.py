@@ -89,22 +89,30 @@ def plural_forms_problems(header: str, plural_entries: bool = True) -> list[str]
     if nplurals is None:
         return ["Plural-Forms: nplurals is not a number"]
     expression = re.split(r"[;\n]", header[plural_at + len("plural=") :], maxsplit=1)[0]
+    return list(_expression_problems(expression, nplurals))
+
+
+@functools.lru_cache(maxsize=256)
+def _expression_problems(expression: str, nplurals: int) -> tuple[str, ...]:
+    """What msgfmt --check refuses in a plural expression for ``nplurals`` forms: every
+    catalog of a project has the same one, and trying n from 0 to 1000 costs a thousand
+    calls, so the answer is remembered."""
     try:
         evaluate = compile_plural(expression)
     except ValueError:
-        return [f"Plural-Forms: invalid plural expression {expression.strip()!r}"]
+        return (f"Plural-Forms: invalid plural expression {expression.strip()!r}",)
     for n in range(FIRST_N, LAST_N + 1):
         try:
             value = evaluate(n)
         except ZeroDivisionError:
-            return [f"Plural-Forms: the plural expression divides by zero (for n = {n})"]
+            return (f"Plural-Forms: the plural expression divides by zero (for n = {n})",)
         if value & _SIGN:
-            return [f"Plural-Forms: the plural expression gives a negative value (for n = {n})"]
+            return (f"Plural-Forms: the plural expression gives a negative value (for n = {n})",)
         if value >= nplurals:
-            return [
-                f"Plural-Forms: nplurals = {nplurals} but the plural expression gives {value} (for n = {n})"
-            ]
-    return []
+            return (
+                f"Plural-Forms: nplurals = {nplurals} but the plural expression gives {value} (for n = {n})",
+            )
+    return ()
 
 
 def nplurals_value(header: str) -> int | None:

@@ -112,6 +112,14 @@ def join_notes(entry: Entry) -> list[str]:
     dropped (its text is theirs now).
     """
     lines = list(entry.notes)
+    if (
+        entry.origin is None
+        and entry.fresh_draft is None
+        and not entry.unknown
+        and entry.failure is None
+        and entry.suggestion is None
+    ):
+        return lines  # no drafting note to add (most entries of a template or a new catalog)
     if entry.state == "reviewed":
         return lines
     origin = entry.origin
