@@ -31,8 +31,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import stat
+import struct
 import time
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
@@ -44,7 +46,7 @@ from pipeline.files import read_with_stat
 from pipeline.model import Issue, Location
 from pipeline.project import Project
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 STAGING_NAME = "staging.sqlite"
 RACY_NS = 50_000_000
 """A signature taken less than this long after the file's modification time is not
@@ -143,15 +145,12 @@ def check(
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- what every run reads of every article, in a table of its own: small rows, read
+-- without going through the large parts of the entries (about 0.3 KB an article
+-- against 8 KB, and a row too large for its page is read through a chain of pages)
 CREATE TABLE IF NOT EXISTS articles (
     source TEXT PRIMARY KEY,
     quick TEXT NOT NULL,     -- the stat signatures of the files it reads (see _quick, "" when not trusted)
-    state TEXT NOT NULL,     -- JSON: where its catalog is, its errors, and the summary of the facts
-    ids TEXT NOT NULL,       -- JSON: the identities of its source, catalog and files
-    facts TEXT NOT NULL,     -- JSON: every fact of the article (the feeds, the review index)
-    manifest TEXT NOT NULL,  -- the article's entry of build/manifest.json, serialized
-    sitemap TEXT NOT NULL,   -- its <url> elements of build/sitemap.xml, serialized
-    urls INTEGER NOT NULL,   -- how many <url> elements that is
     -- the summary of the facts in columns, added up and listed without decoding JSON:
     slug TEXT NOT NULL,
     pages TEXT NOT NULL,     -- its pages, one per line
@@ -164,6 +163,26 @@ CREATE TABLE IF NOT EXISTS articles (
     images TEXT NOT NULL,    -- JSON: the assets its pages use
     feeds TEXT NOT NULL,     -- JSON: language → the updated time of its page in that feed
     review TEXT NOT NULL     -- its review page, else ""
+);
+-- what is read only of the articles a run needs it of, by source
+CREATE TABLE IF NOT EXISTS entries (
+    source TEXT PRIMARY KEY,
+    state TEXT NOT NULL,     -- JSON: where its catalog is, its errors, and the summary of the facts
+    ids TEXT NOT NULL,       -- JSON: the identities of its source, catalog and files
+    facts TEXT NOT NULL,     -- JSON: every fact of the article (the feeds, the review index)
+    manifest TEXT NOT NULL,  -- the article's entry of build/manifest.json, serialized
+    sitemap TEXT NOT NULL,   -- its <url> elements of build/sitemap.xml, serialized
+    urls INTEGER NOT NULL    -- how many <url> elements that is
+);
+-- the site files as the last run wrote them: the articles in their order, and the length
+-- in bytes of each one's part of the manifest and of the sitemap, and its <url> count
+-- (a run splices the parts of the articles it built into the files as they are)
+CREATE TABLE IF NOT EXISTS site_layout (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    sources TEXT NOT NULL,   -- the sources, separated by NUL characters
+    manifest BLOB NOT NULL,  -- 64-bit lengths, little-endian, one per source
+    sitemap BLOB NOT NULL,
+    urls BLOB NOT NULL
 );
 """
 
@@ -250,6 +269,34 @@ class Fragments:
     @property
     def row(self) -> tuple[str, str, int]:
         return (self.manifest, self.sitemap, self.urls)
+
+
+class SiteLayout(NamedTuple):
+    """Where each article's part is in the site files as a run wrote them: the sources in
+    the files' order, the length in bytes of each one's manifest entry and sitemap
+    elements, and its ``<url>`` count."""
+
+    sources: list[str]
+    manifest: list[int]
+    sitemap: list[int]
+    urls: list[int]
+
+    def to_row(self) -> tuple[str, bytes, bytes, bytes]:
+        def packed(values: list[int]) -> bytes:
+            return struct.pack(f"<{len(values)}q", *values)
+
+        return ("\0".join(self.sources), packed(self.manifest), packed(self.sitemap), packed(self.urls))
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> SiteLayout | None:
+        sources, *columns = row
+        if not isinstance(sources, str) or not all(isinstance(column, bytes) for column in columns):
+            return None
+        names = sources.split("\0") if sources else []
+        if any(len(column) != 8 * len(names) for column in columns):
+            return None
+        manifest, sitemap, urls = (list(struct.unpack(f"<{len(names)}q", column)) for column in columns)
+        return cls(names, manifest, sitemap, urls)
 
 
 class Staging:
@@ -406,6 +453,7 @@ class BuildCache:
         self._summaries: list[Summary] | None = None  # summary_rows, until a row changes
         self._staged: set[str] = set()  # rows of this run whose facts and site parts are in the staging file
         self.staging: Staging | None = None
+        self.layout: SiteLayout | None = None  # the site files' layout this run wrote, to keep
 
     # --- reading --------------------------------------------------------------------
 
@@ -465,7 +513,7 @@ class BuildCache:
         for start in range(0, len(sources), 500):
             chunk = sources[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self._rows(f"SELECT source, state, ids FROM articles WHERE source IN ({marks})", chunk)
+            rows = self._rows(f"SELECT source, state, ids FROM entries WHERE source IN ({marks})", chunk)
             for source, state, ids in rows:
                 try:
                     entry = json.loads(state)
@@ -508,7 +556,7 @@ class BuildCache:
             chunk = missing[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for source, state in self._rows(
-                f"SELECT source, state FROM articles WHERE source IN ({marks})", chunk
+                f"SELECT source, state FROM entries WHERE source IN ({marks})", chunk
             ):
                 try:
                     entry = json.loads(state)
@@ -565,7 +613,7 @@ class BuildCache:
         for start in range(0, len(stored), 500):
             chunk = stored[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self._rows(f"SELECT source, facts FROM articles WHERE source IN ({marks})", chunk)
+            rows = self._rows(f"SELECT source, facts FROM entries WHERE source IN ({marks})", chunk)
             for source, facts in rows:
                 try:
                     found[source] = json.loads(facts)
@@ -584,11 +632,35 @@ class BuildCache:
                 (row[0], (row[1], row[2], row[3]))
                 for row in self.staging.rows(staged, "manifest, sitemap, urls")
             )
-        if stored:
+        if len(stored) > 2000:  # most of them: one pass over the table
             wanted = set(stored)
-            rows = self._rows("SELECT source, manifest, sitemap, urls FROM articles")
+            rows = self._rows("SELECT source, manifest, sitemap, urls FROM entries")
             found.update((row[0], (row[1], row[2], row[3])) for row in rows if row[0] in wanted)
+        else:
+            for start in range(0, len(stored), 500):
+                chunk = stored[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT source, manifest, sitemap, urls FROM entries WHERE source IN ({marks})"
+                found.update((row[0], (row[1], row[2], row[3])) for row in self._rows(query, chunk))
         return found
+
+    def site_layout(self) -> SiteLayout | None:
+        """The layout of the site files as the last run wrote them (None: unknown)."""
+        if self._path is None or not self.articles or self.reset:
+            return None
+        try:
+            row = (
+                self._connection()
+                .execute("SELECT sources, manifest, sitemap, urls FROM site_layout WHERE id = 0")
+                .fetchone()
+            )
+        except sqlite3.Error:
+            return None
+        return SiteLayout.from_row(row) if row is not None else None
+
+    def processed(self, source: str) -> bool:
+        """Whether this run built ``source`` (its site parts are new)."""
+        return source in self._built
 
     def _split(self, sources: Iterable[str]) -> tuple[list[str], list[str]]:
         """``sources`` this run recorded, and those only the database holds."""
@@ -864,44 +936,65 @@ class BuildCache:
             if _stored_version(db) != CACHE_VERSION:
                 # another layout: its tables go (the answers' tables are not the build's)
                 db.execute("DROP TABLE IF EXISTS articles")
+                db.execute("DROP TABLE IF EXISTS entries")
+                db.execute("DROP TABLE IF EXISTS site_layout")
                 db.execute("DROP TABLE IF EXISTS meta")
-            for statement in SCHEMA.split(";"):
+            for statement in re.sub(r"--[^\n]*", "", SCHEMA).split(";"):  # (comments may hold a ";")
                 if statement.strip():
                     db.execute(statement)
-            db.executemany("DELETE FROM articles WHERE source = ?", [(s,) for s in sorted(self._gone)])
-            columns = ("quick", "state", "ids", "facts", "manifest", "sitemap", "urls", *SUMMARY_COLUMNS)
+            gone = [(source,) for source in sorted(self._gone)]
+            db.executemany("DELETE FROM articles WHERE source = ?", gone)
+            db.executemany("DELETE FROM entries WHERE source = ?", gone)
+            built = [
+                (source, _columns(source, self.articles[source]), facts, made)
+                for source, (facts, made) in sorted(self._built.items())
+                if source in self.articles
+            ]
             db.executemany(
-                f"INSERT OR REPLACE INTO articles (source, {', '.join(columns)})"
-                f" VALUES (?{', ?' * len(columns)})",
+                f"INSERT OR REPLACE INTO articles (source, quick, {', '.join(SUMMARY_COLUMNS)})"
+                f" VALUES (?, ?{', ?' * len(SUMMARY_COLUMNS)})",
+                [
+                    (source, columns[0], *Summary.of(source, self.articles[source])[1:])
+                    for source, columns, _, _ in built
+                ],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO entries (source, state, ids, facts, manifest, sitemap, urls)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         source,
-                        *_columns(source, self.articles[source]),
+                        *columns[1:],
                         facts if isinstance(facts, str) else dumps(facts),
                         made.manifest,
                         made.sitemap,
                         made.urls,
-                        *Summary.of(source, self.articles[source])[1:],
                     )
-                    for source, (facts, made) in sorted(self._built.items())
-                    if source in self.articles
+                    for source, columns, facts, made in built
                 ],
             )
             if staged:
                 db.executemany(  # the staged articles' facts and site parts, copied file to file
-                    "UPDATE articles SET facts = s.facts, manifest = s.manifest, sitemap = s.sitemap,"
+                    "UPDATE entries SET facts = s.facts, manifest = s.manifest, sitemap = s.sitemap,"
                     " urls = s.urls FROM staging.staged AS s"
-                    " WHERE s.source = ? AND articles.source = s.source",
+                    " WHERE s.source = ? AND entries.source = s.source",
                     [(source,) for source in staged],
                 )
+            dirty = [
+                (source, _columns(source, self.articles[source]))
+                for source in sorted(self._dirty - set(self._built))
+                if source in self.articles
+            ]
+            db.executemany("UPDATE articles SET quick = ? WHERE source = ?", [(c[0], s) for s, c in dirty])
             db.executemany(
-                "UPDATE articles SET quick = ?, state = ?, ids = ? WHERE source = ?",
-                [
-                    (*_columns(source, self.articles[source]), source)
-                    for source in sorted(self._dirty - set(self._built))
-                    if source in self.articles
-                ],
+                "UPDATE entries SET state = ?, ids = ? WHERE source = ?", [(c[1], c[2], s) for s, c in dirty]
             )
+            if self.layout is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO site_layout (id, sources, manifest, sitemap, urls)"
+                    " VALUES (0, ?, ?, ?, ?)",
+                    self.layout.to_row(),
+                )
             meta = {**self.meta, "version": CACHE_VERSION, "settings": self.settings}
             db.executemany(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",

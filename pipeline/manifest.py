@@ -114,15 +114,26 @@ def manifest_head(generator_version: str, languages: Sequence[str], base_url: st
     }
 
 
-def assemble_manifest(head: dict[str, Any], entries: Sequence[str], generated: str) -> bytes:
-    """The manifest file: ``head`` (see :func:`manifest_head`), ``generated`` and the
-    articles' serialized ``entries`` (see :func:`article_entry`), in order."""
+def manifest_frame(head: dict[str, Any], generated: str) -> tuple[bytes, bytes]:
+    """What comes before the first article's entry of a manifest with articles, and after
+    the last one's (the entries are joined by ``",\\n"``)."""
     document = {"generated": generated, **head, "articles": [_SLOT]}
     text = json.dumps(document, ensure_ascii=False, indent=2)
     before, after = text.split(f"[\n    {json.dumps(_SLOT)}\n  ]")
+    return (before + "[\n").encode("utf-8"), ("\n  ]" + after + "\n").encode("utf-8")
+
+
+def assemble_manifest(
+    head: dict[str, Any], entries: Sequence[str | bytes | memoryview], generated: str
+) -> bytes:
+    """The manifest file: ``head`` (see :func:`manifest_head`), ``generated`` and the
+    articles' serialized ``entries`` (see :func:`article_entry`; text, or UTF-8 bytes), in
+    order."""
+    before, after = manifest_frame(head, generated)
     if not entries:
-        return (before + "[]" + after + "\n").encode("utf-8")
-    return "".join([before, "[\n", ",\n".join(entries), "\n  ]", after, "\n"]).encode("utf-8")
+        return before[:-2] + b"[]" + after[4:]
+    encoded = [entry.encode("utf-8") if isinstance(entry, str) else entry for entry in entries]
+    return b"".join([before, b",\n".join(encoded), after])
 
 
 def stamp(moment: dt.datetime | None = None) -> str:

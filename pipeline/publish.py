@@ -25,15 +25,15 @@ from typing import Any
 from urllib.parse import urljoin
 
 from pipeline.assets import ASSETS, Asset, Images, collect_images, prune_assets
-from pipeline.cache import BuildCache, FileIdentity, Fragments, still
+from pipeline.cache import BuildCache, FileIdentity, Fragments, SiteLayout, still
 from pipeline.clock import now
 from pipeline.feeds import build_feed, feed_keys, newest
-from pipeline.manifest import article_entry, assemble_manifest, manifest_head, stamp
+from pipeline.manifest import article_entry, assemble_manifest, manifest_frame, manifest_head, stamp
 from pipeline.model import Document
 from pipeline.project import Project
 from pipeline.render import Notice, PageLinks, PageTemplate, heading_ids, render_article
 from pipeline.site import Site, group_id
-from pipeline.sitemap import assemble_sitemap, sitemap_entry
+from pipeline.sitemap import URL_LIMIT, assemble_sitemap, sitemap_entry, sitemap_frame
 
 MACHINE_STATES = ("machine", "mixed")
 """The states of a page a person has not fully reviewed: they carry the notice."""
@@ -239,15 +239,32 @@ def site_files(
     rows = sorted((row for row in cache.summary_rows() if row.source in wanted), key=lambda row: row.slug)
     ordered = [row.source for row in rows]
     listing = hashlib.sha256("\0".join(ordered).encode()).hexdigest()
-    fragments = cache.fragments(ordered)
     head = manifest_head(version, languages, site.base_url)
-    entries = [fragments[rel][0] for rel in ordered]
-    body = hashlib.sha256(json.dumps(head).encode() + "\0".join(entries).encode()).hexdigest()
+    kept = _kept_parts(project, cache, paths, head, recorded)
+    missing = [rel for rel in ordered if rel not in kept]
+    made: dict[str, tuple[bytes | memoryview, bytes | memoryview, int]] = {
+        rel: (manifest.encode("utf-8"), sitemap.encode("utf-8"), urls)
+        for rel, (manifest, sitemap, urls) in cache.fragments(missing).items()
+    }
+    made.update((rel, kept[rel]) for rel in ordered if rel in kept)
+    parts = [made[rel] for rel in ordered]
+    digest = hashlib.sha256(json.dumps(head).encode())
+    for number, (entry, _, _) in enumerate(parts):
+        if number:
+            digest.update(b"\0")
+        digest.update(entry)
+    body = digest.hexdigest()
     generated = recorded.get("generated") if recorded.get("body") == body else None
     generated = generated or stamp(now())
-    files = [(paths[0], assemble_manifest(head, entries, generated))]
+    files = [(paths[0], assemble_manifest(head, [entry for entry, _, _ in parts], generated))]
     if site.base_url is not None:
-        files.append((paths[1], assemble_sitemap([fragments[rel][1:] for rel in ordered])))
+        files.append((paths[1], assemble_sitemap([(text, urls) for _, text, urls in parts])))
+    cache.layout = SiteLayout(
+        ordered,
+        [len(entry) for entry, _, _ in parts],
+        [len(text) if site.base_url is not None else 0 for _, text, _ in parts],
+        [urls for _, _, urls in parts],
+    )
     keys = [(row.source, row.slug, row.decoded("feeds")) for row in rows]
     chosen = {lang: newest(keys, lang, generated, site.feed_limit) for lang in languages}
     facts = cache.facts({rel for picked in chosen.values() for rel in picked})
@@ -258,6 +275,84 @@ def site_files(
         files.append((out / lang / "feed.xml", feed))
     cache.meta["site"] = {"listing": listing, "body": body, "generated": generated, "files": {}}
     return files
+
+
+def _kept_parts(
+    project: Project, cache: BuildCache, paths: Sequence[Path], head: dict[str, Any], recorded: dict[str, Any]
+) -> dict[str, tuple[memoryview, memoryview, int]]:
+    """The parts of the manifest and the sitemap as the last run wrote them, by source, of
+    the articles this run did not build: taken from the files themselves, read once,
+    when they are as that run left them (their recorded identity, the layout it kept, the
+    frame around the articles); nothing otherwise (every part is then read from the cache)."""
+    layout = cache.site_layout()
+    files = recorded.get("files", {})
+    generated = recorded.get("generated")
+    if layout is None or not layout.sources or not isinstance(files, dict) or not isinstance(generated, str):
+        return {}
+    datas = []
+    for path in paths[:2]:
+        if path.name not in ("manifest.json", "sitemap.xml"):
+            break
+        identity = FileIdentity.from_json(files.get(project.relative(path)))
+        if identity is None:
+            return {}
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return {}
+        if hashlib.sha256(data).hexdigest() != identity.sha256:
+            return {}  # not as the last run wrote it
+        datas.append(data)
+    manifest = datas[0]
+    before, after = manifest_frame(head, generated)
+    pieces = _pieces(manifest, layout.manifest, before, after, b",\n", (b"    {", b"}"))
+    if pieces is None:
+        return {}
+    if len(datas) > 1:
+        empty, end = sitemap_frame()
+        sitemap = _pieces(datas[1], layout.sitemap, empty, end, b"", (b"<url>", b"</url>\n"))
+        if sitemap is None or sum(layout.urls) > URL_LIMIT:
+            return {}
+    else:
+        sitemap = [memoryview(b"")] * len(pieces)
+    return {
+        source: (entry, elements, urls)
+        for source, entry, elements, urls in zip(layout.sources, pieces, sitemap, layout.urls, strict=True)
+        if not cache.processed(source)
+    }
+
+
+def _pieces(
+    data: bytes,
+    lengths: Sequence[int],
+    before: bytes,
+    after: bytes,
+    separator: bytes,
+    ends: tuple[bytes, bytes],
+) -> list[memoryview] | None:
+    """``data`` cut into the parts of ``lengths``, when it is ``before``, the parts joined
+    by ``separator``, then ``after``, and each part (but an empty one) begins and ends with
+    ``ends``; None when it is not."""
+    total = sum(lengths) + len(separator) * (len(lengths) - 1)
+    if (
+        any(length < 0 for length in lengths)
+        or len(data) != len(before) + total + len(after)
+        or not data.startswith(before)
+        or not data.endswith(after)
+    ):
+        return None
+    view = memoryview(data)
+    pieces = []
+    offset = len(before)
+    for length in lengths:
+        if offset > len(before) and view[offset - len(separator) : offset] != separator:
+            return None
+        piece = view[offset : offset + length]
+        if length and (piece[: len(ends[0])] != ends[0] or piece[length - len(ends[1]) :] != ends[1]):
+            return None
+        pieces.append(piece)
+        offset += length + len(separator)
+    return pieces
 
 
 def record_site_files(project: Project, cache: BuildCache, files: Sequence[tuple[Path, bytes]]) -> None:

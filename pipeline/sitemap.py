@@ -71,21 +71,28 @@ def sitemap_entry(facts: dict[str, Any]) -> tuple[str, int]:
     return text[start:end], text.count("<url>", start, end)
 
 
-def assemble_sitemap(entries: Sequence[tuple[str, int]]) -> bytes:
-    """The sitemap made of articles' :func:`sitemap_entry` texts, in order, at most
-    :data:`URL_LIMIT` ``<url>`` elements."""
-    empty = build_sitemap([]).decode("utf-8")
-    cut = empty.rindex("</urlset>")
-    parts = [empty[:cut]]
+def sitemap_frame() -> tuple[bytes, bytes]:
+    """What comes before the articles' ``<url>`` elements in a sitemap, and after them."""
+    empty = build_sitemap([])
+    cut = empty.rindex(b"</urlset>")
+    return empty[:cut], empty[cut:]
+
+
+def assemble_sitemap(entries: Sequence[tuple[str | bytes | memoryview, int]]) -> bytes:
+    """The sitemap made of articles' :func:`sitemap_entry` texts (or their UTF-8 bytes), in
+    order, at most :data:`URL_LIMIT` ``<url>`` elements."""
+    before, after = sitemap_frame()
+    parts = [before]
     count = 0
     for text, urls in entries:
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
         if count + urls > URL_LIMIT:
             room = URL_LIMIT - count
             if room > 0:
-                pieces = text.split("</url>\n")
-                parts.append("".join(piece + "</url>\n" for piece in pieces[:room]))
+                pieces = data.split(b"</url>\n")
+                parts.append(b"".join(piece + b"</url>\n" for piece in pieces[:room]))
             break
-        parts.append(text)
+        parts.append(data)
         count += urls
-    parts.append(empty[cut:])
-    return "".join(parts).encode("utf-8")
+    parts.append(after)
+    return b"".join(parts)

@@ -176,7 +176,7 @@ def test_a_damaged_row_of_the_cache_costs_a_full_build_and_nothing_else(project:
     build(project)  # every signature trusted now (the first build's files were too new)
     pages = {path: path.read_bytes() for path in (project / "build").rglob("*.html")}
     db = sqlite3.connect(project / ".puente" / "build-cache.sqlite")
-    db.execute("UPDATE articles SET facts = '{not json' WHERE source LIKE ?", (f"%{OTHER}%",))
+    db.execute("UPDATE entries SET facts = '{not json' WHERE source LIKE ?", (f"%{OTHER}%",))
     db.commit()
     db.close()
     assert rebuilt(build(project)) == 0  # nothing asks for that row: it is not read
