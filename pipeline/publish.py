@@ -25,9 +25,11 @@ from typing import Any
 from urllib.parse import urljoin
 
 from pipeline.assets import ASSETS, Asset, Images, collect_images, prune_assets
-from pipeline.cache import BuildCache, FileIdentity, Fragments, SiteLayout, still
+from pipeline.cache import BuildCache, FileIdentity, Fragments, SiteLayout, signature, still
 from pipeline.clock import now
+from pipeline.errors import PipelineError
 from pipeline.feeds import build_feed, feed_keys, newest
+from pipeline.files import read_with_stat
 from pipeline.manifest import article_entry, assemble_manifest, manifest_frame, manifest_head, stamp
 from pipeline.model import Document
 from pipeline.project import Project
@@ -297,10 +299,14 @@ def _kept_parts(
         if identity is None:
             return {}
         try:
-            data = path.read_bytes()
-        except OSError:
+            data, info = read_with_stat(path, project.relative(path), PipelineError, 1 << 34)
+        except (OSError, PipelineError):
             return {}
-        if hashlib.sha256(data).hexdigest() != identity.sha256:
+        # its signature as read stands for its content (a change while it was read shows in
+        # it), else the content is compared
+        if (identity.sig is None or info is None or signature(info) != identity.sig) and hashlib.sha256(
+            data
+        ).hexdigest() != identity.sha256:
             return {}  # not as the last run wrote it
         datas.append(data)
     manifest = datas[0]
