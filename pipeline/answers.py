@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import babel
 
@@ -143,6 +143,13 @@ class Packed:
     rows: str  # JSON, sorted by line
     printed: str | None
     counts: Counts
+
+
+class InStaging(NamedTuple):
+    """Findings kept in a build's staging file (:class:`pipeline.cache.Staging`), packed,
+    in the row of the article of ``source``."""
+
+    source: str
 
 
 def pack(rows: Any, path: str, *, located: bool = False) -> Packed:
@@ -424,17 +431,29 @@ def save_answers(
     sources: dict[str, tuple[FileIdentity, str, Any]],
     *,
     forget: Iterable[str] = (),
+    staging: Path | None = None,
 ) -> None:
     """Write answers into the database at ``path`` in one transaction: per catalog its
     identity, status, check key and findings rows (a list, or its JSON text; None: only a
-    new identity for the same bytes, the findings stay), per source its identity, key and
-    findings rows ``[path, line, severity, code, message]`` (None: the same)."""
+    new identity for the same bytes, the findings stay; :class:`InStaging`: packed in the
+    staging file at ``staging``), per source its identity, key and findings rows
+    ``[path, line, severity, code, message]`` (None, :class:`InStaging`: the same)."""
     forget = list(forget)
     if path.is_symlink() or not (catalogs or sources or forget):
         return
+    staged_catalogs = [
+        (rel, dumps(identity.to_json()), dumps(status), key, rows.source)
+        for rel, (identity, status, key, rows) in sorted(catalogs.items())
+        if isinstance(rows, InStaging)
+    ]
+    staged_sources = [
+        (rel, dumps(identity.to_json()), key, rows.source)
+        for rel, (identity, key, rows) in sorted(sources.items())
+        if isinstance(rows, InStaging)
+    ]
     catalog_rows = []
     for rel, (identity, status, key, rows) in sorted(catalogs.items()):
-        if rows is not None:
+        if rows is not None and not isinstance(rows, InStaging):
             packed = pack(rows, rel)
             catalog_rows.append(
                 (
@@ -449,7 +468,7 @@ def save_answers(
             )
     source_rows = []
     for rel, (identity, key, rows) in sorted(sources.items()):
-        if rows is not None:
+        if rows is not None and not isinstance(rows, InStaging):
             packed = pack(rows, rel, located=True)
             source_rows.append(
                 (rel, dumps(identity.to_json()), key, packed.rows, packed.printed, *packed.counts)
@@ -459,6 +478,10 @@ def save_answers(
     try:
         db.execute("PRAGMA synchronous=OFF")  # a cache: lost or damaged, it is computed again
         db.executescript(SCHEMA)
+        if (staged_catalogs or staged_sources) and staging is not None:
+            db.execute("ATTACH DATABASE ? AS staging", (str(staging),))
+        else:
+            staged_catalogs, staged_sources = [], []
         db.execute("BEGIN IMMEDIATE")
         db.executemany(f"DELETE FROM {CATALOGS} WHERE path = ?", [(rel,) for rel in forget])
         db.executemany(
@@ -479,6 +502,8 @@ def save_answers(
             " count, errors, warnings, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             source_rows,
         )
+        if staged_catalogs or staged_sources:  # copied from the staging file, file to file
+            _copy_staged(db, staged_catalogs, staged_sources)
         db.executemany(
             f"UPDATE {SOURCES} SET identity = ? WHERE path = ?",
             [
@@ -490,6 +515,26 @@ def save_answers(
         db.execute("COMMIT")
     finally:
         db.close()
+
+
+def _copy_staged(
+    db: sqlite3.Connection, catalogs: Sequence[tuple[str, ...]], sources: Sequence[tuple[str, ...]]
+) -> None:
+    """Answers kept in the staging file attached as ``staging`` (see :func:`save_answers`)."""
+    db.executemany(
+        f"INSERT OR REPLACE INTO {CATALOGS} (path, identity, status, check_key, findings, printed,"
+        " count, errors, warnings, notes) SELECT ?, ?, ?, ?, catalog_findings, catalog_printed,"
+        " catalog_count, catalog_errors, catalog_warnings, catalog_notes"
+        " FROM staging.answers WHERE source = ?",
+        catalogs,
+    )
+    db.executemany(
+        f"INSERT OR REPLACE INTO {SOURCES} (path, identity, key, findings, printed,"
+        " count, errors, warnings, notes) SELECT ?, ?, ?, source_findings, source_printed,"
+        " source_count, source_errors, source_warnings, source_notes"
+        " FROM staging.answers WHERE source = ?",
+        sources,
+    )
 
 
 def _identity(value: Any) -> FileIdentity | None:

@@ -612,7 +612,8 @@ def _record_answers(run: Run, cache: BuildCache, done: dict[str, Done], raced: s
     from pipeline.answers import save_answers
 
     try:
-        save_answers(run.project.cache_path, catalogs, sources)
+        staging = run.staging.path if run.staging is not None else None
+        save_answers(run.project.cache_path, catalogs, sources, staging=staging)
     except (sqlite3.Error, OSError) as exc:
         log.info("the answers of status and check were not kept: %s", exc)
 

@@ -310,7 +310,14 @@ class Staging:
 
     SCHEMA = (
         "CREATE TABLE IF NOT EXISTS staged (source TEXT PRIMARY KEY, facts TEXT NOT NULL,"
-        " manifest TEXT NOT NULL, sitemap TEXT NOT NULL, urls INTEGER NOT NULL)"
+        " manifest TEXT NOT NULL, sitemap TEXT NOT NULL, urls INTEGER NOT NULL);"
+        # what status and check would find in its catalog and its source, as the answers'
+        # tables keep it (see pipeline.answers)
+        "CREATE TABLE IF NOT EXISTS answers (source TEXT PRIMARY KEY,"
+        " catalog_findings TEXT NOT NULL, catalog_printed TEXT, catalog_count INTEGER NOT NULL,"
+        " catalog_errors INTEGER NOT NULL, catalog_warnings INTEGER NOT NULL, catalog_notes INTEGER NOT NULL,"
+        " source_findings TEXT NOT NULL, source_printed TEXT, source_count INTEGER NOT NULL,"
+        " source_errors INTEGER NOT NULL, source_warnings INTEGER NOT NULL, source_notes INTEGER NOT NULL)"
     )
 
     def __init__(self, path: Path) -> None:
@@ -321,7 +328,8 @@ class Staging:
         """An empty staging file (what a killed run left goes)."""
         self.remove()
         try:
-            self._connection().execute(self.SCHEMA)
+            for statement in self.SCHEMA.split(";"):
+                self._connection().execute(statement)
         except sqlite3.Error as exc:  # a full disk, a folder that cannot be written
             self.remove()
             raise PipelineError(str(self.path), None, f"cannot stage the build: {exc}") from None
@@ -344,6 +352,16 @@ class Staging:
             )
         except sqlite3.Error as exc:
             raise PipelineError(str(self.path), None, f"cannot stage the article's facts: {exc}") from None
+
+    def put_answers(self, source: str, catalog: Sequence[Any], own: Sequence[Any]) -> None:
+        """Keep what status and check would find in the catalog and in the source of one
+        article: per file its findings' JSON, their printed text and their four counts."""
+        try:
+            self._connection().execute(
+                f"INSERT OR REPLACE INTO answers VALUES (?{', ?' * 12})", (source, *catalog, *own)
+            )
+        except sqlite3.Error as exc:
+            raise PipelineError(str(self.path), None, f"cannot stage the article's findings: {exc}") from None
 
     def rows(self, sources: Sequence[str], columns: str) -> list[Any]:
         """``columns`` of the staged rows of ``sources``, the source first."""

@@ -244,10 +244,10 @@ def site_files(
     head = manifest_head(version, languages, site.base_url)
     kept = _kept_parts(project, cache, paths, head, recorded)
     missing = [rel for rel in ordered if rel not in kept]
-    made: dict[str, tuple[bytes | memoryview, bytes | memoryview, int]] = {
-        rel: (manifest.encode("utf-8"), sitemap.encode("utf-8"), urls)
-        for rel, (manifest, sitemap, urls) in cache.fragments(missing).items()
-    }
+    made: dict[str, tuple[bytes | memoryview, bytes | memoryview, int]] = {}
+    for start in range(0, len(missing), 500):  # (the text of a few hundred at a time)
+        for rel, (manifest, sitemap, urls) in cache.fragments(missing[start : start + 500]).items():
+            made[rel] = (manifest.encode("utf-8"), sitemap.encode("utf-8"), urls)
     made.update((rel, kept[rel]) for rel in ordered if rel in kept)
     parts = [made[rel] for rel in ordered]
     digest = hashlib.sha256(json.dumps(head).encode())
@@ -267,6 +267,7 @@ def site_files(
         [len(text) if site.base_url is not None else 0 for _, text, _ in parts],
         [urls for _, _, urls in parts],
     )
+    del made, parts, kept  # the files hold them now
     keys = [(row.source, row.slug, row.decoded("feeds")) for row in rows]
     chosen = {lang: newest(keys, lang, generated, site.feed_limit) for lang in languages}
     facts = cache.facts({rel for picked in chosen.values() for rel in picked})

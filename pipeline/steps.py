@@ -20,6 +20,7 @@ from typing import Any
 
 from pipeline import rules
 from pipeline.adapt import Adapted, adapt_each
+from pipeline.answers import InStaging, pack
 from pipeline.assemble import assemble
 from pipeline.build import SOURCE_LIMIT, BuildReport, Progress, Run
 from pipeline.cache import (
@@ -533,7 +534,17 @@ def _compact(result: Done) -> None:
         result.facts = {key: facts[key] for key in SUMMARY_KEYS if key in facts}
     if result.answers is not None:
         counts, findings, warnings = result.answers
-        result.answers = (counts, dumps(findings), dumps(warnings))
+        staging = _current().staging
+        if staging is not None:  # they too wait in the staging file
+            catalog, own = pack(findings, result.catalog), pack(warnings, result.source, located=True)
+            staging.put_answers(
+                result.source,
+                (catalog.rows, catalog.printed, *catalog.counts),
+                (own.rows, own.printed, *own.counts),
+            )
+            result.answers = (counts, InStaging(result.source), InStaging(result.source))
+        else:
+            result.answers = (counts, dumps(findings), dumps(warnings))
 
 
 def _drafter(run: Run) -> Drafter:
