@@ -472,6 +472,7 @@ class BuildCache:
         self._staged: set[str] = set()  # rows of this run whose facts and site parts are in the staging file
         self.staging: Staging | None = None
         self.layout: SiteLayout | None = None  # the site files' layout this run wrote, to keep
+        self._read = False  # whether the cache was read from its database
 
     # --- reading --------------------------------------------------------------------
 
@@ -501,6 +502,7 @@ class BuildCache:
         }
         cache.known = _Entries(quick, cache._fetch)
         cache.meta = meta
+        cache._read = True
         if meta.get("settings") != settings:
             cache.reset = "settings changed (versions, termbase, template, configuration or engine)"
             cache._gone = set(quick)
@@ -664,8 +666,8 @@ class BuildCache:
 
     def site_layout(self) -> SiteLayout | None:
         """The layout of the site files as the last run wrote them (None: unknown)."""
-        if self._path is None or not self.articles or self.reset:
-            return None
+        if not self._read or self.reset:
+            return None  # (a cache that was not read from a database file has none)
         try:
             row = (
                 self._connection()
