@@ -69,7 +69,7 @@ class FileIdentity:
     sig: Signature | None
 
     @classmethod
-    def of(cls, data: bytes, info: os.stat_result | None) -> FileIdentity:
+    def of(cls, data: bytes | bytearray, info: os.stat_result | None) -> FileIdentity:
         """The identity of a file whose bytes are ``data`` and whose ``stat`` was ``info``
         when they were read (None: not known to match them)."""
         digest = hashlib.sha256(data).hexdigest()

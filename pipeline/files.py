@@ -140,7 +140,7 @@ def _temporary_name(path: Path) -> str:
     return str(path.parent / f".{path.name}.{pid}-{token}-{next(_SERIAL)}.tmp")
 
 
-def stage(files: Iterable[tuple[Path, bytes | str]], *, compare: bool = True) -> list[Staged]:
+def stage(files: Iterable[tuple[Path, bytes | bytearray | str]], *, compare: bool = True) -> list[Staged]:
     """Write the content of each changed file to a temporary file in its folder (creating
     folders as needed); the targets are untouched. On failure nothing stays staged.
     ``compare=False``: the caller knows the content differs (the target is not read)."""
@@ -155,7 +155,7 @@ def stage(files: Iterable[tuple[Path, bytes | str]], *, compare: bool = True) ->
     return staged
 
 
-def _stage_one(path: Path, payload: bytes, compare: bool = True) -> Staged:
+def _stage_one(path: Path, payload: bytes | bytearray, compare: bool = True) -> Staged:
     try:
         return _stage_file(path, payload, compare)
     except OSError as exc:  # named after the file being written, not its temporary name
@@ -164,7 +164,7 @@ def _stage_one(path: Path, payload: bytes, compare: bool = True) -> Staged:
         raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
-def _stage_file(path: Path, payload: bytes, compare: bool) -> Staged:
+def _stage_file(path: Path, payload: bytes | bytearray, compare: bool) -> Staged:
     mode: int | None = None
     try:
         # nothing read but a regular file of the same size, and not blocking: a target that

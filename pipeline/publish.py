@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from pipeline.model import Document
 from pipeline.project import Project
 from pipeline.render import Notice, PageLinks, PageTemplate, heading_ids, render_article
 from pipeline.site import Site, group_id
-from pipeline.sitemap import URL_LIMIT, assemble_sitemap, sitemap_entry, sitemap_frame
+from pipeline.sitemap import URL_LIMIT, add_elements, sitemap_entry, sitemap_frame
 
 MACHINE_STATES = ("machine", "mixed")
 """The states of a page a person has not fully reviewed: they carry the notice."""
@@ -213,7 +213,7 @@ def article_fragments(facts: dict[str, Any]) -> Fragments:
 
 def site_files(
     project: Project, cache: BuildCache, sources: Sequence[str], version: str, *, force: bool = False
-) -> list[tuple[Path, bytes]]:
+) -> list[tuple[Path, bytes | bytearray]]:
     """The manifest, the sitemap (with a ``base_url``) and one Atom feed per language, of
     the articles of ``sources`` (sorted by slug), assembled from what the build cache
     keeps of each: nothing when no article, setting or site file changed since the last
@@ -243,31 +243,46 @@ def site_files(
     listing = hashlib.sha256("\0".join(ordered).encode()).hexdigest()
     head = manifest_head(version, languages, site.base_url)
     kept = _kept_parts(project, cache, paths, head, recorded)
-    missing = [rel for rel in ordered if rel not in kept]
-    made: dict[str, tuple[bytes | memoryview, bytes | memoryview, int]] = {}
-    for start in range(0, len(missing), 500):  # (the text of a few hundred at a time)
-        for rel, (manifest, sitemap, urls) in cache.fragments(missing[start : start + 500]).items():
-            made[rel] = (manifest.encode("utf-8"), sitemap.encode("utf-8"), urls)
-    made.update((rel, kept[rel]) for rel in ordered if rel in kept)
-    parts = [made[rel] for rel in ordered]
-    digest = hashlib.sha256(json.dumps(head).encode())
-    for number, (entry, _, _) in enumerate(parts):
+    # the files are made in place, one article's part after the other (the parts of the
+    # articles it did not build as the files held them, the others read from the cache a
+    # few hundred at a time), with a stand-in for the time they were generated
+    before, after = manifest_frame(head, _STAND_IN)
+    manifest = bytearray(before)
+    sitemap = bytearray(sitemap_frame()[0]) if site.base_url is not None else None
+    layout = SiteLayout(ordered, [], [], [])
+    count = 0
+    for number, (entry, elements, urls) in enumerate(_site_parts(cache, ordered, kept)):
         if number:
-            digest.update(b"\0")
-        digest.update(entry)
+            manifest += b",\n"
+        manifest += entry
+        layout.manifest.append(len(entry))
+        layout.sitemap.append(len(elements) if sitemap is not None else 0)
+        layout.urls.append(urls)
+        if sitemap is not None:
+            count = add_elements(sitemap, elements, urls, count)
+    del kept
+    digest = hashlib.sha256(json.dumps(head).encode() + b"\0")
+    digest.update(memoryview(manifest)[len(before) :])
     body = digest.hexdigest()
     generated = recorded.get("generated") if recorded.get("body") == body else None
     generated = generated or stamp(now())
-    files = [(paths[0], assemble_manifest(head, [entry for entry, _, _ in parts], generated))]
-    if site.base_url is not None:
-        files.append((paths[1], assemble_sitemap([(text, urls) for _, text, urls in parts])))
-    cache.layout = SiteLayout(
-        ordered,
-        [len(entry) for entry, _, _ in parts],
-        [len(text) if site.base_url is not None else 0 for _, text, _ in parts],
-        [urls for _, _, urls in parts],
-    )
-    del made, parts, kept  # the files hold them now
+    data: bytes | bytearray
+    if not ordered:
+        data = assemble_manifest(head, [], generated)
+    else:
+        manifest += after
+        if len(generated) == len(_STAND_IN):
+            start = before.index(json.dumps(_STAND_IN).encode()) + 1
+            manifest[start : start + len(generated)] = generated.encode("ascii")
+            data = manifest
+        else:
+            real = manifest_frame(head, generated)[0]
+            data = real + memoryview(manifest)[len(before) :]
+    files: list[tuple[Path, bytes | bytearray]] = [(paths[0], data)]
+    if sitemap is not None:
+        sitemap += sitemap_frame()[1]
+        files.append((paths[1], sitemap))
+    cache.layout = layout
     keys = [(row.source, row.slug, row.decoded("feeds")) for row in rows]
     chosen = {lang: newest(keys, lang, generated, site.feed_limit) for lang in languages}
     facts = cache.facts({rel for picked in chosen.values() for rel in picked})
@@ -278,6 +293,26 @@ def site_files(
         files.append((out / lang / "feed.xml", feed))
     cache.meta["site"] = {"listing": listing, "body": body, "generated": generated, "files": {}}
     return files
+
+
+_STAND_IN = "0000-00-00T00:00:00Z"
+"""Where the manifest's ``generated`` time goes while the manifest is made (a time has its length)."""
+
+
+def _site_parts(
+    cache: BuildCache, ordered: Sequence[str], kept: dict[str, tuple[memoryview, memoryview, int]]
+) -> Iterator[tuple[bytes | memoryview, bytes | memoryview, int]]:
+    """Each article's manifest entry, sitemap elements (as UTF-8) and ``<url>`` count, in
+    order: as ``kept``, else read from the cache a few hundred at a time."""
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        fetched = cache.fragments([rel for rel in chunk if rel not in kept])
+        for rel in chunk:
+            if rel in kept:
+                yield kept[rel]
+            else:
+                entry, elements, urls = fetched[rel]
+                yield entry.encode("utf-8"), elements.encode("utf-8"), urls
 
 
 def _kept_parts(
@@ -362,7 +397,9 @@ def _pieces(
     return pieces
 
 
-def record_site_files(project: Project, cache: BuildCache, files: Sequence[tuple[Path, bytes]]) -> None:
+def record_site_files(
+    project: Project, cache: BuildCache, files: Sequence[tuple[Path, bytes | bytearray]]
+) -> None:
     """Remember the site files as written, so that the next run can leave them alone."""
     if not files:
         return

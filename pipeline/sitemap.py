@@ -78,21 +78,15 @@ def sitemap_frame() -> tuple[bytes, bytes]:
     return empty[:cut], empty[cut:]
 
 
-def assemble_sitemap(entries: Sequence[tuple[str | bytes | memoryview, int]]) -> bytes:
-    """The sitemap made of articles' :func:`sitemap_entry` texts (or their UTF-8 bytes), in
-    order, at most :data:`URL_LIMIT` ``<url>`` elements."""
-    before, after = sitemap_frame()
-    parts = [before]
-    count = 0
-    for text, urls in entries:
-        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-        if count + urls > URL_LIMIT:
-            room = URL_LIMIT - count
-            if room > 0:
-                pieces = data.split(b"</url>\n")
-                parts.append(b"".join(piece + b"</url>\n" for piece in pieces[:room]))
-            break
-        parts.append(data)
-        count += urls
-    parts.append(after)
-    return b"".join(parts)
+def add_elements(sitemap: bytearray, elements: bytes | memoryview, urls: int, count: int) -> int:
+    """Add an article's :func:`sitemap_entry` elements (UTF-8), ``urls`` of them, to a
+    sitemap being made that lists ``count`` already: at most :data:`URL_LIMIT` in all.
+    The count now."""
+    if count >= URL_LIMIT:
+        return count
+    if count + urls > URL_LIMIT:  # the first ones only
+        pieces = bytes(elements).split(b"</url>\n")
+        sitemap += b"".join(piece + b"</url>\n" for piece in pieces[: URL_LIMIT - count])
+        return URL_LIMIT
+    sitemap += elements
+    return count + urls

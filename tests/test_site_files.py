@@ -160,3 +160,21 @@ def test_a_one_article_change_reads_only_that_articles_site_parts(
     edit(site, "a2.md", "uno", "dos")
     build(site)
     assert sorted(asked) == [f"sources/a{number}.md" for number in range(6)]
+
+
+def test_the_sitemap_lists_at_most_the_protocols_limit_before_and_after_an_edit(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.publish
+    import pipeline.sitemap
+
+    monkeypatch.setattr(pipeline.sitemap, "URL_LIMIT", 5)
+    monkeypatch.setattr(pipeline.publish, "URL_LIMIT", 5)
+    (site / "build" / "sitemap.xml").unlink()
+    build(site)  # 6 articles, 12 pages: the first 5 in the manifest's order
+    first = (site / "build" / "sitemap.xml").read_bytes()
+    assert first.count(b"<url>") == 5
+    edit(site, "a0.md", "Paragraph one", "Paragraph uno")
+    build(site)
+    assert site_bytes(site) == assembled_again(site, tmp_path)
+    assert (site / "build" / "sitemap.xml").read_bytes().count(b"<url>") == 5
