@@ -155,7 +155,7 @@ def problems(text: str, expected: Iterable[tuple[int, bool]]) -> list[str]:
 WORD_RE = re.compile(r"[^\W_]+(?:[-\u2011'\u2019.,][^\W_]+)*")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 12)
 def count_words(text: str) -> int:
     """Words of ``text`` not counting placeholders: runs of letters and digits,
     allowing inner ``- ' . ,`` (so "1,500" and "cartel-related" are one word).

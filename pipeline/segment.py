@@ -144,7 +144,7 @@ def rules(lang: str) -> Rules:
     )
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 12)
 def segment_text(text: str, lang: str, mode: str = "sentence") -> Segment:
     """Split ``text`` into sentences (or keep it whole with ``mode="block"``).
 
