@@ -965,34 +965,23 @@ class BuildCache:
             gone = [(source,) for source in sorted(self._gone)]
             db.executemany("DELETE FROM articles WHERE source = ?", gone)
             db.executemany("DELETE FROM entries WHERE source = ?", gone)
-            built = [
-                (source, _columns(source, self.articles[source]), facts, made)
-                for source, (facts, made) in sorted(self._built.items())
-                if source in self.articles
-            ]
-            db.executemany(
+            insert_summary = (
                 f"INSERT OR REPLACE INTO articles (source, quick, {', '.join(SUMMARY_COLUMNS)})"
-                f" VALUES (?, ?{', ?' * len(SUMMARY_COLUMNS)})",
-                [
-                    (source, columns[0], *Summary.of(source, self.articles[source])[1:])
-                    for source, columns, _, _ in built
-                ],
+                f" VALUES (?, ?{', ?' * len(SUMMARY_COLUMNS)})"
             )
-            db.executemany(
+            insert_entry = (
                 "INSERT OR REPLACE INTO entries (source, state, ids, facts, manifest, sitemap, urls)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        source,
-                        *columns[1:],
-                        facts if isinstance(facts, str) else dumps(facts),
-                        made.manifest,
-                        made.sitemap,
-                        made.urls,
-                    )
-                    for source, columns, facts, made in built
-                ],
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
             )
+            for source, (facts, made) in sorted(self._built.items()):  # a row at a time, made as written
+                if source in self.articles:
+                    entry = self.articles[source]
+                    quick, state, ids = _columns(source, entry)
+                    db.execute(insert_summary, (source, quick, *Summary.of(source, entry)[1:]))
+                    serialized = facts if isinstance(facts, str) else dumps(facts)
+                    db.execute(
+                        insert_entry, (source, state, ids, serialized, made.manifest, made.sitemap, made.urls)
+                    )
             if staged:
                 db.executemany(  # the staged articles' facts and site parts, copied file to file
                     "UPDATE entries SET facts = s.facts, manifest = s.manifest, sitemap = s.sitemap,"
