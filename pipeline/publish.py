@@ -271,12 +271,11 @@ def site_files(
         data = assemble_manifest(head, [], generated)
     else:
         manifest += after
-        if len(generated) == len(_STAND_IN):
-            start = before.index(json.dumps(_STAND_IN).encode()) + 1
-            manifest[start : start + len(generated)] = generated.encode("ascii")
+        real = manifest_frame(head, generated)[0]
+        if len(real) == len(before):  # (a time has the stand-in's length)
+            manifest[: len(before)] = real
             data = manifest
         else:
-            real = manifest_frame(head, generated)[0]
             data = real + memoryview(manifest)[len(before) :]
     files: list[tuple[Path, bytes | bytearray]] = [(paths[0], data)]
     if sitemap is not None:
@@ -296,7 +295,7 @@ def site_files(
 
 
 _STAND_IN = "0000-00-00T00:00:00Z"
-"""Where the manifest's ``generated`` time goes while the manifest is made (a time has its length)."""
+"""The manifest's ``generated`` time while the manifest is made (a time has its length)."""
 
 
 def _site_parts(
