@@ -769,7 +769,7 @@ class BuildCache:
         catalog_id: FileIdentity | None,
         facts: dict[str, Any],
         issues: list[Issue],
-        outputs: Iterable[tuple[Path, str | None, int]] = (),
+        outputs: Iterable[tuple[Path | str, str | None, int]] = (),
         *,
         inputs: Iterable[tuple[Path, FileIdentity | None]] = (),
         fragments: Fragments | None = None,
@@ -789,7 +789,8 @@ class BuildCache:
         the sitemap elements are in :attr:`staging`)."""
         files: dict[str, Any] = {}
         made_files: list[str] = []
-        for path, digest, inode in outputs:
+        for output, digest, inode in outputs:
+            path = Path(output)
             identity = _identity_now(path, digest, inode)
             if identity is None:
                 self.forget({source})

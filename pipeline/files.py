@@ -117,11 +117,15 @@ class Staged:
     for :func:`commit` (or :func:`discard`). Plain data: workers stage, the main process
     commits once the whole run is known to be valid."""
 
-    path: Path
+    target: str  # the file's path (as text: a run holds thousands of these until its commit)
     tmp: str | None  # None: the target holds these bytes already, nothing to do
     mode: int | None  # the mode of the file being replaced; None for a new file
     created: tuple[Path, ...] = ()  # folders made for it, deepest first (removed by discard)
     inode: int = 0  # of the temporary file, which becomes the target's once committed
+
+    @property
+    def path(self) -> Path:
+        return Path(self.target)
 
     @property
     def changed(self) -> bool:
@@ -177,7 +181,7 @@ def _stage_file(path: Path, payload: bytes | bytearray, compare: bool) -> Staged
             if compare and info.st_size == len(payload):
                 with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as old:
                     if stat.S_ISREG(os.fstat(old.fileno()).st_mode) and old.read(len(payload) + 1) == payload:
-                        return Staged(path, None, None)
+                        return Staged(str(path), None, None)
     except FileNotFoundError:
         pass
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
@@ -208,7 +212,7 @@ def _stage_file(path: Path, payload: bytes | bytearray, compare: bool) -> Staged
         os.unlink(tmp)
         _remove_empty(created)
         raise
-    return Staged(path, tmp, mode, created, inode)
+    return Staged(str(path), tmp, mode, created, inode)
 
 
 def _make_folder(folder: Path) -> tuple[Path, ...]:

@@ -190,7 +190,7 @@ class Done:
     failures: list[Failure]
     held: str | None
     pages: dict[str, bool]
-    outputs: list[tuple[Path, str | None, int]] = field(default_factory=list)
+    outputs: list[tuple[Path | str, str | None, int]] = field(default_factory=list)
     written_id: tuple[str, int] | None = None  # the catalog written: its hash and inode
     moved: list[tuple[Path, FileIdentity | None]] = field(default_factory=list)  # old files to remove
     inputs: list[tuple[Path, FileIdentity | None]] = field(default_factory=list)  # its images, as read
@@ -519,6 +519,9 @@ def _compact(result: Done) -> None:
     most compact form: every article of a run waits in the main process for the single
     commit, so this is what bounds the run's memory. Its errors and the count of its other
     findings; its facts serialized, with its share of the site files, and a summary."""
+    result.outputs = [
+        (str(path), digest, inode) for path, digest, inode in result.outputs
+    ]  # (text is smaller)
     result.warnings = sum(1 for issue in result.issues if issue.severity == "warning")  # notes aside
     result.issues = [issue for issue in result.issues if issue.severity == "error"]
     if "paths" in result.facts:  # a build's article (extract and translate make no pages)
