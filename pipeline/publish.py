@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from pipeline.assets import ASSETS, Asset, Images, collect_images, prune_assets
-from pipeline.cache import BuildCache, FileIdentity, Fragments, SiteLayout, signature, still
+from pipeline.cache import RACY_NS, BuildCache, FileIdentity, Fragments, SiteLayout, signature, still
 from pipeline.clock import now
 from pipeline.errors import PipelineError
 from pipeline.feeds import build_feed, feed_keys, newest
@@ -399,12 +400,18 @@ def _pieces(
 def record_site_files(
     project: Project, cache: BuildCache, files: Sequence[tuple[Path, bytes | bytearray]]
 ) -> None:
-    """Remember the site files as written, so that the next run can leave them alone."""
+    """Remember the site files as written, so that the next run can leave them alone (by
+    their signature, once it can be trusted: a file written in the last moments is waited
+    for, at most :data:`~pipeline.cache.RACY_NS`, rather than hashed by every later run)."""
     if not files:
         return
     recorded = cache.meta.setdefault("site", {}).setdefault("files", {})
     for path, data in files:
         info = os.stat(path)
+        wait = info.st_mtime_ns + RACY_NS - time.time_ns()
+        if 0 < wait <= RACY_NS:
+            time.sleep(wait / 1e9)
+            info = os.stat(path)
         identity = FileIdentity.of(data, info if info.st_size == len(data) else None)
         recorded[project.relative(path)] = identity.to_json()
     cache.changed = True

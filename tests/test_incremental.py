@@ -719,3 +719,13 @@ def test_a_build_can_commit_while_check_waits_on_its_reader(tmp_path: Path) -> N
     rest, errors = check.communicate(timeout=60)
     assert check.returncode == 0, errors
     assert (first + rest).decode("utf-8") == expected
+
+
+def test_a_no_op_after_a_build_reads_no_site_file(project: Path, tmp_path: Path) -> None:
+    """The site files are recorded with a signature the next run can trust (a file written
+    moments before it was recorded would otherwise be hashed by every no-op after it)."""
+    build(project)
+    code, opened = files_opened(project, tmp_path, "build", "--no-mt")
+    assert code == 0
+    written = [path for path in opened if path.endswith(("manifest.json", "feed.xml", "sitemap.xml"))]
+    assert not written, written
