@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from pipeline.assets import ASSETS, Asset, Images, collect_images, prune_assets
-from pipeline.cache import RACY_NS, BuildCache, FileIdentity, Fragments, SiteLayout, signature, still
+from pipeline.cache import RACY_NS, BuildCache, FileIdentity, Fragments, SiteLayout, Summary, signature, still
 from pipeline.clock import now
 from pipeline.errors import PipelineError
 from pipeline.feeds import build_feed, feed_keys, newest
@@ -283,7 +283,7 @@ def site_files(
         sitemap += sitemap_frame()[1]
         files.append((paths[1], sitemap))
     cache.layout = layout
-    keys = [(row.source, row.slug, row.decoded("feeds")) for row in rows]
+    keys = [(row.source, row.slug, feeds) for row, feeds in zip(rows, _feed_keys(rows), strict=True)]
     chosen = {lang: newest(keys, lang, generated, site.feed_limit) for lang in languages}
     facts = cache.facts({rel for picked in chosen.values() for rel in picked})
     for lang in languages:
@@ -293,6 +293,18 @@ def site_files(
         files.append((out / lang / "feed.xml", feed))
     cache.meta["site"] = {"listing": listing, "body": body, "generated": generated, "files": {}}
     return files
+
+
+def _feed_keys(rows: Sequence[Summary]) -> list[Any]:
+    """The feed keys of each of ``rows`` (see :func:`pipeline.feeds.feed_keys`), decoded as
+    one JSON document (a call per row costs more than the decoding)."""
+    try:
+        keys = json.loads("[" + ",".join(row.feeds for row in rows) + "]")
+    except (ValueError, TypeError):
+        keys = None
+    if not isinstance(keys, list) or len(keys) != len(rows) or not all(isinstance(key, dict) for key in keys):
+        return [row.decoded("feeds") for row in rows]  # (a damaged row is named)
+    return keys
 
 
 _STAND_IN = "0000-00-00T00:00:00Z"
@@ -386,13 +398,13 @@ def _pieces(
     view = memoryview(data)
     pieces = []
     offset = len(before)
-    for length in lengths:
-        if offset > len(before) and view[offset - len(separator) : offset] != separator:
+    first, last = ends
+    for number, length in enumerate(lengths):
+        if number and not data.startswith(separator, offset - len(separator)):
             return None
-        piece = view[offset : offset + length]
-        if length and (piece[: len(ends[0])] != ends[0] or piece[length - len(ends[1]) :] != ends[1]):
+        if length and not (data.startswith(first, offset) and data.endswith(last, offset, offset + length)):
             return None
-        pieces.append(piece)
+        pieces.append(view[offset : offset + length])
         offset += length + len(separator)
     return pieces
 
