@@ -310,6 +310,16 @@ def first_line(cmd):
 _MACHINE = None
 
 
+def unused_path(folder, stem, suffix=".json"):
+    """FOLDER/STEM.json, else STEM-2.json, STEM-3.json ...: a results file never
+    overwrites an earlier one (two runs on the same day)."""
+    path, k = os.path.join(folder, stem + suffix), 1
+    while os.path.exists(path):
+        k += 1
+        path = os.path.join(folder, f"{stem}-{k}{suffix}")
+    return path
+
+
 def machine_info():
     global _MACHINE
     if _MACHINE is None:

@@ -269,7 +269,7 @@ def finish(bench: peers.Bench, n: int, exes: list[Executable], labelled: bool, n
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     stamp = datetime.date.today().isoformat()
-    out = results / f"{name}-{n}-{stamp}.json"
+    out = Path(peers.unused_path(results, f"{name}-{n}-{stamp}"))
     payload = {
         "command": sys.argv,
         "rows": rows,

@@ -589,11 +589,7 @@ def results_path(out: Path | None) -> Path:
     if out is not None:
         return out
     stamp = datetime.date.today().isoformat()
-    path, k = HERE / "results" / f"scale-{stamp}.json", 1
-    while path.exists():
-        k += 1
-        path = HERE / "results" / f"scale-{stamp}-{k}.json"
-    return path
+    return Path(peers.unused_path(HERE / "results", f"scale-{stamp}"))
 
 
 def main(argv: list[str] | None = None) -> None:

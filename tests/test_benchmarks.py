@@ -267,3 +267,17 @@ def test_a_session_times_every_operation_for_every_executable_in_turns(tmp_path:
     for title in scale.TITLES.values():
         assert f"| {title} | 4 |" in report
     assert "| goal | a | b |" in report and "b / a" in report
+
+
+def test_a_results_file_never_overwrites_an_earlier_one(tmp_path: Path) -> None:
+    import peers
+
+    first = Path(peers.unused_path(tmp_path, "results-1000-2026-11-30"))
+    assert first.name == "results-1000-2026-11-30.json"
+    first.write_text("{}")
+    second = Path(peers.unused_path(tmp_path, "results-1000-2026-11-30"))
+    assert second.name == "results-1000-2026-11-30-2.json"
+    second.write_text("{}")
+    assert (
+        Path(peers.unused_path(tmp_path, "results-1000-2026-11-30")).name == "results-1000-2026-11-30-3.json"
+    )
