@@ -652,16 +652,11 @@ class BuildCache:
                 (row[0], (row[1], row[2], row[3]))
                 for row in self.staging.rows(staged, "manifest, sitemap, urls")
             )
-        if len(stored) > 2000:  # most of them: one pass over the table
-            wanted = set(stored)
-            rows = self._rows("SELECT source, manifest, sitemap, urls FROM entries")
-            found.update((row[0], (row[1], row[2], row[3])) for row in rows if row[0] in wanted)
-        else:
-            for start in range(0, len(stored), 500):
-                chunk = stored[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                query = f"SELECT source, manifest, sitemap, urls FROM entries WHERE source IN ({marks})"
-                found.update((row[0], (row[1], row[2], row[3])) for row in self._rows(query, chunk))
+        for start in range(0, len(stored), 500):
+            chunk = stored[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT source, manifest, sitemap, urls FROM entries WHERE source IN ({marks})"
+            found.update((row[0], (row[1], row[2], row[3])) for row in self._rows(query, chunk))
         return found
 
     def site_layout(self) -> SiteLayout | None:
