@@ -323,14 +323,19 @@ class Findings:
         if buffer:
             yield "".join(buffer)
 
+    def _with_findings(self) -> list[_File]:
+        """The files that may have findings to print, in path order (those whose kept
+        answers count none are left out without reading them)."""
+        return sorted(
+            (file for file in self.files if file.kept is None or file.kept.counts[0]),
+            key=lambda file: file.rel,
+        )
+
     def _text_pieces(self) -> Iterator[str]:
         """Each file's printed findings (each line ending with a newline), in path order."""
         try:
-            for file in sorted(self.files, key=lambda file: file.rel):
-                kept = file.kept
-                if kept is not None and not kept.counts[0]:
-                    continue
-                printed = self._printed(file) if kept is not None else None
+            for file in self._with_findings():
+                printed = self._printed(file) if file.kept is not None else None
                 if printed is None:
                     issues = self._file_issues(file)
                     if issues:
@@ -345,11 +350,8 @@ class Findings:
         """Each file's findings as ``--json`` objects (joined by ``,\\n``), in path order."""
         self._in_order = True
         try:
-            for file in sorted(self.files, key=lambda file: file.rel):
-                kept = file.kept
-                if kept is not None and not kept.counts[0]:
-                    continue
-                rows = self._rows(file) if kept is not None else None
+            for file in self._with_findings():
+                rows = self._rows(file) if file.kept is not None else None
                 if rows is None:
                     objects = list(self._issue_objects(sorted(self._file_issues(file), key=_line)))
                 else:
