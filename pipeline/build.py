@@ -31,15 +31,17 @@ settings are unchanged since the last build is not read at all.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import logging
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 import babel
 
@@ -369,7 +371,10 @@ def _process(
                     discard(old.files)
                 done[article.source] = article
             live = run.live
-            owners = {slug: rel for rel, slug in cache.slugs().items() if rel not in done and rel in live}
+            claimed = {article.claim.slug for article in done.values()}
+            owners = {
+                slug: rel for rel, slug in cache.slugs(claimed).items() if rel not in done and rel in live
+            }
             check_unique_slugs(sorted(article.claim for article in done.values()), owners)
             changed = [article for article in done.values() if article.catalog_moved(run.project)]
             if not changed:
@@ -447,11 +452,7 @@ def _commit(run: Run, done: dict[str, Done], cache: BuildCache, report: BuildRep
     ordered = sorted(live)
     totals = _totals_known(cache, ordered, run.options.review)
     if totals is None:
-        rows = cache.summary_rows()
-        _account_totals(
-            report, _totals_of([row for row in rows if row.source not in done], ordered), run.options.review
-        )
-        totals = _totals_of(rows, ordered)
+        totals = _totals_now(cache, set(done), ordered, report, run.options.review)
         report.notices = _notices(totals)
         cache.meta["totals"] = totals
         cache.changed = True
@@ -484,6 +485,25 @@ def _commit(run: Run, done: dict[str, Done], cache: BuildCache, report: BuildRep
     report.issues.sort(key=lambda issue: (issue.location.path, issue.location.line))
 
 
+def _totals_now(
+    cache: BuildCache, done: set[str], ordered: Sequence[str], report: BuildReport, review: bool
+) -> dict[str, Any]:
+    """The totals of every article as this run leaves the cache, the articles it did not
+    process accounted in ``report``: the last run's totals updated by the rows of the
+    articles this run built or forgot, when they can be; else counted over every row."""
+    kept = _totals_kept(cache, review)
+    if kept is not None:
+        stored = {source for source in done | cache.changed_sources() if source in cache.known}
+        old = cache.stored_summaries(stored)
+        if old is not None and len(old) == len(stored):
+            rest = _totals_changed(kept, old, [], ordered)
+            _account_totals(report, rest, review)
+            return _totals_changed(rest, [], cache.built_summaries(), ordered)
+    rows = cache.summary_rows()
+    _account_totals(report, _totals_of([row for row in rows if row.source not in done], ordered), review)
+    return _totals_of(rows, ordered)
+
+
 def _site_unchanged(project: Project, cache: BuildCache) -> bool:
     """Whether the site files (manifest, sitemap, feeds) need no writing: no article was
     built or forgotten, the settings are the same, and each file is as the last run wrote
@@ -508,58 +528,147 @@ def _listing(sources: Sequence[str]) -> str:
     return hashlib.sha256("\0".join(sources).encode()).hexdigest()
 
 
+TOTALS_FORM = 2
+"""The form of the totals kept in the cache's meta (others are made again)."""
+
+
 def _totals_of(rows: Sequence[Summary], ordered: Sequence[str]) -> dict[str, Any]:
     """What the summary says of the articles of ``rows`` (``ordered``: every live source,
-    which the totals are kept for), in the form the next run that processes nothing reads
-    back (:func:`_account_totals`)."""
+    which the totals are kept for), in the form the next run reads back (as a whole by
+    :func:`_account_totals`, or updated by :func:`_totals_changed`)."""
+    empty: dict[str, Any] = {
+        "form": TOTALS_FORM, "pages": "", "review": [], "units": dict.fromkeys(COUNT_KEYS, 0),
+        "errors": [], "warnings": 0, "stale_drafts": 0, "unpublished": [], "notices": [],
+    }  # fmt: skip
+    return _totals_changed(empty, [], rows, ordered)
+
+
+def _totals_changed(
+    totals: dict[str, Any], old: Sequence[Summary], new: Sequence[Summary], ordered: Sequence[str]
+) -> dict[str, Any]:
+    """``totals`` without what the rows ``old`` gave them and with what ``new`` give, for
+    the live sources ``ordered``: the cost of the articles that changed, not of the project.
+    The errors are kept by source, the notices by slug (the order a full count gives)."""
+    units = dict(totals["units"])
+    for sign, rows in ((-1, old), (1, new)):
+        for row in rows:
+            units["reviewed"] += sign * row.reviewed
+            units["machine"] += sign * row.machine
+            units["untranslated"] += sign * row.untranslated
+    gone = {row.source for row in old}
+    errors = [error for error in totals["errors"] if error[0] not in gone]
+    errors += ([row.source, *error] for row in new if row.errors != "[]" for error in row.decoded("errors"))
+    notices = [notice for notice in totals["notices"] if notice[1] not in gone]
+    notices += (
+        [row.slug, row.source, *notice]
+        for row in new
+        if row.notices != "[]"
+        for notice in row.decoded("notices")
+    )
+    pages = totals["pages"]
+    old_pages = [page for row in old if row.pages for page in row.pages.split("\n")]
+    if old_pages:
+        pages = "\n".join(_without(pages.split("\n"), old_pages))
+    added = "\n".join(row.pages for row in new if row.pages)
+    pages = f"{pages}\n{added}" if pages and added else pages or added
     return {
+        "form": TOTALS_FORM,
         "listing": _listing(ordered),
-        "pages": [page for row in rows if row.pages for page in row.pages.split("\n")],
-        "review": [row.review for row in rows if row.review],
-        "units": {
-            "reviewed": sum(row.reviewed for row in rows),
-            "machine": sum(row.machine for row in rows),
-            "untranslated": sum(row.untranslated for row in rows),
-        },
-        "errors": [error for row in rows if row.errors != "[]" for error in row.decoded("errors")],
-        "warnings": sum(row.warnings for row in rows),
-        "stale_drafts": sum(row.stale for row in rows),
-        "unpublished": sorted({row.held for row in rows if row.held}),
-        "notices": [
-            notice
-            for row in sorted(rows, key=lambda row: row.slug)
-            if row.notices != "[]"
-            for notice in row.decoded("notices")
-        ],
+        "pages": pages,
+        "review": _without(totals["review"], [row.review for row in old if row.review])
+        + [row.review for row in new if row.review],
+        "units": units,
+        "errors": sorted(errors, key=lambda error: error[0]),
+        "warnings": totals["warnings"] - sum(row.warnings for row in old) + sum(row.warnings for row in new),
+        "stale_drafts": totals["stale_drafts"]
+        - sum(row.stale for row in old)
+        + sum(row.stale for row in new),
+        "unpublished": _without(totals["unpublished"], [row.held for row in old if row.held])
+        + [row.held for row in new if row.held],
+        "notices": sorted(notices, key=lambda notice: (notice[0], notice[1])),
     }
+
+
+def _without(items: list[str], removed: list[str]) -> list[str]:
+    """``items`` less one occurrence of each of ``removed``."""
+    if not removed:
+        return items
+    if len(removed) <= 64:  # a few: each found by the list itself
+        kept = list(items)
+        for item in removed:
+            with contextlib.suppress(ValueError):
+                kept.remove(item)
+        return kept
+    left = Counter(removed)
+    kept = []
+    for item in items:
+        if left.get(item):
+            left[item] -= 1
+        else:
+            kept.append(item)
+    return kept
+
+
+def _totals_valid(totals: Any) -> TypeGuard[dict[str, Any]]:
+    """Whether ``totals`` (read from the cache) have the form this version keeps."""
+    return (
+        isinstance(totals, dict)
+        and totals.get("form") == TOTALS_FORM
+        and isinstance(totals.get("listing"), str)
+        and isinstance(totals.get("pages"), str)
+        and isinstance(totals.get("units"), dict)
+        and all(isinstance(totals["units"].get(key), int) for key in COUNT_KEYS)
+        and isinstance(totals.get("warnings"), int)
+        and isinstance(totals.get("stale_drafts"), int)
+        and all(
+            isinstance(totals.get(key), list) and all(isinstance(item, str) for item in totals[key])
+            for key in ("review", "unpublished")
+        )
+        and isinstance(totals.get("errors"), list)
+        and all(isinstance(error, list) and len(error) == 5 for error in totals["errors"])
+        and isinstance(totals.get("notices"), list)
+        and all(isinstance(notice, list) and len(notice) == 6 for notice in totals["notices"])
+    )
 
 
 def _notices(totals: dict[str, Any]) -> list[Issue]:
     return [
         Issue(Location(path, line), "warning", code, message)
-        for path, line, code, message in totals["notices"]
+        for _slug, _source, path, line, code, message in totals["notices"]
     ]
 
 
 def _totals_known(cache: BuildCache, ordered: Sequence[str], review: bool) -> dict[str, Any] | None:
     """The totals kept by the last run, when this run changed nothing they depend on."""
     totals = cache.meta.get("totals")
-    if cache.rebuilt or cache.reset or review or not isinstance(totals, dict):
+    if cache.rebuilt or cache.reset or review or not _totals_valid(totals):
         return None
     if totals.get("listing") != _listing(ordered):
         return None
     return totals
 
 
+def _totals_kept(cache: BuildCache, review: bool) -> dict[str, Any] | None:
+    """The totals kept by the last run, when they are those of the articles the database
+    holds (so that they can be updated by the articles this run changed)."""
+    totals = cache.meta.get("totals")
+    if cache.reset or review or not _totals_valid(totals):
+        return None
+    if totals["listing"] != _listing(sorted(cache.known)):
+        return None
+    return totals
+
+
 def _account_totals(report: BuildReport, totals: dict[str, Any], review: bool) -> None:
-    report.pages_unchanged.extend(totals["pages"])
+    if totals["pages"]:
+        report.pages_unchanged.extend(totals["pages"].split("\n"))
     if review:
         report.review_unchanged.extend(totals["review"])
     for key in COUNT_KEYS:
         report.units[key] += totals["units"].get(key, 0)
     report.issues.extend(
         Issue(Location(str(path), int(line)), "error", str(code), str(message))
-        for path, line, code, message in totals["errors"]
+        for _source, path, line, code, message in totals["errors"]
     )
     report.warnings += totals["warnings"]
     report.stale_drafts += totals["stale_drafts"]

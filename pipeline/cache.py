@@ -36,8 +36,9 @@ import sqlite3
 import stat
 import struct
 import time
-from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, KeysView, MutableMapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -48,6 +49,8 @@ from pipeline.project import Project
 
 CACHE_VERSION = 6
 STAGING_NAME = "staging.sqlite"
+UNHASHED = ""
+"""The content hash of a file known by its signature alone (it matches no content)."""
 RACY_NS = 50_000_000
 """A signature taken less than this long after the file's modification time is not
 trusted alone (file system clocks tick in milliseconds)."""
@@ -132,6 +135,8 @@ def check(
         return False, None
     if identity.sig is not None and signature(info) == identity.sig:
         return True, None
+    if identity.sha256 == UNHASHED:
+        return False, None
     try:
         data, read_info = read_with_stat(path, str(path), PipelineError, 1 << 30)
     except PipelineError:
@@ -431,6 +436,10 @@ class _Entries(MutableMapping[str, dict[str, Any]]):
     def __contains__(self, key: object) -> bool:
         return key in self._keys
 
+    def names(self) -> KeysView[str]:
+        """The keys, as a view whose membership test is the dictionary's own."""
+        return self._keys.keys()
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)
 
@@ -673,6 +682,10 @@ class BuildCache:
             return None
         return SiteLayout.from_row(row) if row is not None else None
 
+    def changed_sources(self) -> set[str]:
+        """The sources whose rows this run recorded or forgot."""
+        return set(self._built) | self._gone
+
     def processed(self, source: str) -> bool:
         """Whether this run built ``source`` (its site parts are new)."""
         return source in self._built
@@ -862,9 +875,87 @@ class BuildCache:
         slug = entry.get("facts", {}).get("slug")
         return (slug, identity.sha256) if isinstance(slug, str) and identity is not None else None
 
-    def slugs(self) -> dict[str, str]:
-        """Source → slug of every article in the cache."""
-        return {row.source: row.slug for row in self.summary_rows()}
+    def slugs(self, wanted: Collection[str] | None = None) -> dict[str, str]:
+        """Source → slug of every article in the cache (``wanted``: of those whose slug is
+        one of these), by source."""
+        if wanted is not None and not wanted:
+            return {}
+        return dict(sorted((row[0], row[1]) for row in self._columns_of(("slug",), "slug", wanted)))
+
+    def site_rows(self) -> list[tuple[str, str, str]]:
+        """The source, slug and feed keys (as JSON) of every article as this run leaves the
+        cache, by slug (then source): what the order of the site files and the choice of
+        the feeds' articles need, without the rest of the summary."""
+        return sorted(self._columns_of(("slug", "feeds")), key=itemgetter(1, 0))
+
+    def images(self) -> dict[str, str]:
+        """Source → images (as JSON) of every article that has any."""
+        return {row[0]: row[1] for row in self._columns_of(("images",), "images", ["[]"], exclude=True)}
+
+    def stored_summaries(self, sources: Iterable[str]) -> list[Summary] | None:
+        """The summary of each of ``sources`` the database holds, as the last run left it
+        (whatever this run recorded since), by source; None when the cache was not read
+        from a database."""
+        if not self._read:
+            return None
+        wanted = sorted(set(sources))
+        found: list[Summary] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT source, {', '.join(SUMMARY_COLUMNS)} FROM articles WHERE source IN ({marks})"
+            found += (Summary(*row) for row in self._rows(query, chunk))
+        found.sort()
+        return found
+
+    def built_summaries(self) -> list[Summary]:
+        """The summary of each article this run recorded, by source."""
+        articles = self.articles
+        return [Summary.of(source, articles[source]) for source in sorted(self._built) if source in articles]
+
+    def _columns_of(
+        self,
+        names: tuple[str, ...],
+        key: str | None = None,
+        values: Collection[str] | None = None,
+        *,
+        exclude: bool = False,
+    ) -> list[tuple[Any, ...]]:
+        """The source and the summary columns ``names`` of every article as this run
+        leaves the cache (``key``, ``values``: only the rows whose column ``key`` is one
+        of ``values``, or none of them with ``exclude``); one query, no JSON decoded."""
+        picked = [SUMMARY_COLUMNS.index(name) + 1 for name in names]
+        test = SUMMARY_COLUMNS.index(key) + 1 if key is not None else 0
+        rows: list[tuple[Any, ...]] = []
+        for source in self._built:
+            if source in self.articles:
+                row = Summary.of(source, self.articles[source])
+                if values is None or (row[test] in values) != exclude:
+                    rows.append((source, *(row[index] for index in picked)))
+        if all(source in self._built for source in self.articles):
+            return rows
+        query = f"SELECT source, {', '.join(names)} FROM articles"
+        parameters: list[str] = []
+        if key is not None and values is not None and len(values) <= 500:  # (else filtered here only)
+            parameters = sorted(values)
+            query = f"SELECT source, {', '.join(names)}, {key} FROM articles"
+            query += f" WHERE {key} {'NOT ' if exclude else ''}IN ({','.join('?' * len(parameters))})"
+        elif key is not None:
+            query = f"SELECT source, {', '.join(names)}, {key} FROM articles"
+        try:
+            stored = self._connection().execute(query, parameters).fetchall()
+        except sqlite3.Error:
+            raise CacheDamaged("the summary columns") from None
+        articles, built = self.articles.names(), self._built
+        width = len(names) + 1
+        rows += (
+            row[:width] if key is not None else row
+            for row in stored
+            if row[0] in articles
+            and row[0] not in built
+            and (values is None or (row[-1] in values) != exclude)
+        )
+        return rows
 
     def issues(self, source: str) -> list[Issue]:
         """The error findings recorded for ``source``."""

@@ -11,9 +11,11 @@ sources (``updated``, else ``date``); an article with neither takes the manifest
 
 from __future__ import annotations
 
+import heapq
 import os
 import uuid
 from collections.abc import Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -69,9 +71,11 @@ def newest(
     ``(id, slug, feed_keys)`` per article, in the order :func:`build_feed` lists them."""
     now = _sortable(generated)
     pages = [(ident, slug, found[lang] or now) for ident, slug, found in keys if lang in found]
-    pages.sort(key=lambda item: item[1])
-    pages.sort(key=lambda item: item[2], reverse=True)
-    return [ident for ident, _, _ in (pages[:limit] if limit else pages)]
+    pages.sort(key=itemgetter(1))
+    if limit:  # (the same as sorting them all and taking the first: nlargest is stable)
+        return [ident for ident, _, _ in heapq.nlargest(limit, pages, key=itemgetter(2))]
+    pages.sort(key=itemgetter(2), reverse=True)
+    return [ident for ident, _, _ in pages]
 
 
 def _sortable(value: str) -> str:

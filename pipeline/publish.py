@@ -21,12 +21,23 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 from pipeline.assets import ASSETS, Asset, Images, collect_images, prune_assets
-from pipeline.cache import RACY_NS, BuildCache, FileIdentity, Fragments, SiteLayout, Summary, signature, still
+from pipeline.cache import (
+    RACY_NS,
+    UNHASHED,
+    BuildCache,
+    CacheDamaged,
+    FileIdentity,
+    Fragments,
+    SiteLayout,
+    signature,
+    still,
+)
 from pipeline.clock import now
 from pipeline.errors import PipelineError
 from pipeline.feeds import build_feed, feed_keys, newest
@@ -239,8 +250,8 @@ def site_files(
     ):
         return []
     wanted = set(sources)
-    rows = sorted((row for row in cache.summary_rows() if row.source in wanted), key=lambda row: row.slug)
-    ordered = [row.source for row in rows]
+    rows = [row for row in cache.site_rows() if row[0] in wanted]
+    ordered = [row[0] for row in rows]
     listing = hashlib.sha256("\0".join(ordered).encode()).hexdigest()
     head = manifest_head(version, languages, site.base_url)
     kept = _kept_parts(project, cache, paths, head, recorded)
@@ -252,15 +263,22 @@ def site_files(
     sitemap = bytearray(sitemap_frame()[0]) if site.base_url is not None else None
     layout = SiteLayout(ordered, [], [], [])
     count = 0
-    for number, (entry, elements, urls) in enumerate(_site_parts(cache, ordered, kept)):
-        if number:
+    for entries, elements, urls in _site_parts(cache, ordered, kept):
+        if layout.manifest:
             manifest += b",\n"
-        manifest += entry
-        layout.manifest.append(len(entry))
-        layout.sitemap.append(len(elements) if sitemap is not None else 0)
-        layout.urls.append(urls)
-        if sitemap is not None:
-            count = add_elements(sitemap, elements, urls, count)
+        manifest += b",\n".join(entries)
+        layout.manifest.extend(map(len, entries))
+        layout.urls.extend(urls)
+        if sitemap is None:
+            layout.sitemap.extend([0] * len(entries))
+            continue
+        layout.sitemap.extend(map(len, elements))
+        if count + sum(urls) <= URL_LIMIT:
+            sitemap += b"".join(elements)
+            count += sum(urls)
+        else:
+            for part, found in zip(elements, urls, strict=True):
+                count = add_elements(sitemap, part, found, count)
     del kept
     digest = hashlib.sha256(json.dumps(head).encode() + b"\0")
     digest.update(memoryview(manifest)[len(before) :])
@@ -283,7 +301,7 @@ def site_files(
         sitemap += sitemap_frame()[1]
         files.append((paths[1], sitemap))
     cache.layout = layout
-    keys = [(row.source, row.slug, feeds) for row, feeds in zip(rows, _feed_keys(rows), strict=True)]
+    keys = [(source, slug, feeds) for (source, slug, _), feeds in zip(rows, _feed_keys(rows), strict=True)]
     chosen = {lang: newest(keys, lang, generated, site.feed_limit) for lang in languages}
     facts = cache.facts({rel for picked in chosen.values() for rel in picked})
     for lang in languages:
@@ -295,15 +313,24 @@ def site_files(
     return files
 
 
-def _feed_keys(rows: Sequence[Summary]) -> list[Any]:
-    """The feed keys of each of ``rows`` (see :func:`pipeline.feeds.feed_keys`), decoded as
-    one JSON document (a call per row costs more than the decoding)."""
+def _feed_keys(rows: Sequence[tuple[str, str, str]]) -> list[Any]:
+    """The feed keys of each of ``rows`` (source, slug, keys as JSON; see
+    :func:`pipeline.feeds.feed_keys`), decoded as one JSON document (a call per row costs
+    more than the decoding)."""
     try:
-        keys = json.loads("[" + ",".join(row.feeds for row in rows) + "]")
+        keys = json.loads("[" + ",".join(row[2] for row in rows) + "]")
     except (ValueError, TypeError):
         keys = None
     if not isinstance(keys, list) or len(keys) != len(rows) or not all(isinstance(key, dict) for key in keys):
-        return [row.decoded("feeds") for row in rows]  # (a damaged row is named)
+        keys = []
+        for source, _, text in rows:  # (a damaged row is named)
+            try:
+                key = json.loads(text)
+            except (ValueError, TypeError):
+                key = None
+            if not isinstance(key, dict):
+                raise CacheDamaged(source)
+            keys.append(key)
     return keys
 
 
@@ -311,20 +338,24 @@ _STAND_IN = "0000-00-00T00:00:00Z"
 """The manifest's ``generated`` time while the manifest is made (a time has its length)."""
 
 
+Parts = tuple[list["bytes | memoryview"], list["bytes | memoryview"], list[int]]
+
+
 def _site_parts(
     cache: BuildCache, ordered: Sequence[str], kept: dict[str, tuple[memoryview, memoryview, int]]
-) -> Iterator[tuple[bytes | memoryview, bytes | memoryview, int]]:
-    """Each article's manifest entry, sitemap elements (as UTF-8) and ``<url>`` count, in
-    order: as ``kept``, else read from the cache a few hundred at a time."""
+) -> Iterator[Parts]:
+    """The articles' manifest entries, sitemap elements (as UTF-8) and ``<url>`` counts, in
+    order, a few hundred articles at a time: as ``kept``, else read from the cache."""
     for start in range(0, len(ordered), 500):
         chunk = ordered[start : start + 500]
         fetched = cache.fragments([rel for rel in chunk if rel not in kept])
-        for rel in chunk:
-            if rel in kept:
-                yield kept[rel]
-            else:
-                entry, elements, urls = fetched[rel]
-                yield entry.encode("utf-8"), elements.encode("utf-8"), urls
+        parts = [kept[rel] if rel in kept else _encoded(fetched[rel]) for rel in chunk]
+        yield [part[0] for part in parts], [part[1] for part in parts], [part[2] for part in parts]
+
+
+def _encoded(fragments: tuple[str, str, int]) -> tuple[bytes, bytes, int]:
+    entry, elements, urls = fragments
+    return entry.encode("utf-8"), elements.encode("utf-8"), urls
 
 
 def _kept_parts(
@@ -352,9 +383,9 @@ def _kept_parts(
             return {}
         # its signature as read stands for its content (a change while it was read shows in
         # it), else the content is compared
-        if (identity.sig is None or info is None or signature(info) != identity.sig) and hashlib.sha256(
-            data
-        ).hexdigest() != identity.sha256:
+        if (identity.sig is None or info is None or signature(info) != identity.sig) and (
+            identity.sha256 == UNHASHED or hashlib.sha256(data).hexdigest() != identity.sha256
+        ):
             return {}  # not as the last run wrote it
         datas.append(data)
     manifest = datas[0]
@@ -369,10 +400,11 @@ def _kept_parts(
             return {}
     else:
         sitemap = [memoryview(b"")] * len(pieces)
+    built = cache.changed_sources()
     return {
         source: (entry, elements, urls)
         for source, entry, elements, urls in zip(layout.sources, pieces, sitemap, layout.urls, strict=True)
-        if not cache.processed(source)
+        if source not in built
     }
 
 
@@ -395,26 +427,28 @@ def _pieces(
         or not data.endswith(after)
     ):
         return None
-    view = memoryview(data)
-    pieces = []
-    offset = len(before)
+    if not lengths:
+        return []
+    step = len(separator)
+    starts = list(accumulate([length + step for length in lengths[:-1]], initial=len(before)))
     first, last = ends
-    for number, length in enumerate(lengths):
-        if number and not data.startswith(separator, offset - len(separator)):
-            return None
-        if length and not (data.startswith(first, offset) and data.endswith(last, offset, offset + length)):
-            return None
-        pieces.append(view[offset : offset + length])
-        offset += length + len(separator)
-    return pieces
+    if (step and not all(data.startswith(separator, start - step) for start in starts[1:])) or not all(
+        data.startswith(first, start) and data.endswith(last, start, start + length)
+        for start, length in zip(starts, lengths, strict=True)
+        if length
+    ):
+        return None
+    view = memoryview(data)
+    return [view[start : start + length] for start, length in zip(starts, lengths, strict=True)]
 
 
 def record_site_files(
     project: Project, cache: BuildCache, files: Sequence[tuple[Path, bytes | bytearray]]
 ) -> None:
-    """Remember the site files as written, so that the next run can leave them alone (by
-    their signature, once it can be trusted: a file written in the last moments is waited
-    for, at most :data:`~pipeline.cache.RACY_NS`, rather than hashed by every later run)."""
+    """Remember the site files as written, so that the next run can leave them alone: by
+    their signature alone, once it can be trusted (a file written in the last moments is
+    waited for, at most :data:`~pipeline.cache.RACY_NS`). They are not hashed: a site file
+    whose signature changed (touched, copied, edited) is made again from the cache."""
     if not files:
         return
     recorded = cache.meta.setdefault("site", {}).setdefault("files", {})
@@ -424,7 +458,10 @@ def record_site_files(
         if 0 < wait <= RACY_NS:
             time.sleep(wait / 1e9)
             info = os.stat(path)
-        identity = FileIdentity.of(data, info if info.st_size == len(data) else None)
+        if info.st_size == len(data) and time.time_ns() - info.st_mtime_ns >= RACY_NS:
+            identity = FileIdentity(UNHASHED, signature(info))
+        else:
+            identity = FileIdentity.of(data, None)
         recorded[project.relative(path)] = identity.to_json()
     cache.changed = True
 
@@ -432,10 +469,11 @@ def record_site_files(
 def tidy_assets(project: Project, cache: BuildCache, sources: Sequence[str]) -> list[Path]:
     """Remove the assets no article uses any more (an image that changed has a new name)."""
     wanted = set(sources)
-    keep = {
-        image
-        for row in cache.summary_rows()
-        if row.images != "[]" and row.source in wanted
-        for image in row.decoded("images")
-    }
+    keep = set()
+    for source, images in cache.images().items():
+        if source in wanted:
+            try:
+                keep.update(json.loads(images))
+            except (ValueError, TypeError):
+                raise CacheDamaged(source) from None
     return prune_assets(project.output_dir / ASSETS, keep)

@@ -17,9 +17,12 @@ import html5lib
 import jsonschema
 import polib
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
 
+from pipeline.feeds import newest
 from pipeline.manifest import schema
 from tests.conftest import REPO, run_cli
 from tests.helpers import po_file
@@ -409,3 +412,24 @@ def test_a_one_article_change_rewrites_only_its_files_and_the_site_files(tmp_pat
     }
     assert changed <= allowed, changed - allowed
     assert {"build/manifest.json", f"build/es/{slug}.body.html", "build/es/feed.xml"} <= changed
+
+
+FEED_TIMES = st.sampled_from(
+    ["", "2026-01-01T00:00:00+00:00", "2026-02-01T00:00:00+00:00", "2027-01-01T00:00:00+00:00"]
+)
+
+
+@given(
+    times=st.lists(st.dictionaries(st.sampled_from(["en", "es"]), FEED_TIMES, max_size=2), max_size=30),
+    limit=st.integers(0, 35),
+)
+def test_a_feed_limited_to_n_pages_lists_the_first_n_of_every_page_in_order(
+    times: list[dict[str, str]], limit: int
+) -> None:
+    # many pages share a time: ties go by slug, then as listed, whatever the limit
+    keys = [(f"sources/{number}.md", f"slug-{number % 7}", found) for number, found in enumerate(times)]
+    keys.sort(key=lambda key: key[1])
+    every = newest(keys, "en", "2026-06-01T00:00:00Z", 0)
+    first = every[:limit] if limit else every
+    assert newest(keys, "en", "2026-06-01T00:00:00Z", limit) == first
+    assert sorted(every) == sorted(ident for ident, _, found in keys if "en" in found)

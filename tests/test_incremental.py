@@ -25,7 +25,7 @@ from pathlib import Path
 
 import click
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.answers import check_key, save_answers, source_key
@@ -450,6 +450,101 @@ def test_any_sequence_of_edits_gives_the_answers_of_a_full_reading(
     for step, change in enumerate(edits):
         edit(root, change, step)
         same_answers(root, command_first)
+    shutil.rmtree(root)
+
+
+# --- the totals a build reports, updated by what changed -----------------------------
+
+TOTALS_CHANGES = st.lists(
+    st.sampled_from(
+        ["fill", "residue", "unfill", "unsafe-source", "new", "slug", "remove-new", "touch", "twin"]
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def change_articles(root: Path, change: str, step: int) -> None:
+    """One change to a project's articles or catalogs, of those the totals follow."""
+    catalog = po_file(root, SEED, "es")
+    extra = root / "sources" / "extra.md"
+    if change in ("fill", "residue") and catalog.exists():
+        text = catalog.read_text("utf-8")
+        value = f"Texto {step} 7" if change == "fill" else f"Texto {step} {{{{x}}}}"  # (residue: an error)
+        catalog.write_text(text.replace('msgstr ""\n\n', f'msgstr "{value}"\n\n', 1), "utf-8")
+    elif change == "unfill" and catalog.exists():
+        text = catalog.read_text("utf-8")
+        at = text.find('msgstr "Texto ')
+        if at >= 0:
+            catalog.write_text(text[:at] + 'msgstr ""' + text[text.index("\n", at) :], "utf-8")
+    elif change == "unsafe-source":  # a notice, shown on every build until fixed
+        source = root / "sources" / f"{OTHER}.html"
+        text = source.read_text("utf-8")
+        added = f'<p onclick="steal()">Párrafo {step} con <script>x()</script> código.</p>\n'
+        source.write_text(text.replace("</article>", added + "</article>", 1), "utf-8")
+    elif change == "new" and not extra.exists():
+        text = (root / "sources" / f"{SEED}.md").read_text("utf-8")
+        extra.write_text(text.replace(f"slug: {SEED}", f"slug: extra-{step}", 1), "utf-8")
+    elif change == "slug" and extra.exists():
+        text = extra.read_text("utf-8")
+        start = text.index("slug: ")
+        extra.write_text(text[:start] + f"slug: moved-{step}" + text[text.index("\n", start) :], "utf-8")
+    elif change == "remove-new":
+        extra.unlink(missing_ok=True)
+    elif change == "touch":
+        os.utime(root / "sources" / f"{SEED}.md")
+    elif change == "twin" and extra.exists():  # its notices come before or after the others' by slug
+        with extra.open("a", encoding="utf-8") as handle:
+            handle.write(f'\n<p onclick="steal()">Step {step}.</p>\n\n<script>x()</script>\n')
+
+
+def kept_and_counted_totals(root: Path) -> tuple[dict[str, object], dict[str, object]]:
+    """The totals the last build kept, and those counted again from every article's row."""
+    from pipeline.build import _totals_of
+    from pipeline.cache import SUMMARY_COLUMNS, Summary
+
+    db = sqlite3.connect(root / ".puente" / "build-cache.sqlite")
+    try:
+        (kept,) = db.execute("SELECT value FROM meta WHERE key = 'totals'").fetchone()
+        rows = [
+            Summary(*row) for row in db.execute(f"SELECT source, {', '.join(SUMMARY_COLUMNS)} FROM articles")
+        ]
+    finally:
+        db.close()
+    rows.sort()
+    live = sorted(f"sources/{path.name}" for path in (root / "sources").iterdir())
+    counted = _totals_of(rows, live)
+
+    def comparable(totals: dict[str, object]) -> dict[str, object]:
+        pages = str(totals["pages"])
+        return {**totals, "pages": sorted(pages.split("\n")) if pages else []}
+
+    return comparable(json.loads(kept)), comparable(counted)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=TOTALS_CHANGES)
+@example(changes=["unsafe-source", "unsafe-source", "new", "twin", "slug", "remove-new"])
+@example(changes=["residue", "new", "residue", "slug", "unfill", "touch"])
+def test_totals_updated_by_the_articles_a_build_changed_are_those_of_counting_every_article(
+    project: Path, changes: list[str]
+) -> None:
+    root = project.parent / f"totals-{abs(hash(tuple(changes)))}"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(project, root)
+    build(root)
+    for step, change in enumerate(changes):
+        change_articles(root, change, step)
+        build(root)
+        kept, counted = kept_and_counted_totals(root)
+        assert kept == counted, (changes[: step + 1], kept, counted)
+    # and as printed: a build from the kept totals, and one that counts every article
+    noop = build(root)
+    db = sqlite3.connect(root / ".puente" / "build-cache.sqlite")
+    db.execute("DELETE FROM meta WHERE key = 'totals'")
+    db.commit()
+    db.close()
+    assert summary(noop) == summary(build(root))
     shutil.rmtree(root)
 
 

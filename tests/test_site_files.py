@@ -6,6 +6,7 @@ again from the cache, never spliced."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -98,9 +99,13 @@ STEPS = {
         same_length_change(root / "build" / "sitemap.xml", b"story-5", b"story-X"),
         edit(root, "a0.md", "today", "tonight"),
     ),
+    "the site files touched (same bytes, new times) and an article edited": lambda root: (
+        [touch_later(root / "build" / name) for name in SITE_FILES],
+        edit(root, "a2.md", "dos", "dos y medio"),
+    ),
     "a damaged layout and an article edited": lambda root: (
         damage_layout(root),
-        edit(root, "a2.md", "dos", "tres"),
+        edit(root, "a2.md", "dos y medio", "tres"),
     ),
     "the manifest removed and an article edited": lambda root: (
         (root / "build" / "manifest.json").unlink(),
@@ -114,6 +119,23 @@ STEPS = {
         for number in range(3)
     ],
 }
+
+
+def touch_later(path: Path) -> None:
+    """Give ``path`` a modification time a second later, its bytes unchanged."""
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
+
+
+def test_a_touched_site_file_is_made_again_the_same_and_known_again(site: Path) -> None:
+    before = site_bytes(site)
+    for name in SITE_FILES:
+        touch_later(site / "build" / name)
+    build(site)  # not known by its signature any more: made again from the cache
+    assert site_bytes(site) == before
+    again = {name: (site / "build" / name).stat().st_mtime_ns for name in SITE_FILES}
+    build(site)
+    assert {name: (site / "build" / name).stat().st_mtime_ns for name in SITE_FILES} == again
 
 
 def damage_layout(root: Path) -> None:

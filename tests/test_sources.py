@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.errors import SourceError
 from pipeline.model import Block, Element, Verbatim, iter_blocks
 from pipeline.placeholders import strip
-from pipeline.project import open_project
+from pipeline.project import SOURCE_SUFFIXES, open_project
 from pipeline.sources import load_document, load_sources
 from tests.conftest import FIXTURES, REPO, run_cli
 
@@ -186,3 +189,19 @@ def test_source_error_carries_path_and_line(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as caught:
         load_document(tmp_path / "sources" / "x.md", tmp_path)
     assert (caught.value.path, caught.value.line) == ("sources/x.md", 3)
+
+
+@given(name=st.text(alphabet=".aMdHtmlrkow n", max_size=12))
+def test_a_file_is_a_source_by_the_suffix_splitext_gives_it(
+    tmp_path_factory: pytest.TempPathFactory, name: str
+) -> None:
+    # the listing tells sources by their suffix as os.path.splitext cuts it, in any case
+    # (".md" alone, or "..md", has none); what else is in the folder is not a source
+    if not name.strip(".") or "/" in name:
+        return
+    root = tmp_path_factory.mktemp("listing")
+    (root / "sources").mkdir()
+    (root / "sources" / name).write_text("x", "utf-8")
+    (root / "sources" / "folder.md").mkdir()
+    listed = open_project(root).source_names()
+    assert listed == ([name] if os.path.splitext(name)[1].lower() in SOURCE_SUFFIXES else [])
