@@ -94,6 +94,7 @@ class BuildReport:
     step: Step = "build"
     articles: int = 0
     rebuilt: int = 0
+    processed: list[str] = field(default_factory=list)  # the sources of the articles rebuilt
     pages_written: list[str] = field(default_factory=list)
     pages_unchanged: list[str] = field(default_factory=list)
     not_written: list[str] = field(default_factory=list)
@@ -302,6 +303,7 @@ def _build(
         else:
             dirty = [folder / name for name in names]
         report.rebuilt = len(dirty)
+        report.processed = [f"{prefix}{path.name}" for path in dirty]
         log.info("%d articles, %d to process", len(names), len(dirty))
         run.read = read
         # slug changes: the slug the last build knew for each article to process, and the

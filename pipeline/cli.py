@@ -13,6 +13,7 @@ import errno
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -255,6 +256,91 @@ def build(
         options = BuildOptions("build", engine, no_mt, jobs, reviewed_only, review)
         with progress_bar(quiet) as progress:
             report = build_project(project, options, progress=progress)
+    _print_build(report, project, quiet, review)
+    if strict and report.published_errors:
+        sys.exit(1)
+
+
+@main.command()
+@root_option
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: build/]."
+)
+@engine_option
+@click.option("--no-mt", is_flag=True, help="Do not call a machine-translation engine (memory only).")
+@jobs_option
+@click.option("--reviewed-only", is_flag=True, help="Write only target pages whose units are all reviewed.")
+@click.option("--review", is_flag=True, help="Also write the review report in <out>/review/.")
+@quiet_option
+def watch(
+    root: Path | None,
+    out: Path | None,
+    engine: str | None,
+    no_mt: bool,
+    jobs: int,
+    reviewed_only: bool,
+    review: bool,
+    quiet: bool | None,
+) -> None:
+    """Build, then build again each time an input changes, until Ctrl-C.
+
+    An input is a source, a catalog, a glossary file, puente.toml or the page
+    template: a rebuild follows a few milliseconds after the last save, in this
+    process (no start-up cost), and prints what `puente build` prints. A build
+    that rebuilt nothing prints nothing. Each build is the one `puente build`
+    makes: bad input is reported with its file and line and nothing is written;
+    the next change starts another build. The project is locked only while a
+    build runs.
+    """
+    from pipeline.build import BuildOptions, build_project
+    from pipeline.watch import changes
+
+    quiet = _quiet(quiet)
+    options = BuildOptions("build", engine, no_mt, jobs, reviewed_only, review)
+    with reported_errors():
+        project = _project(root, out)
+
+    def once(first: bool) -> None:
+        nonlocal project
+        try:
+            project = _project(root, out)  # (puente.toml may have changed)
+            with progress_bar(quiet) as progress:
+                report = build_project(project, options, progress=progress)
+        except PipelineError as exc:
+            click.echo(str(exc), err=True)
+            return
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise
+            click.echo(
+                f"{exc.filename if exc.filename is not None else 'puente'}: {exc.strerror or exc}", err=True
+            )
+            return
+        if not first and not (report.rebuilt or report.manifest_written):
+            return  # (the catalogs the last build wrote, a file saved unchanged)
+        if not first and not quiet:
+            names = report.processed
+            more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+            rebuilt = f"rebuilt {', '.join(names[:3])}{more}" if names else "site files made again"
+            click.echo(f"{time.strftime('%H:%M:%S')} {rebuilt}")
+        _print_build(report, project, quiet, review)
+
+    def start() -> None:  # once the events are watched: what changes meanwhile is built next
+        once(first=True)
+        from pipeline import steps  # noqa: F401  (loaded now, not by the first edit)
+
+        if not quiet:
+            click.echo("watching for changes (Ctrl-C to stop)", err=True)
+
+    try:
+        for _ in changes(project, ready=start):
+            once(first=False)
+    except KeyboardInterrupt:
+        click.echo("stopped: every file written is complete (old or new)", err=True)
+
+
+def _print_build(report: Any, project: Any, quiet: bool, review: bool) -> None:
+    """What ``build`` (and ``watch``, after each build) prints of a build's report."""
     for issue in report.errors + report.notices:
         click.echo(format_issue(issue), err=True)
     for failure in report.failures:
@@ -285,8 +371,6 @@ def build(
                 f"review: {plural(len(report.review_written), 'page')} written, "
                 f"{len(report.review_unchanged)} unchanged: {project.output_dir / 'review' / 'index.html'}"
             )
-    if strict and report.published_errors:
-        sys.exit(1)
 
 
 @main.command()

@@ -1,0 +1,185 @@
+"""``puente watch``: a change to an input is built by a process that stays up, with the
+guarantees of ``puente build`` (bad input reported and nothing written), the project
+unlocked between builds, and Ctrl-C leaving every file complete.
+
+These tests run the real command in a subprocess, with the operating system's file events
+(inotify), and wait for what a user would look at: the page, the printed lines."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.project import open_project
+from pipeline.watch import is_input
+from tests.conftest import REPO, run_cli
+from tests.helpers import po_file
+
+SEED = "cartel-crackdown-results"
+WAIT = 60.0  # seconds before a test gives up on what it waits for (a loaded machine is slow)
+
+
+class Watcher:
+    """A running ``puente watch``, its output lines gathered as they come."""
+
+    def __init__(self, root: Path, *args: str) -> None:
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "--root", str(root), "watch", "--no-mt", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        with self.process.stdout:
+            for line in self.process.stdout:
+                self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, wanted: Callable[[str], bool], what: str) -> str:
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                assert self.process.poll() is None, f"watch ended ({self.process.returncode}): {self.seen}"
+                continue
+            self.seen.append(line)
+            if wanted(line):
+                return line
+        raise AssertionError(f"no {what} within {WAIT} s; printed: {self.seen}")
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            code = self.process.wait(timeout=WAIT)
+        finally:
+            self.process.kill()
+        time.sleep(0.2)  # the reader thread takes the last lines
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return code
+
+
+@pytest.fixture
+def watcher(project: Path) -> Iterator[Watcher]:
+    running = Watcher(project)
+    running.wait_for(lambda line: line.startswith("watching for changes"), "start")
+    yield running
+    if running.process.poll() is None:
+        running.stop()
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"not within {WAIT} s: {what}")
+
+
+def page(root: Path, lang: str) -> str:
+    path = root / "build" / lang / f"{SEED}.html"
+    return path.read_text("utf-8") if path.exists() else ""
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def test_an_edited_source_is_built_and_its_article_named(project: Path, watcher: Watcher) -> None:
+    assert "Sheinbaum" in page(project, "en")  # the first build
+    replace(project / "sources" / f"{SEED}.md", "Mexico City —", "Ciudad de México —")
+    wait_until(lambda: "Ciudad de México —" in page(project, "en"), "the page shows the edit")
+    watcher.wait_for(lambda line: line.endswith(f" rebuilt sources/{SEED}.md"), "the article named")
+    watcher.wait_for(lambda line: "(1 rebuilt)" in line, "the build's summary")
+    assert watcher.stop() == 0
+    assert any(line.startswith("stopped:") for line in watcher.seen)
+
+
+def test_a_translators_save_is_built_into_the_target_page(project: Path, watcher: Watcher) -> None:
+    catalog = po_file(project, SEED, "es")
+    text = catalog.read_text("utf-8")
+    at = text.index('msgid "Mexico City')
+    end = text.index('msgstr ""', at)
+    catalog.write_text(text[:end] + 'msgstr "Traducción revisada en vivo."' + text[end + 9 :], "utf-8")
+    wait_until(lambda: "Traducción revisada en vivo." in page(project, "es"), "the target page translated")
+    assert watcher.stop() == 0
+
+
+def test_bad_input_is_reported_nothing_written_and_the_fix_is_built(project: Path, watcher: Watcher) -> None:
+    source = project / "sources" / f"{SEED}.md"
+    good = source.read_text("utf-8")
+    pages = {lang: page(project, lang) for lang in ("en", "es")}
+    source.write_text(good.replace("---\n", "---\ntitle: [unclosed\n", 1), "utf-8")
+    line = watcher.wait_for(lambda line: line.startswith(f"sources/{SEED}.md:"), "the error")
+    assert "Traceback" not in "\n".join(watcher.seen)
+    time.sleep(0.5)
+    assert {lang: page(project, lang) for lang in ("en", "es")} == pages, line  # nothing written
+    assert watcher.process.poll() is None  # still watching
+    source.write_text(good.replace("Mexico City —", "Monterrey —", 1), "utf-8")
+    wait_until(lambda: "Monterrey —" in page(project, "en"), "the fixed source built")
+    assert watcher.stop() == 0
+
+
+def test_the_project_is_not_locked_between_builds(project: Path, watcher: Watcher) -> None:
+    result = run_cli("status", "--root", project)
+    assert result.exit_code == 0, result.stderr
+    result = run_cli("build", "--root", project, "--no-mt")  # another build, while watch waits
+    assert result.exit_code == 0, result.stderr
+    assert watcher.stop() == 0
+
+
+def test_what_builds_write_starts_no_build_and_ctrl_c_leaves_nothing_behind(
+    project: Path, watcher: Watcher
+) -> None:
+    replace(project / "sources" / f"{SEED}.md", "Mexico City —", "Puebla —")
+    watcher.wait_for(lambda line: "(1 rebuilt)" in line, "the build")
+    time.sleep(1.5)  # the catalogs that build wrote: one more build, which finds nothing to do
+    (project / "build" / "notes.txt").write_text("a file in the output folder", "utf-8")
+    (project / "sources" / f".{SEED}.md.swp").write_text("an editor's swap file", "utf-8")
+    time.sleep(1.5)
+    assert watcher.stop() == 0
+    assert sum("rebuilt)" in line for line in watcher.seen) == 2, watcher.seen  # the first build, the edit
+    left = [path for path in project.rglob("*.tmp")]
+    assert not left
+    lock = (project / ".puente" / "build.lock").read_text("utf-8")
+    assert lock.endswith("finished\n") or "finished" in lock
+
+
+def test_only_inputs_start_a_build(project: Path) -> None:
+    built = open_project(project)
+    wanted = is_input(built)
+    root = project.resolve()
+    assert wanted(None, str(root / "sources" / f"{SEED}.md"))
+    assert wanted(None, str(root / "locales" / "es" / "LC_MESSAGES" / f"{SEED}.po"))
+    assert wanted(None, str(root / "glossary" / "puente.tbx"))
+    assert wanted(None, str(root / "puente.toml"))
+    for path in (
+        root / "build" / "en" / f"{SEED}.html",
+        root / "build" / "manifest.json",
+        root / ".puente" / "build-cache.sqlite",
+        root / "locales" / "templates" / f"{SEED}.pot",
+        root / "locales" / "es" / "LC_MESSAGES" / f".{SEED}.po.123-abcd-1.tmp",
+        root / "sources" / f".{SEED}.md.swp",
+        root / "sources" / f"{SEED}.md~",
+        root / ".git" / "index",
+    ):
+        assert not wanted(None, str(path)), path
