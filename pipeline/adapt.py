@@ -39,15 +39,10 @@ from rapidfuzz import fuzz, process
 
 from pipeline.checks import _SCALES, check_numbers
 from pipeline.glossary import Glossary, Masked, Replacement, TermHit, _pattern, find_terms, residue, restore
+from pipeline.memory import ADAPTED as ADAPTED  # (re-exported: what adaptation writes and tries)
+from pipeline.memory import CANDIDATES as CANDIDATES
 from pipeline.placeholders import PLACEHOLDER_RE, tokens
 from pipeline.rules import Number, format_number, parse_number
-
-ADAPTED = "adapted from a "
-"""How the PO note of an adapted draft begins (``memory: adapted from a 91% match of: …``)."""
-
-CANDIDATES = 5
-"""How many of the best fuzzy matches are tried, best first: the closest may differ in a
-word while the next differs only in a number."""
 
 
 @dataclass(frozen=True)

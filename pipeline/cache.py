@@ -895,7 +895,7 @@ class BuildCache:
     def stored_summaries(self, sources: Iterable[str]) -> list[Summary] | None:
         """The summary of each of ``sources`` the database holds, as the last run left it
         (whatever this run recorded since), by source; None when the cache was not read
-        from a database."""
+        from a database, or cannot be read."""
         if not self._read:
             return None
         wanted = sorted(set(sources))
@@ -904,7 +904,10 @@ class BuildCache:
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             query = f"SELECT source, {', '.join(SUMMARY_COLUMNS)} FROM articles WHERE source IN ({marks})"
-            found += (Summary(*row) for row in self._rows(query, chunk))
+            try:
+                found += (Summary(*row) for row in self._connection().execute(query, chunk).fetchall())
+            except (sqlite3.Error, TypeError):
+                return None  # (the caller counts every row: a damaged cache is found and replaced then)
         found.sort()
         return found
 

@@ -285,58 +285,90 @@ def watch(
     """Build, then build again each time an input changes, until Ctrl-C.
 
     An input is a source, a catalog, a glossary file, puente.toml or the page
-    template: a rebuild follows a few milliseconds after the last save, in this
-    process (no start-up cost), and prints what `puente build` prints. A build
-    that rebuilt nothing prints nothing. Each build is the one `puente build`
-    makes: bad input is reported with its file and line and nothing is written;
-    the next change starts another build. The project is locked only while a
-    build runs.
+    template: a rebuild follows 50 ms after the last save, in this process (no
+    start-up cost), and prints what `puente build` prints. A build that rebuilt
+    nothing prints nothing. Each build is the one `puente build` makes: bad input
+    is reported with its file and line and nothing is written; the next change
+    starts another build. The project is locked only while a build runs (a build
+    that finds it locked by another command waits for it).
     """
-    from pipeline.build import BuildOptions, build_project
-    from pipeline.watch import changes
+    import gc
+
+    from pipeline.build import BuildOptions, BuildReport, build_project
+    from pipeline.errors import ProjectLocked
+    from pipeline.watch import FOLLOW_UP, changes
 
     quiet = _quiet(quiet)
     options = BuildOptions("build", engine, no_mt, jobs, reviewed_only, review)
     with reported_errors():
         project = _project(root, out)
+    building = False
 
-    def once(first: bool) -> None:
+    def attempt() -> BuildReport | None:
         nonlocal project
-        try:
-            project = _project(root, out)  # (puente.toml may have changed)
-            with progress_bar(quiet) as progress:
-                report = build_project(project, options, progress=progress)
-        except PipelineError as exc:
-            click.echo(str(exc), err=True)
-            return
-        except OSError as exc:
-            if exc.errno == errno.EPIPE:
-                raise
-            click.echo(
-                f"{exc.filename if exc.filename is not None else 'puente'}: {exc.strerror or exc}", err=True
-            )
-            return
-        if not first and not (report.rebuilt or report.manifest_written):
-            return  # (the catalogs the last build wrote, a file saved unchanged)
+        waiting = False
+        while True:
+            try:
+                project = _project(root, out)  # (puente.toml may have changed)
+                with progress_bar(quiet) as progress:
+                    return build_project(project, options, progress=progress)
+            except ProjectLocked as exc:  # another command's turn: this build comes after it
+                if not waiting:
+                    click.echo(f"{exc} (waiting)", err=True)
+                    waiting = True
+                time.sleep(0.5)
+            except PipelineError as exc:
+                click.echo(str(exc), err=True)
+                return None
+            except OSError as exc:
+                if exc.errno == errno.EPIPE:
+                    raise
+                where = exc.filename if exc.filename is not None else "puente"
+                click.echo(f"{where}: {exc.strerror or exc}", err=True)
+                return None
+
+    def once(first: bool) -> bool:
+        """A build; whether it changed something (then one more may be due)."""
+        nonlocal building
+        building = True
+        report = attempt()
+        building = False
+        gc.collect()  # (a long-lived process: the last build's cache and records go now)
+        if report is None:
+            return False
+        changed = bool(report.rebuilt or report.manifest_written)
+        if not first and not changed:
+            return False  # (the catalogs the last build wrote, a file saved unchanged)
         if not first and not quiet:
             names = report.processed
             more = f" and {len(names) - 3} more" if len(names) > 3 else ""
             rebuilt = f"rebuilt {', '.join(names[:3])}{more}" if names else "site files made again"
             click.echo(f"{time.strftime('%H:%M:%S')} {rebuilt}")
         _print_build(report, project, quiet, review)
+        return report.rebuilt >= FOLLOW_UP
 
     def start() -> None:  # once the events are watched: what changes meanwhile is built next
-        once(first=True)
+        if once(first=True):
+            once(first=False)
         from pipeline import steps  # noqa: F401  (loaded now, not by the first edit)
 
         if not quiet:
             click.echo("watching for changes (Ctrl-C to stop)", err=True)
 
     try:
-        for _ in changes(project, ready=start):
-            once(first=False)
+        for _ in changes(lambda: project, ready=start):
+            # a build of many articles is checked again at once: the events of a save made
+            # while it wrote thousands of files may have been lost (the kernel's queue is full)
+            for _again in range(3):
+                if not once(first=False):
+                    break
     except KeyboardInterrupt:
-        click.echo("stopped: every file written is complete (old or new)", err=True)
+        # Ctrl-C is how watch ends: exit 0, even in the middle of a build (left as a killed
+        # build leaves it: every file complete, old or new, the rest done by the next build)
+        during = " (a build was interrupted)" if building else ""
+        click.echo(f"stopped{during}: every file written is complete (old or new)", err=True)
+    except (OSError, RuntimeError) as exc:  # the events cannot be watched (a system limit)
+        fail(f"puente watch: cannot watch {project.root} for changes: {exc}")
 
 
 def _print_build(report: Any, project: Any, quiet: bool, review: bool) -> None:

@@ -23,11 +23,39 @@ one without the other (Apertium), are sent bare-number tokens from the start.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import pipeline
 from pipeline.glossary import Glossary, Masked, TokenStyle, find_phrase, mask, restore
 from pipeline.mt import Engine
+
+HEADING_KINDS = ("title", "heading")
+
+
+def draft_key(glossary_version: str, locales: Mapping[str, str]) -> str:
+    """What shaped an engine draft besides the engine: the glossary, the draft rules
+    (:mod:`pipeline.rules`, by their version) and the project's locales. Stored drafts
+    are found again only under the same key.
+
+    >>> draft_key("ab12", {"en": "en_US", "es": "es_MX"})
+    'ab12+rules1+en_US+es_MX'
+    """
+    version = pipeline.RULES_VERSION  # read at each call: a test may change it
+    return "+".join([glossary_version, f"rules{version}", *(locales[lang] for lang in sorted(locales))])
+
+
+def kind_of(msgctxt: str | None) -> str:
+    """The block kind of a PO entry from its msgctxt ("heading (2)" → "heading").
+
+    >>> kind_of("heading (2)"), kind_of("list item"), kind_of(None)
+    ('heading', 'list item', 'paragraph')
+    """
+    if not msgctxt:
+        return "paragraph"
+    return re.sub(r"\s*\(\d+\)$", "", msgctxt)
+
 
 PREFERRED_STYLE: dict[str, TokenStyle] = {"apertium": "digits"}
 """How each engine is sent tokens first (others get ``{901/}``, which online providers keep)."""

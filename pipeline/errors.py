@@ -70,3 +70,7 @@ class ProjectError(PipelineError):
 
 class BuildError(PipelineError):
     """The build cannot proceed (another build holds the lock, output not writable)."""
+
+
+class ProjectLocked(BuildError):
+    """Another command holds the project's lock (it may be free in a moment)."""

@@ -35,6 +35,13 @@ from rapidfuzz import fuzz, process
 from pipeline.errors import MemoryStoreError
 from pipeline.glossary import residue
 
+ADAPTED = "adapted from a "
+"""How the PO note of an adapted draft begins (``memory: adapted from a 91% match of: …``)."""
+
+CANDIDATES = 5
+"""How many of the best fuzzy matches are tried, best first: the closest may differ in a
+word while the next differs only in a number."""
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
     engine TEXT NOT NULL, version TEXT NOT NULL, source_lang TEXT NOT NULL, target_lang TEXT NOT NULL,

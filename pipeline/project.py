@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import CONFIG_NAME, Config, load_config
-from pipeline.errors import BuildError, GlossaryError, ProjectError
+from pipeline.errors import BuildError, GlossaryError, ProjectError, ProjectLocked
 from pipeline.files import read_limited, relative_to, sweep
 from pipeline.parallel import fork_safe_fd, release_fd
 
@@ -179,7 +179,7 @@ class Project:
                 pid, _, holder = (
                     handle.read(200).strip().removesuffix(FINISHED.strip()).strip().partition(" ")
                 )
-                raise BuildError(
+                raise ProjectLocked(
                     ".puente/build.lock",
                     None,
                     f"another {holder or 'puente command'} is running on this project "

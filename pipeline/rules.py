@@ -84,7 +84,7 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -95,7 +95,11 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton, get_day_names, get_month_names
 from babel.numbers import format_decimal
 
-import pipeline
+# the key of what shaped a draft and the kinds of blocks, re-exported (they live where
+# every build can read them without loading the rules)
+from pipeline.drafting import HEADING_KINDS as HEADING_KINDS
+from pipeline.drafting import draft_key as draft_key
+from pipeline.drafting import kind_of as kind_of
 from pipeline.glossary import Glossary, TermHit, find_terms
 from pipeline.placeholders import PLACEHOLDER_RE
 
@@ -124,30 +128,7 @@ TOKEN_BASE = 701
 TOKEN_LIMIT = 899
 """The rules' placeholders are numbered from TOKEN_BASE to TOKEN_LIMIT, below the glossary's (901...)."""
 
-HEADING_KINDS = ("title", "heading")
 DEFAULT_LOCALES = {"en": "en_US", "es": "es_MX"}
-
-
-def draft_key(glossary_version: str, locales: Mapping[str, str]) -> str:
-    """What shaped an engine draft besides the engine: the glossary, these rules and the
-    project's locales. Stored drafts are found again only under the same key.
-
-    >>> draft_key("ab12", {"en": "en_US", "es": "es_MX"})
-    'ab12+rules1+en_US+es_MX'
-    """
-    version = pipeline.RULES_VERSION  # read at each call: a test may change it
-    return "+".join([glossary_version, f"rules{version}", *(locales[lang] for lang in sorted(locales))])
-
-
-def kind_of(msgctxt: str | None) -> str:
-    """The block kind of a PO entry from its msgctxt ("heading (2)" → "heading").
-
-    >>> kind_of("heading (2)"), kind_of("list item"), kind_of(None)
-    ('heading', 'list item', 'paragraph')
-    """
-    if not msgctxt:
-        return "paragraph"
-    return re.sub(r"\s*\(\d+\)$", "", msgctxt)
 
 
 @dataclass(frozen=True)

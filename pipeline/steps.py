@@ -16,10 +16,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline import rules
-from pipeline.adapt import Adapted, adapt_each
 from pipeline.answers import InStaging, pack
 from pipeline.assemble import assemble
 from pipeline.build import SOURCE_LIMIT, BuildReport, Progress, Run
@@ -32,6 +30,7 @@ from pipeline.cache import (
 )
 from pipeline.catalog import catalog_status, catalog_text, template_for, template_text, update_catalog
 from pipeline.checks import check_catalog
+from pipeline.drafting import HEADING_KINDS, draft_key, kind_of
 from pipeline.errors import BuildError, CatalogError, PipelineError, SourceError
 from pipeline.files import Staged, discard, read_limited, read_with_stat, stage
 from pipeline.glossary import find_terms, glossary_notes
@@ -67,6 +66,9 @@ from pipeline.translate import (
     restore_origins,
     run_suggestions,
 )
+
+if TYPE_CHECKING:
+    from pipeline.adapt import Adapted
 
 log = logging.getLogger("puente")
 
@@ -256,9 +258,9 @@ def _first_step(path: Path) -> Done | Waiting:
         memory = run.memory()
         stats.restored = restore_origins(catalog, memory, source_lang, target_lang)
         harvested = harvest_pairs(catalog)
-        draft_key = rules.draft_key(run.glossary.version, config.locales)
+        key = draft_key(run.glossary.version, config.locales)
         lookup = MemoryLookup(
-            memory, run.engine_name, run.engine_version, draft_key, config.fuzzy_threshold,
+            memory, run.engine_name, run.engine_version, key, config.fuzzy_threshold,
             glossary=run.glossary, locale=config.locale(target_lang),
         )  # fmt: skip
         redraft: list[int] = []
@@ -374,12 +376,14 @@ def _engine_batch(
                 continue
             texts.setdefault((source, target), []).append(item.msgid)
             known = kinds.setdefault((source, target), {})
-            if known.get(item.msgid, "heading") in rules.HEADING_KINDS:  # a heading only if always one
-                known[item.msgid] = rules.kind_of(article.catalog.entries[item.index].msgctxt)
+            if known.get(item.msgid, "heading") in HEADING_KINDS:  # a heading only if always one
+                known[item.msgid] = kind_of(article.catalog.entries[item.index].msgctxt)
     for (source, target, msgid), translation in reviewed.items():
         drafts.setdefault((source, target), {})[msgid] = EngineDraft(translation, reviewed=True)
     if not texts:
         return drafts
+    from pipeline.adapt import adapt_each  # (and the rules: loaded by the runs that draft)
+
     engine = run.engine or get_engine(run.engine_name, jobs=run.options.jobs, locales=config.locales)
     deadline = time.monotonic() + config.engine_timeout
     for (source, target), items in texts.items():
@@ -442,7 +446,7 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
         rest = [item for item in article.pending if not _is_review(drafts.get(item.msgid))]
         if options.no_mt:  # no engine asked: what nothing drafted stays untranslated, not failed
             rest = [item for item in rest if item.msgid in drafts]
-        key = rules.draft_key(run.glossary.version, config.locales)
+        key = draft_key(run.glossary.version, config.locales)
         origin = Origin("engine", run.engine_name, run.engine_version, key=key)
         failed = apply_drafts(catalog, rest, drafts, origin, article.drafts)
         failures = [
@@ -455,7 +459,7 @@ def _finish(run: Run, article: Waiting, drafts: dict[str, EngineDraft], extra: l
             if made is not None and made.text is not None and made.failure is None and made.origin is None:
                 drafted.append(
                     (run.engine_name, run.engine_version, source_lang, target_lang,
-                     rules.draft_key(run.glossary.version, config.locales),
+                     draft_key(run.glossary.version, config.locales),
                      item.msgid, Draft(made.text, made.unknown))
                 )  # fmt: skip
     if options.step != "extract":
@@ -552,7 +556,7 @@ def _compact(result: Done) -> None:
 
 def _drafter(run: Run) -> Drafter:
     """What makes an engine draft in this run (a draft made otherwise predates it)."""
-    key = rules.draft_key(run.glossary.version, run.project.config.locales)
+    key = draft_key(run.glossary.version, run.project.config.locales)
     return Drafter(run.engine_name, run.engine_version, key)
 
 

@@ -30,17 +30,19 @@ import logging
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
-from pipeline import rules
-from pipeline.adapt import ADAPTED, CANDIDATES, Adapted, Candidate, adapt_best
 from pipeline.drafting import draft_batch
 from pipeline.glossary import Glossary, find_terms, residue
-from pipeline.memory import Draft, Match, TranslationMemory
+from pipeline.memory import ADAPTED, CANDIDATES, Draft, Match, TranslationMemory
 from pipeline.model import DraftStats as DraftStats
 from pipeline.mt import Engine
 from pipeline.po import Catalog, Entry, Origin, Suggestion
+
+if TYPE_CHECKING:
+    from pipeline.adapt import Adapted
 
 log = logging.getLogger("puente")
 
@@ -104,6 +106,8 @@ class MemoryLookup:
         (see :mod:`pipeline.adapt`)."""
         if self.glossary is None:
             return None
+        from pipeline.adapt import Candidate, adapt_best  # (the rules it uses: only when there are matches)
+
         candidates = [Candidate(m.source, m.translation, m.score) for m in matches]
         return adapt_best(msgid, candidates, source, target, self.glossary, self.locale)
 
@@ -297,6 +301,8 @@ def engine_drafts(
     every draft verified, re-drafted or replaced by its source text when a term broke). A
     text no way drafts soundly gets its *original* text, never the rules' prepared one.
     """
+    from pipeline import rules  # (loaded by the runs that draft, not by every build)
+
     unique = list(dict.fromkeys(texts))
     kinds = kinds or {}
     prepared = [

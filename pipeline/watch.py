@@ -4,14 +4,17 @@ A rebuild in a process that stays up costs what the change touches and little el
 modules, the locale data and the Markdown parser are loaded once, not for every edit (a
 third of a one-article rebuild from the command line). Each build is the one
 ``puente build`` makes, with the same guarantees: every input is checked by its
-signature as in any build (a change the file-system events missed is still seen), bad
-input is reported and nothing is written, and the build lock is held only while a build
-runs, so that ``status``, ``check`` or another tool can run between two builds.
+signature as in any build, bad input is reported and nothing is written, and the build
+lock is held only while a build runs, so that ``status``, ``check`` or another tool can
+run between two builds (a build that finds the lock taken waits for it).
 
 The events come from the operating system through watchfiles (inotify on Linux). What
-the builds write (the output folder, the state folder, the templates) and the temporary
-files of editors and of Puente itself are not inputs and start no build; the catalogs a
-build writes do start one more, which finds nothing to do.
+the builds write (the output folder, the state folder, the templates), hidden files and
+folders (editors' swap files, Puente's own temporary files, ``.git``, ``.venv``) and
+backups are not inputs and start no build. The events are a hint, not the truth: a build
+of :data:`FOLLOW_UP` articles or more is followed by one more, which checks every input
+by its signature again, so that a save the events missed while a build wrote thousands
+of files (the kernel's queue of events can overflow) is built then.
 """
 
 from __future__ import annotations
@@ -27,48 +30,67 @@ IGNORED_ENDINGS = (".tmp", ".swp", ".swx", ".swo", ".part", "~")
 """Names of files that are never an input: temporary files (Puente's own, hidden and
 ending in ``.tmp``; editors' swap and backup files)."""
 
+IGNORED_FOLDERS = frozenset({"__pycache__", "node_modules"})
+
 QUIET_MS = 50
 """How long the project must be still after a change before the build starts (an editor's
-save can be several events: a temporary file, a rename, a change of mode)."""
+save can be several events: a temporary file, a rename, a change of mode); while changes
+keep coming, at most watchfiles' debounce (1.6 s)."""
 
-WAKE_MS = 100
+FOLLOW_UP = 100
+"""A build that processed this many articles or more is followed by one more at once."""
+
+WAKE_MS = 500
 """How often the wait for events wakes when nothing happens (to see ``stop``)."""
 
 
-def is_input(project: Project) -> Callable[[Any, str], bool]:
-    """Whether a changed path (as the events name it) may be an input of ``project``."""
-    root = project.root.resolve()
-    skipped = [
-        project.output_dir.resolve(),
-        project.state_dir.resolve(),
-        (project.locales_dir / "templates").resolve(),
-        root / ".git",
-    ]
+def is_input(current: Callable[[], Project]) -> Callable[[Any, str], bool]:
+    """Whether a changed path (as the events name it) may be an input of the project
+    ``current()`` returns (its settings may move the output folder between builds)."""
+    seen: list[tuple[Project, Path, list[Path]]] = []
+
+    def skipped(project: Project) -> tuple[Path, list[Path]]:
+        if not seen or seen[0][0] is not project:
+            root = project.root.resolve()
+            folders = [
+                project.output_dir.resolve(),
+                project.state_dir.resolve(),
+                (project.locales_dir / "templates").resolve(),
+            ]
+            seen[:] = [(project, root, folders)]
+        return seen[0][1], seen[0][2]
 
     def wanted(_change: Any, path: str) -> bool:
+        root, folders = skipped(current())
         changed = Path(path)
         name = changed.name
-        if name.startswith((".", "#")) or name.endswith(IGNORED_ENDINGS):
+        if name.startswith(("#", ".")) or name.endswith(IGNORED_ENDINGS):
             return False
-        return not any(changed == folder or changed.is_relative_to(folder) for folder in skipped)
+        if changed.is_relative_to(root):
+            parts = changed.relative_to(root).parts[:-1]
+            if any(part.startswith(".") or part in IGNORED_FOLDERS for part in parts):
+                return False
+        return not any(changed == folder or changed.is_relative_to(folder) for folder in folders)
 
     return wanted
 
 
 def changes(
-    project: Project, ready: Callable[[], None] | None = None, stop: threading.Event | None = None
+    current: Callable[[], Project],
+    ready: Callable[[], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> Iterator[set[str]]:
-    """Each burst of changes to the inputs of ``project`` (the paths changed, but a file
-    made and removed within the burst: a tool's temporary file), once the project has
-    been still for :data:`QUIET_MS`. ``ready`` is called once the events are being
-    watched (the first build: what changes while it runs comes with the first burst);
-    changes made while the caller works on a burst come with the next one. Ends when
-    ``stop`` is set (Ctrl-C raises KeyboardInterrupt)."""
+    """Each burst of changes to the inputs of the project ``current()`` returns (the
+    paths changed, but a file made and removed within the burst: a tool's temporary
+    file), once the project has been still for :data:`QUIET_MS`. ``ready`` is called
+    once the events are being watched (the first build: what changes while it runs
+    comes with the first burst); changes made while the caller works on a burst come
+    with the next one. Ends when ``stop`` is set (Ctrl-C raises KeyboardInterrupt)."""
     from watchfiles import Change, watch
 
     for batch in watch(
-        project.root.resolve(),
-        watch_filter=is_input(project),
+        current().root.resolve(),
+        watch_filter=is_input(current),
         step=QUIET_MS,
         stop_event=stop,
         raise_interrupt=True,
@@ -90,4 +112,4 @@ def changes(
             yield paths
 
 
-__all__ = ["QUIET_MS", "changes", "is_input"]
+__all__ = ["FOLLOW_UP", "QUIET_MS", "changes", "is_input"]

@@ -77,6 +77,8 @@ class Watcher:
 
 @pytest.fixture
 def watcher(project: Path) -> Iterator[Watcher]:
+    result = run_cli("build", "--root", project, "--no-mt")  # catalogs made: watch starts on a built project
+    assert result.exit_code == 0, result.stderr
     running = Watcher(project)
     running.wait_for(lambda line: line.startswith("watching for changes"), "start")
     yield running
@@ -98,10 +100,17 @@ def page(root: Path, lang: str) -> str:
     return path.read_text("utf-8") if path.exists() else ""
 
 
+def save(path: Path, text: str) -> None:
+    """Save the way editors do: a new file, renamed over the old one (one event)."""
+    spare = path.with_name(f".{path.name}.saving")
+    spare.write_text(text, "utf-8")
+    os.replace(spare, path)
+
+
 def replace(path: Path, old: str, new: str) -> None:
     text = path.read_text("utf-8")
     assert old in text
-    path.write_text(text.replace(old, new, 1), "utf-8")
+    save(path, text.replace(old, new, 1))
 
 
 def test_an_edited_source_is_built_and_its_article_named(project: Path, watcher: Watcher) -> None:
@@ -119,7 +128,7 @@ def test_a_translators_save_is_built_into_the_target_page(project: Path, watcher
     text = catalog.read_text("utf-8")
     at = text.index('msgid "Mexico City')
     end = text.index('msgstr ""', at)
-    catalog.write_text(text[:end] + 'msgstr "Traducción revisada en vivo."' + text[end + 9 :], "utf-8")
+    save(catalog, text[:end] + 'msgstr "Traducción revisada en vivo."' + text[end + 9 :])
     wait_until(lambda: "Traducción revisada en vivo." in page(project, "es"), "the target page translated")
     assert watcher.stop() == 0
 
@@ -128,13 +137,13 @@ def test_bad_input_is_reported_nothing_written_and_the_fix_is_built(project: Pat
     source = project / "sources" / f"{SEED}.md"
     good = source.read_text("utf-8")
     pages = {lang: page(project, lang) for lang in ("en", "es")}
-    source.write_text(good.replace("---\n", "---\ntitle: [unclosed\n", 1), "utf-8")
+    save(source, good.replace("---\n", "---\ntitle: [unclosed\n", 1))
     line = watcher.wait_for(lambda line: line.startswith(f"sources/{SEED}.md:"), "the error")
     assert "Traceback" not in "\n".join(watcher.seen)
     time.sleep(0.5)
     assert {lang: page(project, lang) for lang in ("en", "es")} == pages, line  # nothing written
     assert watcher.process.poll() is None  # still watching
-    source.write_text(good.replace("Mexico City —", "Monterrey —", 1), "utf-8")
+    save(source, good.replace("Mexico City —", "Monterrey —", 1))
     wait_until(lambda: "Monterrey —" in page(project, "en"), "the fixed source built")
     assert watcher.stop() == 0
 
@@ -164,9 +173,18 @@ def test_what_builds_write_starts_no_build_and_ctrl_c_leaves_nothing_behind(
     assert lock.endswith("finished\n") or "finished" in lock
 
 
+def test_a_build_that_finds_the_project_locked_waits_for_it(project: Path, watcher: Watcher) -> None:
+    with open_project(project).lock("test"):  # another command runs meanwhile
+        replace(project / "sources" / f"{SEED}.md", "Mexico City —", "Oaxaca —")
+        watcher.wait_for(lambda line: "(waiting)" in line and "another test is running" in line, "the wait")
+        assert "Oaxaca —" not in page(project, "en")
+    wait_until(lambda: "Oaxaca —" in page(project, "en"), "the build once the lock is free")
+    assert watcher.stop() == 0
+
+
 def test_only_inputs_start_a_build(project: Path) -> None:
     built = open_project(project)
-    wanted = is_input(built)
+    wanted = is_input(lambda: built)
     root = project.resolve()
     assert wanted(None, str(root / "sources" / f"{SEED}.md"))
     assert wanted(None, str(root / "locales" / "es" / "LC_MESSAGES" / f"{SEED}.po"))
@@ -181,5 +199,8 @@ def test_only_inputs_start_a_build(project: Path) -> None:
         root / "sources" / f".{SEED}.md.swp",
         root / "sources" / f"{SEED}.md~",
         root / ".git" / "index",
+        root / ".venv" / "lib" / "python3.11" / "site.py",
+        root / "sources" / ".drafts" / "next.md",
+        root / "glossary" / "__pycache__" / "x.pyc",
     ):
         assert not wanted(None, str(path)), path
