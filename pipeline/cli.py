@@ -215,18 +215,35 @@ jobs_option = click.option(
 )
 
 
+def build_options(command: F) -> F:
+    """The options of ``build`` that ``watch`` shares, in the order --help lists them."""
+    for option in reversed(
+        [
+            root_option,
+            click.option(
+                "--out",
+                type=click.Path(file_okay=False, path_type=Path),
+                help="Output folder [default: build/].",
+            ),
+            engine_option,
+            click.option(
+                "--no-mt", is_flag=True, help="Do not call a machine-translation engine (memory only)."
+            ),
+            jobs_option,
+            click.option(
+                "--reviewed-only", is_flag=True, help="Write only target pages whose units are all reviewed."
+            ),
+            click.option("--review", is_flag=True, help="Also write the review report in <out>/review/."),
+            quiet_option,
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @main.command()
-@root_option
-@click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: build/]."
-)
-@engine_option
-@click.option("--no-mt", is_flag=True, help="Do not call a machine-translation engine (memory only).")
-@jobs_option
-@click.option("--reviewed-only", is_flag=True, help="Write only target pages whose units are all reviewed.")
+@build_options
 @click.option("--strict", is_flag=True, help="Exit 1 when a published page carries an error finding.")
-@click.option("--review", is_flag=True, help="Also write the review report in <out>/review/.")
-@quiet_option
 def build(
     root: Path | None,
     out: Path | None,
@@ -262,16 +279,7 @@ def build(
 
 
 @main.command()
-@root_option
-@click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: build/]."
-)
-@engine_option
-@click.option("--no-mt", is_flag=True, help="Do not call a machine-translation engine (memory only).")
-@jobs_option
-@click.option("--reviewed-only", is_flag=True, help="Write only target pages whose units are all reviewed.")
-@click.option("--review", is_flag=True, help="Also write the review report in <out>/review/.")
-@quiet_option
+@build_options
 def watch(
     root: Path | None,
     out: Path | None,
