@@ -300,11 +300,9 @@ def watch(
     starts another build. The project is locked only while a build runs (a build
     that finds it locked by another command waits for it).
     """
-    import gc
-
     from pipeline.build import BuildOptions, BuildReport, build_project
     from pipeline.errors import ProjectLocked
-    from pipeline.watch import FOLLOW_UP, changes
+    from pipeline.watch import FOLLOW_UP, between_builds, changes, preload
 
     quiet = _quiet(quiet)
     options = BuildOptions("build", engine, no_mt, jobs, reviewed_only, review)
@@ -341,7 +339,7 @@ def watch(
         building = True
         report = attempt()
         building = False
-        gc.collect()  # (a long-lived process: the last build's cache and records go now)
+        between_builds()
         if report is None:
             return False
         changed = bool(report.rebuilt or report.manifest_written)
@@ -358,8 +356,7 @@ def watch(
     def start() -> None:  # once the events are watched: what changes meanwhile is built next
         if once(first=True):
             once(first=False)
-        from pipeline import steps  # noqa: F401  (loaded now, not by the first edit)
-
+        preload(project)
         if not quiet:
             click.echo("watching for changes (Ctrl-C to stop)", err=True)
 

@@ -943,9 +943,11 @@ def _analyser(lang: str) -> _Analyser:
 
 
 def close_analysers() -> None:
-    """Stop the analyser processes (they are started again when needed)."""
+    """Stop the analyser processes (new ones are started when needed: one that failed is
+    tried again)."""
     for analyser in _ANALYSERS.values():
         analyser.close()
+    _ANALYSERS.clear()
 
 
 atexit.register(close_analysers)

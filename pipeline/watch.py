@@ -19,6 +19,8 @@ of files (the kernel's queue of events can overflow) is built then.
 
 from __future__ import annotations
 
+import gc
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -75,6 +77,30 @@ def is_input(current: Callable[[], Project]) -> Callable[[Any, str], bool]:
     return wanted
 
 
+def preload(project: Project) -> None:
+    """Load what the first article a process builds loads (the per-article steps, the
+    Markdown parser, the locale data of the project's languages), so that the first edit
+    of a session is not the one that waits for it."""
+    from babel import Locale
+
+    from pipeline import steps  # noqa: F401
+    from pipeline.sources import _markdown
+
+    _markdown()
+    for lang in project.config.languages:
+        Locale.parse(project.config.locale(lang))
+
+
+def between_builds() -> None:
+    """Leave the process as a new ``puente build`` would find it: the draft rules'
+    analysers stopped (one that failed is tried again by the next build), the last
+    build's objects collected."""
+    rules = sys.modules.get("pipeline.rules")
+    if rules is not None:
+        rules.close_analysers()
+    gc.collect()
+
+
 def changes(
     current: Callable[[], Project],
     ready: Callable[[], None] | None = None,
@@ -112,4 +138,4 @@ def changes(
             yield paths
 
 
-__all__ = ["FOLLOW_UP", "QUIET_MS", "changes", "is_input"]
+__all__ = ["FOLLOW_UP", "QUIET_MS", "between_builds", "changes", "is_input", "preload"]

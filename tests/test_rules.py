@@ -486,3 +486,15 @@ def test_unknown_words_are_on_the_review_report_and_in_the_po_comment_not_on_the
     assert "Lawmakers" in article and "*" not in article
     report = run_cli("check", "--root", root)
     assert "unknown: apertium did not know: Lawmakers, biometric [info]" in report.stdout + report.stderr
+
+
+def test_an_analyser_that_failed_is_tried_again_once_the_analysers_are_closed() -> None:
+    # a process that builds again and again (puente watch) closes them between builds:
+    # one lt-proc failure must not change what every later build drafts
+    failed = rules._analyser("en")
+    assert failed.analyses("house") is not None
+    failed.failed = True
+    assert failed.analyses("garden") is None  # (not asked before: a failed analyser knows nothing)
+    rules.close_analysers()
+    again = rules._analyser("en")
+    assert again is not failed and again.analyses("garden") is not None
