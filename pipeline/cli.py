@@ -69,18 +69,25 @@ def fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
+def error_line(exc: PipelineError | OSError) -> str:
+    """The one line an expected error is reported as (the file, and what went wrong)."""
+    if isinstance(exc, PipelineError):
+        return str(exc)
+    where = exc.filename if exc.filename is not None else "puente"
+    return f"{where}: {exc.strerror or exc}"
+
+
 @contextmanager
 def reported_errors() -> Iterator[None]:
     """Turn expected errors into one line on stderr and exit code 2."""
     try:
         yield
     except PipelineError as exc:
-        fail(str(exc))
+        fail(error_line(exc))
     except OSError as exc:
         if exc.errno == errno.EPIPE:
             raise
-        where = exc.filename if exc.filename is not None else "puente"
-        fail(f"{where}: {exc.strerror or exc}")
+        fail(error_line(exc))
     except KeyboardInterrupt:
         click.echo("interrupted: every file written is complete (old or new)", err=True)
         sys.exit(130)
@@ -323,14 +330,10 @@ def watch(
                     click.echo(f"{exc} (waiting)", err=True)
                     waiting = True
                 time.sleep(0.5)
-            except PipelineError as exc:
-                click.echo(str(exc), err=True)
-                return None
-            except OSError as exc:
-                if exc.errno == errno.EPIPE:
+            except (PipelineError, OSError) as exc:  # reported, and the next save starts another
+                if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
                     raise
-                where = exc.filename if exc.filename is not None else "puente"
-                click.echo(f"{where}: {exc.strerror or exc}", err=True)
+                click.echo(error_line(exc), err=True)
                 return None
 
     def once(first: bool) -> bool:
