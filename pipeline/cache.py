@@ -686,10 +686,6 @@ class BuildCache:
         """The sources whose rows this run recorded or forgot."""
         return set(self._built) | self._gone
 
-    def processed(self, source: str) -> bool:
-        """Whether this run built ``source`` (its site parts are new)."""
-        return source in self._built
-
     def _split(self, sources: Iterable[str]) -> tuple[list[str], list[str]]:
         """``sources`` this run recorded, and those only the database holds."""
         built, stored = [], []
@@ -937,14 +933,11 @@ class BuildCache:
                     rows.append((source, *(row[index] for index in picked)))
         if all(source in self._built for source in self.articles):
             return rows
-        query = f"SELECT source, {', '.join(names)} FROM articles"
+        query = f"SELECT source, {', '.join(names if key is None else (*names, key))} FROM articles"
         parameters: list[str] = []
         if key is not None and values is not None and len(values) <= 500:  # (else filtered here only)
             parameters = sorted(values)
-            query = f"SELECT source, {', '.join(names)}, {key} FROM articles"
             query += f" WHERE {key} {'NOT ' if exclude else ''}IN ({','.join('?' * len(parameters))})"
-        elif key is not None:
-            query = f"SELECT source, {', '.join(names)}, {key} FROM articles"
         try:
             stored = self._connection().execute(query, parameters).fetchall()
         except sqlite3.Error:
