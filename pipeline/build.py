@@ -452,9 +452,10 @@ def _commit(run: Run, done: dict[str, Done], cache: BuildCache, report: BuildRep
                          article.facts, article.issues, outputs, inputs=article.inputs,
                          warnings=article.warnings, stored=article.stored)  # fmt: skip
     ordered = sorted(live)
-    totals = _totals_known(cache, ordered, run.options.review)
+    listing = _listing(ordered)
+    totals = _totals_known(cache, listing, run.options.review)
     if totals is None:
-        totals = _totals_now(cache, set(done), ordered, report, run.options.review)
+        totals = _totals_now(cache, set(done), listing, report, run.options.review)
         report.notices = _notices(totals)
         cache.meta["totals"] = totals
         cache.changed = True
@@ -488,7 +489,7 @@ def _commit(run: Run, done: dict[str, Done], cache: BuildCache, report: BuildRep
 
 
 def _totals_now(
-    cache: BuildCache, done: set[str], ordered: Sequence[str], report: BuildReport, review: bool
+    cache: BuildCache, done: set[str], listing: str, report: BuildReport, review: bool
 ) -> dict[str, Any]:
     """The totals of every article as this run leaves the cache, the articles it did not
     process accounted in ``report``: the last run's totals updated by the rows of the
@@ -498,12 +499,12 @@ def _totals_now(
         stored = {source for source in done | cache.changed_sources() if source in cache.known}
         old = cache.stored_summaries(stored)
         if old is not None and len(old) == len(stored):
-            rest = _totals_changed(kept, old, [], ordered)
+            rest = _totals_changed(kept, old, [], listing)
             _account_totals(report, rest, review)
-            return _totals_changed(rest, [], cache.built_summaries(), ordered)
+            return _totals_changed(rest, [], cache.built_summaries(), listing)
     rows = cache.summary_rows()
-    _account_totals(report, _totals_of([row for row in rows if row.source not in done], ordered), review)
-    return _totals_of(rows, ordered)
+    _account_totals(report, _totals_of([row for row in rows if row.source not in done], listing), review)
+    return _totals_of(rows, listing)
 
 
 def _site_unchanged(project: Project, cache: BuildCache) -> bool:
@@ -534,22 +535,22 @@ TOTALS_FORM = 2
 """The form of the totals kept in the cache's meta (others are made again)."""
 
 
-def _totals_of(rows: Sequence[Summary], ordered: Sequence[str]) -> dict[str, Any]:
-    """What the summary says of the articles of ``rows`` (``ordered``: every live source,
-    which the totals are kept for), in the form the next run reads back (as a whole by
-    :func:`_account_totals`, or updated by :func:`_totals_changed`)."""
+def _totals_of(rows: Sequence[Summary], listing: str) -> dict[str, Any]:
+    """What the summary says of the articles of ``rows`` (``listing``: that of every live
+    source, which the totals are kept for, see :func:`_listing`), in the form the next run
+    reads back (as a whole by :func:`_account_totals`, or updated by :func:`_totals_changed`)."""
     empty: dict[str, Any] = {
         "form": TOTALS_FORM, "pages": "", "review": [], "units": dict.fromkeys(COUNT_KEYS, 0),
         "errors": [], "warnings": 0, "stale_drafts": 0, "unpublished": [], "notices": [],
     }  # fmt: skip
-    return _totals_changed(empty, [], rows, ordered)
+    return _totals_changed(empty, [], rows, listing)
 
 
 def _totals_changed(
-    totals: dict[str, Any], old: Sequence[Summary], new: Sequence[Summary], ordered: Sequence[str]
+    totals: dict[str, Any], old: Sequence[Summary], new: Sequence[Summary], listing: str
 ) -> dict[str, Any]:
     """``totals`` without what the rows ``old`` gave them and with what ``new`` give, for
-    the live sources ``ordered``: the cost of the articles that changed, not of the project.
+    the live sources of ``listing``: the cost of the articles that changed, not of the project.
     The errors are kept by source, the notices by slug (the order a full count gives)."""
     units = dict(totals["units"])
     for sign, rows in ((-1, old), (1, new)):
@@ -575,7 +576,7 @@ def _totals_changed(
     pages = f"{pages}\n{added}" if pages and added else pages or added
     return {
         "form": TOTALS_FORM,
-        "listing": _listing(ordered),
+        "listing": listing,
         "pages": pages,
         "review": _without(totals["review"], [row.review for row in old if row.review])
         + [row.review for row in new if row.review],
@@ -640,12 +641,12 @@ def _notices(totals: dict[str, Any]) -> list[Issue]:
     ]
 
 
-def _totals_known(cache: BuildCache, ordered: Sequence[str], review: bool) -> dict[str, Any] | None:
+def _totals_known(cache: BuildCache, listing: str, review: bool) -> dict[str, Any] | None:
     """The totals kept by the last run, when this run changed nothing they depend on."""
     totals = cache.meta.get("totals")
     if cache.rebuilt or cache.reset or review or not _totals_valid(totals):
         return None
-    if totals.get("listing") != _listing(ordered):
+    if totals.get("listing") != listing:
         return None
     return totals
 
