@@ -48,6 +48,7 @@ import babel
 import pipeline
 from pipeline import MASKING_SCHEME, __version__
 from pipeline.cache import STAGING_NAME, BuildCache, CacheDamaged, FileIdentity, Read, Staging, Summary, still
+from pipeline.cache import listing as listing_of
 from pipeline.errors import BuildError, EngineError, PipelineError
 from pipeline.files import commit, commit_guarded, discard, stage
 from pipeline.manifest import COUNT_KEYS
@@ -452,7 +453,7 @@ def _commit(run: Run, done: dict[str, Done], cache: BuildCache, report: BuildRep
                          article.facts, article.issues, outputs, inputs=article.inputs,
                          warnings=article.warnings, stored=article.stored)  # fmt: skip
     ordered = sorted(live)
-    listing = _listing(ordered)
+    listing = listing_of(ordered)
     totals = _totals_known(cache, listing, run.options.review)
     if totals is None:
         totals = _totals_now(cache, set(done), listing, report, run.options.review)
@@ -527,17 +528,13 @@ def _site_unchanged(project: Project, cache: BuildCache) -> bool:
     return all(still(path, FileIdentity.from_json(files[project.relative(path)])) for path in paths)
 
 
-def _listing(sources: Sequence[str]) -> str:
-    return hashlib.sha256("\0".join(sources).encode()).hexdigest()
-
-
 TOTALS_FORM = 2
 """The form of the totals kept in the cache's meta (others are made again)."""
 
 
 def _totals_of(rows: Sequence[Summary], listing: str) -> dict[str, Any]:
     """What the summary says of the articles of ``rows`` (``listing``: that of every live
-    source, which the totals are kept for, see :func:`_listing`), in the form the next run
+    source, which the totals are kept for, see :func:`~pipeline.cache.listing`), in the form the next run
     reads back (as a whole by :func:`_account_totals`, or updated by :func:`_totals_changed`)."""
     empty: dict[str, Any] = {
         "form": TOTALS_FORM, "pages": "", "review": [], "units": dict.fromkeys(COUNT_KEYS, 0),
@@ -657,7 +654,7 @@ def _totals_kept(cache: BuildCache, review: bool) -> dict[str, Any] | None:
     totals = cache.meta.get("totals")
     if cache.reset or review or not _totals_valid(totals):
         return None
-    if totals["listing"] != _listing(sorted(cache.known)):
+    if totals["listing"] != listing_of(sorted(cache.known)):
         return None
     return totals
 

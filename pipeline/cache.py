@@ -97,6 +97,12 @@ Read = dict[str, tuple[bytes, "os.stat_result | None"]]
 """Bytes a freshness check had to read, by relative path (handed on, not read twice)."""
 
 
+def listing(sources: Sequence[str]) -> str:
+    """A hash of the names ``sources``, in their order (what a kept total or site file was
+    made of, told apart without keeping every name)."""
+    return hashlib.sha256("\0".join(sources).encode()).hexdigest()
+
+
 def still(path: Path, identity: FileIdentity | None) -> bool:
     """Whether ``path`` still holds the file a run read as ``identity``, though it may have
     been renamed since (which changes its ctime): the same inode, size and modification

@@ -35,6 +35,7 @@ from pipeline.cache import (
     FileIdentity,
     Fragments,
     SiteLayout,
+    listing,
     signature,
     still,
 )
@@ -252,7 +253,7 @@ def site_files(
     wanted = set(sources)
     rows = [row for row in cache.site_rows() if row[0] in wanted]
     ordered = [row[0] for row in rows]
-    listing = hashlib.sha256("\0".join(ordered).encode()).hexdigest()
+    listed = listing(ordered)
     head = manifest_head(version, languages, site.base_url)
     kept = _kept_parts(project, cache, paths, head, recorded)
     # the files are made in place, one article's part after the other (the parts of the
@@ -309,7 +310,7 @@ def site_files(
         picked = [facts[rel] for rel in ordered if rel in wanted]
         feed = build_feed(picked, lang, site, generated=generated, output=out, version=version)
         files.append((out / lang / "feed.xml", feed))
-    cache.meta["site"] = {"listing": listing, "body": body, "generated": generated, "files": {}}
+    cache.meta["site"] = {"listing": listed, "body": body, "generated": generated, "files": {}}
     return files
 
 

@@ -500,8 +500,8 @@ def change_articles(root: Path, change: str, step: int) -> None:
 
 def kept_and_counted_totals(root: Path) -> tuple[dict[str, object], dict[str, object]]:
     """The totals the last build kept, and those counted again from every article's row."""
-    from pipeline.build import _listing, _totals_of
-    from pipeline.cache import SUMMARY_COLUMNS, Summary
+    from pipeline.build import _totals_of
+    from pipeline.cache import SUMMARY_COLUMNS, Summary, listing
 
     db = sqlite3.connect(root / ".puente" / "build-cache.sqlite")
     try:
@@ -513,7 +513,7 @@ def kept_and_counted_totals(root: Path) -> tuple[dict[str, object], dict[str, ob
         db.close()
     rows.sort()
     live = sorted(f"sources/{path.name}" for path in (root / "sources").iterdir())
-    counted = _totals_of(rows, _listing(live))
+    counted = _totals_of(rows, listing(live))
 
     def comparable(totals: dict[str, object]) -> dict[str, object]:
         pages = str(totals["pages"])
