@@ -309,13 +309,14 @@ def watch(
     """
     from pipeline.build import BuildOptions, BuildReport, build_project
     from pipeline.errors import ProjectLocked
-    from pipeline.watch import FOLLOW_UP, between_builds, changes, preload
+    from pipeline.watch import FOLLOW_UP, LeftByBuild, between_builds, changes, preload
 
     quiet = _quiet(quiet)
     options = BuildOptions("build", engine, no_mt, jobs, reviewed_only, review)
     with reported_errors():
         project = _project(root, out)
     building = False
+    left = LeftByBuild()  # the catalogs the last build wrote: their events are its own
 
     def attempt() -> BuildReport | None:
         nonlocal project
@@ -343,6 +344,7 @@ def watch(
         report = attempt()
         building = False
         between_builds()
+        left.remember(project, report.catalogs_written if report is not None else [])
         if report is None:
             return False
         changed = bool(report.rebuilt or report.manifest_written)
@@ -364,7 +366,9 @@ def watch(
             click.echo("watching for changes (Ctrl-C to stop)", err=True)
 
     try:
-        for _ in changes(lambda: project, ready=start):
+        for paths in changes(lambda: project, ready=start):
+            if not left.changed(paths):
+                continue  # only the catalogs the last build wrote, as it left them
             # a build of many articles is checked again at once: the events of a save made
             # while it wrote thousands of files may have been lost (the kernel's queue is full)
             for _again in range(3):

@@ -31,10 +31,11 @@ WAIT = 60.0  # seconds before a test gives up on what it waits for (a loaded mac
 class Watcher:
     """A running ``puente watch``, its output lines gathered as they come."""
 
-    def __init__(self, root: Path, *args: str) -> None:
+    def __init__(self, root: Path, *args: str, verbose: bool = False) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
+        before = ["-v"] if verbose else []  # each build then says how many articles it looked at
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "--root", str(root), "watch", "--no-mt", *args],
+            [sys.executable, "-m", "pipeline", "--root", str(root), *before, "watch", "--no-mt", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -62,6 +63,12 @@ class Watcher:
             if wanted(line):
                 return line
         raise AssertionError(f"no {what} within {WAIT} s; printed: {self.seen}")
+
+    def printed(self) -> list[str]:
+        """Every line printed so far."""
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return self.seen
 
     def stop(self) -> int:
         self.process.send_signal(signal.SIGINT)
@@ -161,7 +168,7 @@ def test_what_builds_write_starts_no_build_and_ctrl_c_leaves_nothing_behind(
 ) -> None:
     replace(project / "sources" / f"{SEED}.md", "Mexico City —", "Puebla —")
     watcher.wait_for(lambda line: "(1 rebuilt)" in line, "the build")
-    time.sleep(1.5)  # the catalogs that build wrote: one more build, which finds nothing to do
+    time.sleep(1.5)  # the catalogs that build wrote come as events: they start no build
     (project / "build" / "notes.txt").write_text("a file in the output folder", "utf-8")
     (project / "sources" / f".{SEED}.md.swp").write_text("an editor's swap file", "utf-8")
     time.sleep(1.5)
@@ -171,6 +178,32 @@ def test_what_builds_write_starts_no_build_and_ctrl_c_leaves_nothing_behind(
     assert not left
     lock = (project / ".puente" / "build.lock").read_text("utf-8")
     assert lock.endswith("finished\n") or "finished" in lock
+
+
+def test_the_catalogs_a_build_writes_start_no_build_but_a_change_to_them_does(project: Path) -> None:
+    result = run_cli("build", "--root", project, "--no-mt")
+    assert result.exit_code == 0, result.stderr
+    watcher = Watcher(project, verbose=True)
+    try:
+        watcher.wait_for(lambda line: line.startswith("watching for changes"), "start")
+        # a new sentence: the build writes the article's catalog (an input: translators save it)
+        replace(project / "sources" / f"{SEED}.md", "Mexico City —", "Toluca —")
+        watcher.wait_for(lambda line: "(1 rebuilt)" in line, "the edit's build")
+        time.sleep(2.0)  # the catalog's events have come: a build for them would have started
+        builds = [line for line in watcher.printed() if line.endswith(" to process")]
+        assert len(builds) == 2, watcher.seen  # the first build and the edit's, no third
+        # a tool that edits the catalog in place and puts its time back is still seen
+        catalog = po_file(project, SEED, "es")
+        info = catalog.stat()
+        text = catalog.read_text("utf-8")
+        assert "# Translation of " in text
+        with open(catalog, "r+", encoding="utf-8") as handle:  # the same size, the same inode
+            handle.write(text.replace("# Translation of ", "# translation of ", 1))
+        os.utime(catalog, ns=(info.st_atime_ns, info.st_mtime_ns))
+        assert catalog.stat().st_size == info.st_size
+        watcher.wait_for(lambda line: line.endswith(f" rebuilt sources/{SEED}.md"), "the catalog's build")
+    finally:
+        assert watcher.stop() == 0
 
 
 def test_a_build_that_finds_the_project_locked_waits_for_it(project: Path, watcher: Watcher) -> None:
