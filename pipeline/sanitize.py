@@ -399,17 +399,39 @@ class _Original:
 
 
 def sanitize(
-    root: etree._Element, path: str, policy: Policy, line_of: Callable[[etree._Element], int]
+    root: etree._Element,
+    path: str,
+    policy: Policy,
+    line_of: Callable[[etree._Element], int],
+    *,
+    reparse: bool = False,
 ) -> tuple[etree._Element, tuple[Issue, ...]]:
     """The content of ``root`` with everything outside the allowlist removed, as a new
     ``<div>`` whose elements carry their source line in ``data-puente-line``; and a
-    warning for each removal. ``root`` itself is consumed (its elements are renumbered)."""
+    warning for each removal. ``root`` itself is consumed (its elements are renumbered).
+
+    The markup goes through nh3, and lxml parses what nh3 returns, which the second
+    allowlist then checks. When nh3 returns every byte it was given and the second
+    allowlist would remove nothing, the tree as read is the result: parsing the same
+    markup again gives the same tree (``reparse``: parse it anyway; the tests compare
+    the two)."""
     originals = _prepare(root, line_of)
     markup = (_escape(root.text) if root.text else "") + "".join(
         etree.tostring(child, method="html", encoding="unicode", with_tail=True) for child in root
     )
-    cleaned = xml_safe(_cleaner(policy).clean(markup))
-    clean_root = parse_fragment(cleaned)
+    cleaned = _cleaner(policy).clean(markup)
+    if not reparse and cleaned == markup and not has_controls(cleaned) and _allowed_as_read(root, policy):
+        # nh3 kept every byte of the source as lxml read it, and the second allowlist finds
+        # nothing to remove either: the tree as read is the result (the most common case,
+        # without a second parse; every element is still checked by both)
+        kept = etree.Element("div")
+        kept.text = root.text
+        for child in list(root):
+            kept.append(child)
+        for element in kept.iterdescendants():
+            del element.attrib[ID_ATTR]  # (every element has one: numbered by _prepare)
+        return kept, ()
+    clean_root = parse_fragment(xml_safe(cleaned))
     hoist_void_content(clean_root)  # libxml2 nests them again
     issues: list[Issue] = []
     _verify(clean_root, path, policy, issues)
@@ -569,6 +591,39 @@ def _verify(root: etree._Element, path: str, policy: Policy, issues: list[Issue]
                 _drop(element)
             continue
         stack.extend((child, line) for child in reversed(element))
+
+
+_ESCAPED_AS_URIS = frozenset({"href", "src", "action"})
+"""Attributes libxml2's HTML serialiser writes as URIs: a character outside
+:data:`_URI_AS_IS` (a space, a letter beyond ASCII, a bracket) is written %-escaped, and
+leading blanks are dropped, so the markup read again differs from the tree."""
+
+_URI_AS_IS = re.compile(r"[A-Za-z0-9\-_.~!*'()/:?#=&%+,;@]*")
+
+
+def _allowed_as_read(root: etree._Element, policy: Policy) -> bool:
+    """Whether the tree below ``root`` is what reading its markup again gives and what
+    :func:`_verify` leaves as it is: every element and attribute allowed, every address
+    written as it is, no embed (whose attributes :func:`_verify` rewrites)."""
+    for element in root.iterdescendants():
+        tag = element.tag
+        if not isinstance(tag, str) or tag not in TAGS:
+            return False
+        attributes = element.attrib
+        if len(attributes) <= 2 and ID_ATTR in attributes and LINE_ATTR in attributes:
+            continue  # nothing but Puente's own two marks
+        allowed = _allowed_attributes(tag)
+        for name, value in attributes.items():
+            name, value = str(name), str(value)
+            if name not in allowed:
+                return False
+            if name in URL_ATTRIBUTES and url_problem(tag, name, value, policy) is not None:
+                return False
+            if name in _ESCAPED_AS_URIS and not _URI_AS_IS.fullmatch(value):
+                return False
+            if name == "style" and style_problem(value) is not None:
+                return False
+    return True
 
 
 @functools.cache
