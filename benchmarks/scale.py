@@ -19,6 +19,11 @@ repository's ``glossary/``. Each repetition then runs, per executable:
                (same size; saved the way editors save: a new file renamed over the old)
   edit-po      ``build --no-mt`` after a translator filled one msgstr of one catalog
 
+After the no-op, the *floor* of a check by signature is measured in this process (no
+start-up, no Puente code): listing the sources and catalogs and ``stat`` of each, the least
+any tool deciding "unchanged" the way version control does must do (median of 5). The
+report sets it beside the growth of the no-op and of the edits between the sizes.
+
 in that order, so that each operation starts from the state it is about: the no-op,
 status and check right after a build, each edit applied to a built project. The
 executables take turns repetition by repetition (repetition k starts with the k-th),
@@ -355,12 +360,33 @@ class Session:
             )
             if not ok and op == "build":
                 return
+            if op == "noop":
+                floor = stat_floor(project.root)
+                floor.update(label=exe.label, rep=rep)
+                self.data.setdefault("floor", {}).setdefault(str(n), []).append(floor)
 
     def finish(self) -> None:
         self.data["load"]["after"] = uptime()
         print("\nemptying the trash (outside every timed run) ...", flush=True)
         self.data["trash_emptied_s"] = self.trash.empty()
         self.save()
+
+
+def stat_floor(root: Path, repeat: int = 5) -> dict[str, Any]:
+    """The least a check by signature does on the project at ``root``: list the sources
+    and every catalog folder and ``stat`` each file, in this process; median of ``repeat``."""
+    folders = [root / "sources", *sorted((root / "locales").glob("*/LC_MESSAGES"))]
+    times, files = [], 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        files = 0
+        for folder in folders:
+            prefix = f"{folder}{os.sep}"
+            for name in os.listdir(folder):
+                os.stat(prefix + name)
+                files += 1
+        times.append(time.perf_counter() - start)
+    return {"files": files, "seconds": statistics.median(times)}
 
 
 def verify(op: str, project: Project, stem: str, before: dict[str, str]) -> bool:
@@ -558,9 +584,44 @@ def report(data: dict[str, Any]) -> str:
             verdict = got["verdict"] if got["verdict"] in ("met", "") else f"**{got['verdict']}**"
             cells.append(f"{got['figure']}: {verdict}" if got["figure"] else verdict)
         lines.append(f"| {goal['goal']} | " + " | ".join(cells) + " |")
+    lines += floor_lines(data)
     load = data.get("load", {})
     lines += ["", f"Load before: `{load.get('before', '')}`", f"Load after: `{load.get('after', '')}`"]
     return "\n".join(lines) + "\n"
+
+
+def floor_lines(data: dict[str, Any]) -> list[str]:
+    """The floor of a check by signature at each size, beside how much each executable's
+    no-op and edits grew from the smallest size (their growth can be no less)."""
+    floors = {int(n): runs for n, runs in data.get("floor", {}).items() if runs}
+    if not floors:
+        return []
+    sizes = sorted(floors)
+    lines = [
+        "",
+        "The floor of a check by signature (listing the sources and catalogs and `stat` of each, "
+        "in one process, median of 5 per repetition, then median of the repetitions), and what "
+        f"each operation grew by from {sizes[0]:,} articles (median wall time):",
+        "",
+        "| articles | files | floor |"
+        + "".join(f" {label}: {TITLES[op]} |" for label in _labels(data) for op, _ in FLAT),
+        "|---:|---:|---:|" + "---:|" * (len(_labels(data)) * len(FLAT)),
+    ]
+    table = {(r["label"], r["n"], r["op"]): r for r in data["medians"]}
+    for n in sizes:
+        seconds = statistics.median(run["seconds"] for run in floors[n])
+        files = floors[n][-1]["files"]
+        cells = []
+        for label in _labels(data):
+            for op, _ in FLAT:
+                row, base = table.get((label, n, op)), table.get((label, sizes[0], op))
+                cells.append(f"+{row['wall_s'] - base['wall_s']:.2f} s" if row and base else "")
+        lines.append(f"| {n:,} | {files:,} | {seconds * 1000:.0f} ms | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _labels(data: dict[str, Any]) -> list[str]:
+    return [p["label"] for p in data["puente"]]
 
 
 # --------------------------------------------------------------------------
