@@ -420,7 +420,12 @@ def sanitize(
         etree.tostring(child, method="html", encoding="unicode", with_tail=True) for child in root
     )
     cleaned = _cleaner(policy).clean(markup)
-    if not reparse and cleaned == markup and not has_controls(cleaned) and _allowed_as_read(root, policy):
+    if (
+        not reparse
+        and _same_markup(cleaned, markup)
+        and not has_controls(cleaned)
+        and _allowed_as_read(root, policy)
+    ):
         # nh3 kept every byte of the source as lxml read it, and the second allowlist finds
         # nothing to remove either: the tree as read is the result (the most common case,
         # without a second parse; every element is still checked by both)
@@ -591,6 +596,14 @@ def _verify(root: etree._Element, path: str, policy: Policy, issues: list[Issue]
                 _drop(element)
             continue
         stack.extend((child, line) for child in reversed(element))
+
+
+def _same_markup(cleaned: str, markup: str) -> bool:
+    """Whether nh3 returned ``markup`` as it was given: every byte, but a no-break space
+    it writes ``&nbsp;`` where lxml wrote the character (both read as the same text)."""
+    if cleaned == markup:
+        return True
+    return "&nbsp;" in cleaned and cleaned.replace("&nbsp;", "\u00a0") == markup
 
 
 _ESCAPED_AS_URIS = frozenset({"href", "src", "action"})
