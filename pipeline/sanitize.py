@@ -560,22 +560,12 @@ def _verify(root: etree._Element, path: str, policy: Policy, issues: list[Issue]
             continue
         allowed = _allowed_attributes(tag)
         attributes = element.attrib
-        if (
-            len(attributes) <= 2
-            and attributes.get(ID_ATTR) is not None
-            and attributes.get(LINE_ATTR) is not None
-        ):
+        if _own_marks_only(attributes):
             items = []  # the common case: nothing but Puente's own two marks
         else:
             items = [(str(name), str(value)) for name, value in attributes.items()]
         for name, value in items:
-            problem = None
-            if name not in allowed:
-                problem = "not allowed"
-            elif name in URL_ATTRIBUTES:
-                problem = url_problem(tag, name, value, policy)
-            elif name == "style":
-                problem = style_problem(value)
+            problem = _attribute_problem(tag, name, value, allowed, policy)
             if problem is not None:
                 del element.attrib[name]
                 if made_up:
@@ -623,20 +613,35 @@ def _allowed_as_read(root: etree._Element, policy: Policy) -> bool:
         if not isinstance(tag, str) or tag not in TAGS:
             return False
         attributes = element.attrib
-        if len(attributes) <= 2 and ID_ATTR in attributes and LINE_ATTR in attributes:
-            continue  # nothing but Puente's own two marks
+        if _own_marks_only(attributes):
+            continue
         allowed = _allowed_attributes(tag)
         for name, value in attributes.items():
             name, value = str(name), str(value)
-            if name not in allowed:
-                return False
-            if name in URL_ATTRIBUTES and url_problem(tag, name, value, policy) is not None:
+            if _attribute_problem(tag, name, value, allowed, policy) is not None:
                 return False
             if name in _ESCAPED_AS_URIS and not _URI_AS_IS.fullmatch(value):
                 return False
-            if name == "style" and style_problem(value) is not None:
-                return False
     return True
+
+
+def _own_marks_only(attributes: etree._Attrib) -> bool:
+    """Whether an element's attributes are Puente's own two marks and nothing else."""
+    return len(attributes) <= 2 and ID_ATTR in attributes and LINE_ATTR in attributes
+
+
+def _attribute_problem(
+    tag: str, name: str, value: str, allowed: frozenset[str], policy: Policy
+) -> str | None:
+    """What the second allowlist holds against the attribute ``name="value"`` of a ``tag``
+    whose attributes may be ``allowed`` (None: nothing, it stays)."""
+    if name not in allowed:
+        return "not allowed"
+    if name in URL_ATTRIBUTES:
+        return url_problem(tag, name, value, policy)
+    if name == "style":
+        return style_problem(value)
+    return None
 
 
 @functools.cache
