@@ -507,7 +507,7 @@ def report(data: dict[str, Any]) -> str:
     """The Markdown report of a session: the issue's table per executable, every run,
     ratios between executables and the goals."""
     rows = data["medians"]
-    labels = [p["label"] for p in data["puente"]]
+    labels = _labels(data)
     sizes = sorted({r["n"] for r in rows})
     table = {(r["label"], r["n"], r["op"]): r for r in rows}
     ops = [op for op in TABLE_ORDER if any(r["op"] == op for r in rows)]

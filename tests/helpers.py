@@ -80,6 +80,18 @@ def po_file(root: Path, slug: str, lang: str) -> Path:
     return root / "locales" / lang / "LC_MESSAGES" / f"{slug}.po"
 
 
+def edit_keeping_times(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` (same length) in place and put the old times back, as a
+    tool that keeps the modification time does (the change time still moves)."""
+    assert len(old.encode()) == len(new.encode())
+    info = path.stat()
+    data = path.read_bytes()
+    assert old.encode() in data
+    with open(path, "r+b") as handle:  # in place: the same inode
+        handle.write(data.replace(old.encode(), new.encode(), 1))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
 def pot_file(root: Path, slug: str) -> Path:
     return root / "locales" / "templates" / f"{slug}.pot"
 

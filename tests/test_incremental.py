@@ -35,7 +35,7 @@ from pipeline.model import Issue, Location
 from pipeline.project import open_project
 from pipeline.status import check_findings, check_project, project_status
 from tests.conftest import REPO, run_cli
-from tests.helpers import po_file, run_into_closed_pipe
+from tests.helpers import edit_keeping_times, po_file, run_into_closed_pipe
 
 SEED = "cartel-crackdown-results"
 OTHER = "juntos-contra-el-narco-balance"
@@ -51,18 +51,6 @@ def rebuilt(output: str) -> int:
     """The "(N rebuilt)" of a build's summary."""
     line = next(line for line in output.splitlines() if "rebuilt)" in line)
     return int(line.split("(")[1].split(" rebuilt")[0])
-
-
-def edit_keeping_times(path: Path, old: str, new: str) -> None:
-    """Replace ``old`` by ``new`` (same length) in place and put the old times back, as a
-    tool that keeps the modification time does (the change time still moves)."""
-    assert len(old.encode()) == len(new.encode())
-    info = path.stat()
-    data = path.read_bytes()
-    assert old.encode() in data
-    with open(path, "r+b") as handle:  # in place: the same inode
-        handle.write(data.replace(old.encode(), new.encode(), 1))
-    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
 
 
 def page_text(root: Path, lang: str, slug: str) -> str:

@@ -22,7 +22,7 @@ import pytest
 from pipeline.project import open_project
 from pipeline.watch import is_input
 from tests.conftest import REPO, run_cli
-from tests.helpers import po_file
+from tests.helpers import edit_keeping_times, po_file
 
 SEED = "cartel-crackdown-results"
 WAIT = 60.0  # seconds before a test gives up on what it waits for (a loaded machine is slow)
@@ -77,8 +77,7 @@ class Watcher:
         finally:
             self.process.kill()
         time.sleep(0.2)  # the reader thread takes the last lines
-        while not self.lines.empty():
-            self.seen.append(self.lines.get())
+        self.printed()
         return code
 
 
@@ -193,14 +192,7 @@ def test_the_catalogs_a_build_writes_start_no_build_but_a_change_to_them_does(pr
         builds = [line for line in watcher.printed() if line.endswith(" to process")]
         assert len(builds) == 2, watcher.seen  # the first build and the edit's, no third
         # a tool that edits the catalog in place and puts its time back is still seen
-        catalog = po_file(project, SEED, "es")
-        info = catalog.stat()
-        text = catalog.read_text("utf-8")
-        assert "# Translation of " in text
-        with open(catalog, "r+", encoding="utf-8") as handle:  # the same size, the same inode
-            handle.write(text.replace("# Translation of ", "# translation of ", 1))
-        os.utime(catalog, ns=(info.st_atime_ns, info.st_mtime_ns))
-        assert catalog.stat().st_size == info.st_size
+        edit_keeping_times(po_file(project, SEED, "es"), "# Translation of ", "# translation of ")
         watcher.wait_for(lambda line: line.endswith(f" rebuilt sources/{SEED}.md"), "the catalog's build")
     finally:
         assert watcher.stop() == 0
